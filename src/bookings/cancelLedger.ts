@@ -1,0 +1,48 @@
+/**
+ * Remembers cancel attempts so a double click or a re-delivered action never reaches Graph twice,
+ * and so a retry that meets 404 after an attempt of unknown outcome is recognised as "already cancelled".
+ */
+export interface CancelRecord {
+  state: 'attempted' | 'cancelled';
+  cancellationMessage: string;
+  at: string;
+}
+
+export interface CancelLedger {
+  get(key: string): Promise<CancelRecord | undefined>;
+  put(key: string, record: CancelRecord): Promise<void>;
+}
+
+/** Per-process ledger; entries older than the TTL are dropped so memory stays bounded. */
+export class MemoryCancelLedger implements CancelLedger {
+  private readonly records = new Map<string, { record: CancelRecord; storedAt: number }>();
+
+  constructor(
+    private readonly ttlMs = 24 * 60 * 60 * 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(key: string): Promise<CancelRecord | undefined> {
+    const entry = this.records.get(key);
+    if (entry && this.now() - entry.storedAt > this.ttlMs) {
+      this.records.delete(key);
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(entry?.record);
+  }
+
+  put(key: string, record: CancelRecord): Promise<void> {
+    this.prune();
+    this.records.delete(key); // re-insert so iteration order stays oldest-first
+    this.records.set(key, { record, storedAt: this.now() });
+    return Promise.resolve();
+  }
+
+  private prune(): void {
+    const oldest = this.now() - this.ttlMs;
+    for (const [key, entry] of this.records) {
+      if (entry.storedAt >= oldest) break;
+      this.records.delete(key);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Every failure the user can meet has one code. The bot maps codes to text and invoke status in one place
+ * (src/bot/errorPolicy.ts); nothing branches on an error's message.
+ */
+export enum ErrorCode {
+  /** The appointment (or business) does not exist any more: cancelled elsewhere, or a stale card. */
+  NotFound = 'notFound',
+  /** The user's Bookings role does not allow this (e.g. a viewer cancelling). */
+  Forbidden = 'forbidden',
+  /** Graph rejected the user's token. */
+  Unauthorized = 'unauthorized',
+  /** No token can be had for this user until they sign in. */
+  SignInRequired = 'signInRequired',
+  /** Graph throttled us and the wait it asked for is longer than we may wait inside a turn. */
+  Throttled = 'throttled',
+  /** Graph or the network failed (5xx, connection refused). */
+  Unavailable = 'unavailable',
+  /** Graph did not answer within the configured time. */
+  Timeout = 'timeout',
+  /** Graph refused the request as malformed. */
+  BadRequest = 'badRequest',
+  /** The user submitted an empty cancellation message. */
+  MessageRequired = 'messageRequired',
+  /** The user's cancellation message is longer than allowed. */
+  MessageTooLong = 'messageTooLong',
+  /** A card action arrived with data we did not put there (forged, truncated or from an old card version). */
+  InvalidAction = 'invalidAction',
+  /** Anything we did not foresee. */
+  Internal = 'internal',
+}
+
+export interface BookingsErrorDetails {
+  /** Graph's request-id, kept so support can trace a failure. */
+  requestId?: string;
+  /** Seconds Graph asked us to wait (429/503). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class BookingsError extends Error {
+  override readonly name = 'BookingsError';
+  readonly requestId?: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    details: BookingsErrorDetails = {},
+  ) {
+    super(message, { cause: details.cause });
+    this.requestId = details.requestId;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
+export function toBookingsError(error: unknown): BookingsError {
+  if (error instanceof BookingsError) return error;
+  return new BookingsError(ErrorCode.Internal, 'Unexpected failure', { cause: error });
+}

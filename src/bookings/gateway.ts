@@ -1,0 +1,16 @@
+import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from './types.js';
+
+/**
+ * What the domain needs from Microsoft Graph, acting as the given user.
+ * Implementations throw BookingsError with a code; they never return partial data silently.
+ */
+export interface BookingsGateway {
+  me(user: UserRef): Promise<Person>;
+  listBusinesses(user: UserRef): Promise<Business[]>;
+  listStaff(user: UserRef, businessId: string): Promise<StaffMember[]>;
+  /** Every appointment in the window, across all pages. */
+  calendarView(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]>;
+  getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment>;
+  /** Sends the cancel POST once; never retried blindly. */
+  cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<void>;
+}

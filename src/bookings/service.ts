@@ -1,0 +1,142 @@
+import type { CancelLedger } from './cancelLedger.js';
+import { BookingsError, ErrorCode } from './errors.js';
+import type { BookingsGateway } from './gateway.js';
+import type {
+  Appointment,
+  Business,
+  CancelOutcome,
+  StaffMember,
+  TimeWindow,
+  UpcomingAppointment,
+  UpcomingResult,
+  UserRef,
+} from './types.js';
+
+export type Clock = () => Date;
+
+/** The longest cancellation message we send; the card's input enforces the same limit. */
+export const MAX_CANCELLATION_MESSAGE_LENGTH = 500;
+
+export interface BookingsServiceOptions {
+  /** How far ahead "upcoming" looks. */
+  windowDays: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The bot's use cases: what is coming up for me, and cancel one with a message. */
+export class BookingsService {
+  /** Cancels under way, so concurrent confirms of one appointment share a single Graph call. */
+  private readonly inFlight = new Map<string, Promise<CancelOutcome>>();
+
+  constructor(
+    private readonly gateway: BookingsGateway,
+    private readonly ledger: CancelLedger,
+    private readonly clock: Clock,
+    private readonly options: BookingsServiceOptions,
+  ) {}
+
+  /**
+   * The user's upcoming appointments in every business where they are staff: those assigned to them
+   * and those assigned to nobody (which any staff member may have to handle), soonest first.
+   */
+  async upcoming(user: UserRef): Promise<UpcomingResult> {
+    const now = this.clock();
+    const window: TimeWindow = { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
+    const [person, businesses] = await Promise.all([this.gateway.me(user), this.gateway.listBusinesses(user)]);
+    const emails = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
+
+    const memberships = await Promise.all(
+      businesses.map(async (business) => {
+        const staff = await this.gateway.listStaff(user, business.id);
+        const me = staff.find((s) => emails.has(s.emailAddress.toLowerCase()));
+        return me ? { business, staff, me } : undefined;
+      }),
+    );
+    const mine = memberships.filter((m) => m !== undefined);
+    if (mine.length === 0) return { kind: 'notStaff', window };
+
+    const perBusiness = await Promise.all(
+      mine.map(async ({ business, staff, me }) => {
+        const appointments = await this.gateway.calendarView(user, business.id, window);
+        return appointments
+          .filter((a) => a.end > now && (a.staffMemberIds.length === 0 || a.staffMemberIds.includes(me.id)))
+          .map((a) => placeInContext(a, business, staff));
+      }),
+    );
+    const appointments = perBusiness.flat().sort((a, b) => a.start.getTime() - b.start.getTime() || a.id.localeCompare(b.id));
+    return { kind: 'appointments', window, appointments };
+  }
+
+  /** One appointment, fetched fresh so a stale card never acts on data that changed. */
+  async appointment(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
+    const [appointment, businesses, staff] = await Promise.all([
+      this.gateway.getAppointment(user, businessId, appointmentId),
+      this.gateway.listBusinesses(user),
+      this.gateway.listStaff(user, businessId),
+    ]);
+    const business = businesses.find((b) => b.id.toLowerCase() === businessId.toLowerCase()) ?? { id: businessId, displayName: businessId };
+    return placeInContext(appointment, business, staff);
+  }
+
+  /**
+   * Cancels once. A repeated confirm (double click, re-delivery) gets the first outcome without a second
+   * Graph call; a 404 after an attempt whose outcome we never learned (timeout) means that attempt worked.
+   */
+  async cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
+    const cancellationMessage = validateMessage(message);
+    const key = ledgerKey(businessId, appointmentId);
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const attempt = this.cancelOnce(user, businessId, appointmentId, cancellationMessage, key).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, attempt);
+    return attempt;
+  }
+
+  private async cancelOnce(
+    user: UserRef,
+    businessId: string,
+    appointmentId: string,
+    cancellationMessage: string,
+    key: string,
+  ): Promise<CancelOutcome> {
+    const previous = await this.ledger.get(key);
+    if (previous?.state === 'cancelled') {
+      return { businessId, appointmentId, cancellationMessage: previous.cancellationMessage, cancelledAt: new Date(previous.at) };
+    }
+    await this.ledger.put(key, { state: 'attempted', cancellationMessage, at: this.clock().toISOString() });
+    let sentMessage = cancellationMessage;
+    try {
+      await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage);
+    } catch (error) {
+      const earlierAttemptLanded = previous?.state === 'attempted' && error instanceof BookingsError && error.code === ErrorCode.NotFound;
+      if (!earlierAttemptLanded) throw error;
+      sentMessage = previous.cancellationMessage;
+    }
+    const cancelledAt = this.clock();
+    await this.ledger.put(key, { state: 'cancelled', cancellationMessage: sentMessage, at: cancelledAt.toISOString() });
+    return { businessId, appointmentId, cancellationMessage: sentMessage, cancelledAt };
+  }
+}
+
+function validateMessage(message: string): string {
+  const trimmed = message.trim();
+  if (trimmed.length === 0) throw new BookingsError(ErrorCode.MessageRequired, 'Cancellation message is empty');
+  if (trimmed.length > MAX_CANCELLATION_MESSAGE_LENGTH) {
+    throw new BookingsError(ErrorCode.MessageTooLong, 'Cancellation message is too long');
+  }
+  return trimmed;
+}
+
+function ledgerKey(businessId: string, appointmentId: string): string {
+  return `cancel/${businessId.toLowerCase()}/${appointmentId}`;
+}
+
+function placeInContext(appointment: Appointment, business: Business, staff: StaffMember[]): UpcomingAppointment {
+  const names = new Map(staff.map((s) => [s.id, s.displayName]));
+  return {
+    ...appointment,
+    businessName: business.displayName,
+    staffNames: appointment.staffMemberIds.map((id) => names.get(id)).filter((n) => n !== undefined),
+  };
+}

@@ -1,0 +1,72 @@
+/** Who is acting. Channel ids are not Entra ids; aadObjectId is present on Teams. */
+export interface UserRef {
+  /** The channel's id for the user (Teams: 29:..., Emulator: any string). */
+  id: string;
+  aadObjectId?: string;
+  name?: string;
+}
+
+/** The signed-in user as Graph knows them (GET /me). */
+export interface Person {
+  id: string;
+  displayName: string;
+  /** Addresses Bookings staff records may use for this person (mail, userPrincipalName). */
+  emailAddresses: string[];
+}
+
+export interface Business {
+  id: string;
+  displayName: string;
+}
+
+export type StaffRole =
+  | 'administrator'
+  | 'scheduler'
+  | 'teamMember'
+  | 'viewer'
+  | 'externalGuest'
+  | 'guest'
+  | 'unknownFutureValue';
+
+export interface StaffMember {
+  id: string;
+  displayName: string;
+  emailAddress: string;
+  role: StaffRole | string;
+}
+
+/** An appointment with only what the bot shows. Customer e-mail and phone are deliberately not carried. */
+export interface Appointment {
+  id: string;
+  businessId: string;
+  serviceName: string;
+  start: Date;
+  end: Date;
+  customerName: string;
+  staffMemberIds: string[];
+  isOnline: boolean;
+  joinWebUrl?: string;
+}
+
+/** An appointment placed in context for display. */
+export interface UpcomingAppointment extends Appointment {
+  businessName: string;
+  staffNames: string[];
+}
+
+export interface TimeWindow {
+  start: Date;
+  end: Date;
+}
+
+export type UpcomingResult =
+  | { kind: 'appointments'; window: TimeWindow; appointments: UpcomingAppointment[] }
+  /** The user is not a staff member of any booking business they can see. */
+  | { kind: 'notStaff'; window: TimeWindow };
+
+export interface CancelOutcome {
+  businessId: string;
+  appointmentId: string;
+  cancellationMessage: string;
+  cancelledAt: Date;
+}

@@ -1,0 +1,125 @@
+import type { DirectoryUser, SeedAppointment, SeedBusiness, SeedStaffMember } from './seed.js';
+
+/**
+ * Graph's JSON shapes for the Bookings subset, as the public docs show them.
+ * v1.0 uses startDateTime/endDateTime and customers[]; beta uses start/end and flat customer fields.
+ */
+export type ApiVersion = 'v1.0' | 'beta';
+
+/** Graph writes UTC times with seven fractional digits. */
+export function graphDateTime(date: Date): { dateTime: string; timeZone: 'UTC' } {
+  return { dateTime: date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z'), timeZone: 'UTC' };
+}
+
+export function userJson(user: DirectoryUser): Record<string, unknown> {
+  return {
+    businessPhones: [],
+    displayName: user.displayName,
+    givenName: user.givenName,
+    jobTitle: user.jobTitle,
+    mail: user.mail,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: 'en-US',
+    surname: user.surname,
+    userPrincipalName: user.userPrincipalName,
+    id: user.id,
+  };
+}
+
+export function businessSummaryJson(business: SeedBusiness): Record<string, unknown> {
+  return { id: business.id, displayName: business.displayName };
+}
+
+export function businessJson(business: SeedBusiness): Record<string, unknown> {
+  return {
+    id: business.id,
+    displayName: business.displayName,
+    businessType: 'Professional services',
+    phone: business.phone,
+    email: business.id,
+    webSiteUrl: business.webSiteUrl,
+    defaultCurrencyIso: 'USD',
+    isPublished: true,
+    publicUrl: `https://outlook.office365.com/owa/calendar/${encodeURIComponent(business.id)}/bookings/`,
+    languageTag: 'en-US',
+    address: { street: '', city: '', state: '', countryOrRegion: '', postalCode: '' },
+    businessHours: [],
+    schedulingPolicy: { timeSlotInterval: 'PT30M', minimumLeadTime: 'P1D', maximumAdvance: 'P365D', sendConfirmationsToOwner: true, allowStaffSelection: true },
+  };
+}
+
+export function staffJson(member: SeedStaffMember): Record<string, unknown> {
+  return {
+    '@odata.type': '#microsoft.graph.bookingStaffMember',
+    id: member.id,
+    displayName: member.displayName,
+    emailAddress: member.emailAddress,
+    availabilityIsAffectedByPersonalCalendar: false,
+    role: member.role,
+    timeZone: member.timeZone,
+    useBusinessHours: true,
+    isEmailNotificationEnabled: false,
+    workingHours: [],
+  };
+}
+
+export function appointmentJson(a: SeedAppointment, version: ApiVersion): Record<string, unknown> {
+  const common = {
+    '@odata.type': '#microsoft.graph.bookingAppointment',
+    id: a.id,
+    selfServiceAppointmentId: `00000000-0000-0000-0000-${a.id.length.toString().padStart(12, '0')}`,
+    additionalInformation: '',
+    isLocationOnline: a.service.isOnline,
+    joinWebUrl: a.service.isOnline ? `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${encodeURIComponent(a.id.slice(6, 26))}%40thread.v2/0` : null,
+    customerTimeZone: a.customer.timeZone,
+    smsNotificationsEnabled: false,
+    isCustomerAllowedToManageBooking: true,
+    serviceId: a.service.id,
+    serviceName: a.service.displayName,
+    duration: `PT${a.service.minutes}M`,
+    preBuffer: 'PT0S',
+    postBuffer: 'PT0S',
+    priceType: 'fixedPrice',
+    price: a.service.price,
+    serviceNotes: a.serviceNotes,
+    optOutOfCustomerEmail: false,
+    staffMemberIds: a.staffMemberIds,
+    createdDateTime: a.createdDateTime.toISOString(),
+    lastUpdatedDateTime: a.createdDateTime.toISOString(),
+    serviceLocation: { displayName: a.service.isOnline ? 'Online' : 'Customer location', address: null, coordinates: null },
+    reminders: [],
+    maximumAttendeesCount: 1,
+    filledAttendeesCount: 1,
+  };
+  if (version === 'beta') {
+    return {
+      ...common,
+      start: graphDateTime(a.start),
+      end: graphDateTime(a.end),
+      customerId: a.customer.customerId,
+      customerName: a.customer.name,
+      customerEmailAddress: a.customer.emailAddress,
+      customerPhone: a.customer.phone,
+      customerNotes: a.customerNotes,
+    };
+  }
+  return {
+    ...common,
+    startDateTime: graphDateTime(a.start),
+    endDateTime: graphDateTime(a.end),
+    customers: [
+      {
+        '@odata.type': '#microsoft.graph.bookingCustomerInformation',
+        customerId: a.customer.customerId,
+        name: a.customer.name,
+        emailAddress: a.customer.emailAddress,
+        phone: a.customer.phone,
+        notes: a.customerNotes,
+        timeZone: a.customer.timeZone,
+        smsNotificationsEnabled: false,
+        customQuestionAnswers: [],
+      },
+    ],
+  };
+}

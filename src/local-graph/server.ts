@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultPlan } from './faults.js';
+import {
+  type ApiVersion,
+  appointmentJson,
+  businessJson,
+  businessSummaryJson,
+  staffJson,
+  userJson,
+} from './graphJson.js';
+import { LocalIdentity } from './identity.js';
+import { createSeed, type DirectoryUser, type Seed, type SeedBusiness } from './seed.js';
+import { BookingsStore } from './store.js';
+
+export interface LocalGraphOptions {
+  /** Loopback only unless told otherwise. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** calendarView page size; small, so clients must follow @odata.nextLink. */
+  pageSize?: number;
+  tokenLifetimeSeconds?: number;
+  /** The longest cancellationMessage accepted (longer gets 400). */
+  maxCancellationMessageLength?: number;
+  now?: () => Date;
+  seed?: Seed;
+}
+
+/** One request as the service saw it, for tests that assert the exact call (path as sent, still encoded). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization?: string;
+  /** userPrincipalName the bearer token belonged to, when it was valid. */
+  user?: string;
+  body?: unknown;
+}
+
+class GraphHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The embedded Microsoft Graph Bookings service: the subset of Graph the bot uses (v1.0 under /solutions,
+ * beta under both /solutions and the 2018 root paths), with Graph's JSON shapes, headers, error bodies and
+ * status codes, a local token endpoint standing in for Entra ID, and injectable faults.
+ */
+export class LocalGraphService {
+  readonly faults = new FaultPlan();
+  readonly requests: RecordedRequest[] = [];
+  readonly store: BookingsStore;
+  readonly identity: LocalIdentity;
+  private readonly server: Server;
+  private readonly pageSize: number;
+  private readonly maxMessageLength: number;
+  private readonly now: () => Date;
+  private baseUrl?: string;
+
+  constructor(private readonly options: LocalGraphOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+    const seed = options.seed ?? createSeed(this.now());
+    this.store = new BookingsStore(seed);
+    this.identity = new LocalIdentity(seed.users, options.tokenLifetimeSeconds ?? 3600);
+    this.pageSize = options.pageSize ?? 4;
+    this.maxMessageLength = options.maxCancellationMessageLength ?? 1000;
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  /** Starts listening; resolves to the base URL (e.g. http://127.0.0.1:3979/). */
+  async start(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const { address, port } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://${address}:${port}/`;
+    return this.baseUrl;
+  }
+
+  get url(): string {
+    if (!this.baseUrl) throw new Error('LocalGraphService is not started');
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const clientRequestId = header(req, 'client-request-id') ?? requestId;
+    res.setHeader('request-id', requestId);
+    res.setHeader('client-request-id', clientRequestId);
+    res.setHeader('x-ms-ags-diagnostic', '{"ServerInfo":{"DataCenter":"Local","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"local-graph"}}');
+    res.setHeader('Cache-Control', 'no-cache');
+    const url = new URL(req.url ?? '/', 'http://local');
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, authorization: header(req, 'authorization') };
+    try {
+      const raw = await readBody(req);
+      record.body = parseJsonOrText(raw);
+      this.requests.push(record);
+      if (record.path === '/local/token' && req.method === 'POST') return await this.token(raw, res);
+      await this.playFault(req.method ?? 'GET', decodeURIComponent(url.pathname));
+      const result = await this.route(req.method ?? 'GET', url, record);
+      if (result === undefined) {
+        res.writeHead(204).end();
+      } else {
+        sendJson(res, 200, result);
+      }
+    } catch (error) {
+      const e = error instanceof GraphHttpError ? error : new GraphHttpError(500, 'generalException', 'An internal server error occurred.');
+      for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
+      const date = this.now().toISOString().slice(0, 19);
+      sendJson(res, e.status, { error: { code: e.code, message: e.message, innerError: { date, 'request-id': requestId, 'client-request-id': clientRequestId } } });
+    }
+  }
+
+  /** Local sign-in: POST {"user": "<upn>"} returns an OAuth-style token response. */
+  private async token(raw: string, res: ServerResponse): Promise<void> {
+    const login = (parseJsonOrText(raw) as { user?: unknown } | undefined)?.user;
+    const user = typeof login === 'string' ? this.identity.findUser(login) : undefined;
+    if (!user) {
+      sendJson(res, 400, { error: 'invalid_grant', error_description: 'AADSTS50034: The user account does not exist in the local directory.' });
+      return;
+    }
+    const accessToken = await this.identity.issue(user);
+    sendJson(res, 200, { token_type: 'Bearer', access_token: accessToken, expires_in: this.identity.tokenLifetimeSeconds, scope: 'Bookings.Read.All BookingsAppointment.ReadWrite.All' });
+  }
+
+  private async playFault(method: string, path: string): Promise<void> {
+    const fault = this.faults.take(method, path);
+    if (!fault) return;
+    if (fault.delayMs) await sleep(fault.delayMs);
+    if (!fault.status) return;
+    const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
+    if (fault.status === 429) throw new GraphHttpError(429, 'TooManyRequests', 'Too many requests.', headers);
+    if (fault.status === 503) throw new GraphHttpError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.', headers);
+    if (fault.status === 504) throw new GraphHttpError(504, 'UnknownError', 'Gateway timeout.', headers);
+    throw new GraphHttpError(500, 'UnknownError', '', headers);
+  }
+
+  private async route(method: string, url: URL, record: RecordedRequest): Promise<unknown> {
+    const segments = url.pathname.split('/').filter(Boolean);
+    const version = segments.shift();
+    if (version !== 'v1.0' && version !== 'beta') throw new GraphHttpError(400, 'BadRequest', `Invalid version: ${version ?? ''}`);
+    const user = await this.authenticate(record);
+
+    if (segments.length === 1 && segments[0] === 'me') {
+      return { '@odata.context': `${this.origin()}${version}/$metadata#users/$entity`, ...userJson(user) };
+    }
+    const solutions = segments[0] === 'solutions';
+    if (solutions) segments.shift();
+    else if (version === 'v1.0') throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
+    const collection = keySegment(segments, 'bookingBusinesses');
+    if (!collection) throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
+    const root = `${version}/${solutions ? 'solutions/' : ''}bookingBusinesses`;
+
+    if (collection.key === undefined) {
+      requireMethod(method, 'GET');
+      return { '@odata.context': `${this.origin()}${version}/$metadata#${solutions ? 'solutions/' : ''}bookingBusinesses`, value: this.store.businessesOf(user).map(businessSummaryJson) };
+    }
+    const business = this.store.business(collection.key);
+    if (!business) throw new GraphHttpError(404, 'itemNotFound', 'The requested booking business was not found.');
+    if (!this.store.staffRecord(business, user)) throw new GraphHttpError(403, 'accessDenied', 'The user is not a staff member of this booking business.');
+    const rest = collection.rest;
+
+    if (rest.length === 0) {
+      requireMethod(method, 'GET');
+      return businessJson(business);
+    }
+    if (rest.length === 1 && rest[0] === 'staffMembers') {
+      requireMethod(method, 'GET');
+      return { '@odata.context': this.context(version, business, 'staffMembers'), value: business.staff.map(staffJson) };
+    }
+    if (rest.length === 1 && rest[0] === 'calendarView') {
+      requireMethod(method, 'GET');
+      return this.calendarView(version, root, business, url);
+    }
+    const appointments = keySegment(rest, 'appointments');
+    if (appointments?.key !== undefined) {
+      const appointment = this.store.appointment(business, appointments.key);
+      if (appointments.rest.length === 0) {
+        requireMethod(method, 'GET');
+        if (!appointment) throw new GraphHttpError(404, 'itemNotFound', 'The requested appointment was not found.');
+        return { '@odata.context': this.context(version, business, 'appointments/$entity'), ...appointmentJson(appointment, version) };
+      }
+      if (appointments.rest.length === 1 && appointments.rest[0] === 'cancel') {
+        requireMethod(method, 'POST');
+        const message = cancellationMessage(record.body, this.maxMessageLength);
+        if (!appointment) throw new GraphHttpError(404, 'itemNotFound', 'The requested appointment was not found.');
+        if (!this.store.canCancel(business, user)) throw new GraphHttpError(403, 'accessDenied', 'The user does not have permission to cancel appointments in this booking business.');
+        this.store.cancel(appointment, user, message, this.now());
+        return undefined;
+      }
+    }
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${rest[0] ?? ''}'.`);
+  }
+
+  private async authenticate(record: RecordedRequest): Promise<DirectoryUser> {
+    const verified = await this.identity.verify(record.authorization);
+    if (!verified.ok) {
+      throw new GraphHttpError(401, 'InvalidAuthenticationToken', verified.message, {
+        'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+      });
+    }
+    if (!verified.scopes.some((s) => s.startsWith('Bookings'))) {
+      throw new GraphHttpError(403, 'accessDenied', 'Either scp or roles claim need to be present in the token.');
+    }
+    record.user = verified.user.userPrincipalName;
+    return verified.user;
+  }
+
+  private calendarView(version: ApiVersion, root: string, business: SeedBusiness, url: URL): unknown {
+    const start = requiredDate(url, 'start');
+    const end = requiredDate(url, 'end');
+    const skipToken = url.searchParams.get('$skiptoken');
+    const offset = skipToken ? Number(Buffer.from(skipToken, 'base64url').toString('utf8')) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw new GraphHttpError(400, 'BadRequest', 'The $skiptoken is not valid.');
+    const all = this.store.calendarView(business, start, end);
+    const page = all.slice(offset, offset + this.pageSize);
+    const body: Record<string, unknown> = {
+      '@odata.context': this.context(version, business, 'calendarView'),
+      value: page.map((a) => appointmentJson(a, version)),
+    };
+    if (offset + this.pageSize < all.length) {
+      const next = new URLSearchParams({ start: url.searchParams.get('start')!, end: url.searchParams.get('end')!, $skiptoken: Buffer.from(String(offset + this.pageSize)).toString('base64url') });
+      body['@odata.nextLink'] = `${this.origin()}${root}('${encodeURIComponent(business.id)}')/calendarView?${next.toString()}`;
+    }
+    return body;
+  }
+
+  private context(version: ApiVersion, business: SeedBusiness, tail: string): string {
+    return `${this.origin()}${version}/solutions/$metadata#bookingBusinesses('${encodeURIComponent(business.id)}')/${tail}`;
+  }
+
+  private origin(): string {
+    return this.url;
+  }
+}
+
+/**
+ * Reads `name/{key}/...` or OData key syntax `name('key')/...`; keys are percent-decoded per segment,
+ * so an encoded '/' (%2F) stays inside the key.
+ */
+function keySegment(segments: string[], name: string): { key?: string; rest: string[] } | undefined {
+  const first = segments[0];
+  if (first === undefined) return undefined;
+  const odata = new RegExp(`^${name}\\('(.*)'\\)$`).exec(decodeURIComponent(first));
+  if (odata) return { key: odata[1]!.replace(/''/g, "'"), rest: segments.slice(1) };
+  if (first !== name) return undefined;
+  const key = segments[1];
+  return { key: key === undefined ? undefined : decodeURIComponent(key), rest: segments.slice(2) };
+}
+
+function requireMethod(actual: string, expected: string): void {
+  if (actual !== expected) throw new GraphHttpError(405, 'BadRequest', `The HTTP method '${actual}' is not allowed for this resource.`);
+}
+
+function requiredDate(url: URL, name: string): Date {
+  const value = url.searchParams.get(name);
+  const date = value ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new GraphHttpError(400, 'invalidRequest', `The query parameter '${name}' is required and must be an ISO 8601 date and time.`);
+  }
+  return date;
+}
+
+function cancellationMessage(body: unknown, maxLength: number): string {
+  const message = (body as { cancellationMessage?: unknown } | undefined)?.cancellationMessage;
+  if (typeof message !== 'string' || message.trim() === '') {
+    throw new GraphHttpError(400, 'invalidRequest', "The property 'cancellationMessage' is required.");
+  }
+  if (message.length > maxLength) throw new GraphHttpError(400, 'invalidRequest', `The property 'cancellationMessage' exceeds ${maxLength} characters.`);
+  return message;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new GraphHttpError(413, 'BadRequest', 'The request body is too large.');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJsonOrText(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
