@@ -60,7 +60,9 @@ const MAX_BODY_BYTES = 64 * 1024;
  */
 export class LocalGraphService {
   readonly faults = new FaultPlan();
+  /** Graph requests in arrival order (token requests are counted apart). */
   readonly requests: RecordedRequest[] = [];
+  tokenRequests = 0;
   readonly store: BookingsStore;
   readonly identity: LocalIdentity;
   private readonly server: Server;
@@ -111,9 +113,9 @@ export class LocalGraphService {
     const record: RecordedRequest = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, authorization: header(req, 'authorization') };
     try {
       const raw = await readBody(req);
+      if (record.path === '/local/token' && req.method === 'POST') return await this.token(raw, res);
       record.body = parseJsonOrText(raw);
       this.requests.push(record);
-      if (record.path === '/local/token' && req.method === 'POST') return await this.token(raw, res);
       await this.playFault(req.method ?? 'GET', decodeURIComponent(url.pathname));
       const result = await this.route(req.method ?? 'GET', url, record);
       if (result === undefined) {
@@ -131,6 +133,7 @@ export class LocalGraphService {
 
   /** Local sign-in: POST {"user": "<upn>"} returns an OAuth-style token response. */
   private async token(raw: string, res: ServerResponse): Promise<void> {
+    this.tokenRequests++;
     const login = (parseJsonOrText(raw) as { user?: unknown } | undefined)?.user;
     const user = typeof login === 'string' ? this.identity.findUser(login) : undefined;
     if (!user) {

@@ -1,0 +1,122 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { TokenProvider } from '../auth/tokenProvider.js';
+import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import type { BookingsGateway } from '../bookings/gateway.js';
+import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
+import { toDomainError } from './errors.js';
+import {
+  type GraphAppointment,
+  type GraphStaffMember,
+  type GraphUser,
+  parseAppointment,
+  parseBusiness,
+  parsePerson,
+  parseStaffMember,
+} from './parse.js';
+
+interface Collection<T> {
+  value?: T[];
+  '@odata.nextLink'?: string;
+}
+
+export interface BookingsGraphOptions {
+  /** Same value the client was built with, e.g. https://graph.microsoft.com/ */
+  baseUrl: string;
+  version: 'v1.0' | 'beta';
+  /** '/solutions/bookingBusinesses' (current) or '/bookingBusinesses' (the 2018 beta form). */
+  bookingsRoot: string;
+  /** Stop following @odata.nextLink after this many pages (a loop guard). */
+  maxPages: number;
+}
+
+/** Graph calls ids with '@' (business mailboxes) and '=', '/', '+' (appointment ids); each becomes one path segment. */
+const segment = encodeURIComponent;
+
+/** Calendar view bounds in the form the docs show: UTC, no milliseconds. */
+function graphTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The Bookings subset of Microsoft Graph, called as the signed-in user. */
+export class BookingsGraphClient implements BookingsGateway {
+  private readonly linkPrefix: string;
+
+  constructor(
+    private readonly client: Client,
+    private readonly tokens: TokenProvider,
+    private readonly options: BookingsGraphOptions,
+  ) {
+    this.linkPrefix = `${options.baseUrl}${options.version}/`;
+  }
+
+  async me(user: UserRef): Promise<Person> {
+    return parsePerson(await this.get<GraphUser>(user, '/me?$select=id,displayName,mail,userPrincipalName'));
+  }
+
+  async listBusinesses(user: UserRef): Promise<Business[]> {
+    const businesses = await this.getAll<{ id?: string; displayName?: string }>(user, this.options.bookingsRoot);
+    return businesses.map(parseBusiness).filter((b) => b !== undefined);
+  }
+
+  async listStaff(user: UserRef, businessId: string): Promise<StaffMember[]> {
+    const staff = await this.getAll<GraphStaffMember>(user, `${this.business(businessId)}/staffMembers`);
+    return staff.map(parseStaffMember).filter((s) => s !== undefined);
+  }
+
+  async calendarView(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]> {
+    const path = `${this.business(businessId)}/calendarView?start=${graphTime(window.start)}&end=${graphTime(window.end)}`;
+    const items = await this.getAll<GraphAppointment>(user, path);
+    return items.map((a) => parseAppointment(a, businessId)).filter((a) => a !== undefined);
+  }
+
+  async getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment> {
+    const raw = await this.get<GraphAppointment>(user, `${this.business(businessId)}/appointments/${segment(appointmentId)}`);
+    const appointment = parseAppointment(raw, businessId);
+    if (!appointment) throw new BookingsError(ErrorCode.Internal, 'Graph returned an appointment without id or times');
+    return appointment;
+  }
+
+  async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<void> {
+    const token = await this.tokens.getToken(user);
+    const path = `${this.business(businessId)}/appointments/${segment(appointmentId)}/cancel`;
+    try {
+      await this.client.api(path).header('Authorization', `Bearer ${token}`).post({ cancellationMessage });
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  private business(businessId: string): string {
+    return `${this.options.bookingsRoot}/${segment(businessId)}`;
+  }
+
+  private async get<T>(user: UserRef, path: string): Promise<T> {
+    // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
+    const token = await this.tokens.getToken(user);
+    try {
+      return (await this.client.api(path).header('Authorization', `Bearer ${token}`).get()) as T;
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  /** Every page of a collection, following @odata.nextLink verbatim while it stays on our Graph base URL. */
+  private async getAll<T>(user: UserRef, path: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = path;
+    for (let page = 0; next !== undefined; page++) {
+      if (page >= this.options.maxPages) throw new BookingsError(ErrorCode.Unavailable, `More than ${this.options.maxPages} pages`);
+      const body: Collection<T> = await this.get<Collection<T>>(user, next);
+      items.push(...(body.value ?? []));
+      next = body['@odata.nextLink'] === undefined ? undefined : this.relativeLink(body['@odata.nextLink']);
+    }
+    return items;
+  }
+
+  private relativeLink(link: string): string {
+    if (!link.startsWith(this.linkPrefix)) {
+      throw new BookingsError(ErrorCode.Unavailable, 'Graph returned a next link outside the configured base URL');
+    }
+    return `/${link.slice(this.linkPrefix.length)}`;
+  }
+}

@@ -1,0 +1,57 @@
+import {
+  Client,
+  HTTPMessageHandler,
+  type Context,
+  type Middleware,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
+
+export interface GraphClientOptions {
+  /** e.g. https://graph.microsoft.com/ (always ends with '/'). */
+  baseUrl: string;
+  version: 'v1.0' | 'beta';
+  /** Budget for one Graph call including its retries. */
+  timeoutMs: number;
+  maxRetries: number;
+  /** A Retry-After longer than this is not waited out inside a turn; the user is told to try later. */
+  maxRetryWaitSeconds: number;
+}
+
+/** Gives each request (with all its retries) one deadline, so a slow Graph cannot hold a turn open. */
+class DeadlineMiddleware implements Middleware {
+  private next?: Middleware;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
+    await this.next?.execute(context);
+  }
+}
+
+/**
+ * One long-lived Graph client. The chain is built by hand, without the SDK's AuthenticationHandler: that handler
+ * only attaches tokens to https Graph hosts, while the caller here sets the user's token per request (and
+ * refuses to follow links off the configured base URL, so a token never leaves for another host).
+ * Only reads are retried: a cancel POST that is retried after a lost answer could cancel twice.
+ */
+export function createGraphClient(options: GraphClientOptions): Client {
+  const retry = new RetryHandler(
+    new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, fetchOptions, response) => {
+      const method = (fetchOptions?.method ?? 'GET').toUpperCase();
+      const retryAfter = Number(response.headers.get('Retry-After') ?? 0);
+      return method === 'GET' && retryAfter <= options.maxRetryWaitSeconds;
+    }),
+  );
+  return Client.initWithMiddleware({
+    baseUrl: options.baseUrl,
+    defaultVersion: options.version,
+    middleware: [new DeadlineMiddleware(options.timeoutMs), retry, new TelemetryHandler(), new HTTPMessageHandler()],
+  });
+}

@@ -1,0 +1,44 @@
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { BookingsError, ErrorCode } from '../bookings/errors.js';
+
+/** Graph's answer (or the lack of one) as a coded domain error that keeps Graph's request-id. */
+export function toDomainError(error: unknown): BookingsError {
+  if (error instanceof BookingsError) return error;
+  if (!(error instanceof GraphError)) return new BookingsError(ErrorCode.Internal, 'Unexpected Graph client failure', { cause: error });
+  const details = {
+    requestId: error.requestId ?? error.headers?.get('request-id') ?? undefined,
+    retryAfterSeconds: retryAfterSeconds(error.headers),
+    cause: error,
+  };
+  const code = codeForStatus(error);
+  return new BookingsError(code, `Graph answered ${error.statusCode} ${error.code ?? ''}`.trim(), details);
+}
+
+function codeForStatus(error: GraphError): ErrorCode {
+  switch (error.statusCode) {
+    case 400:
+      return ErrorCode.BadRequest;
+    case 401:
+      return ErrorCode.Unauthorized;
+    case 403:
+      return ErrorCode.Forbidden;
+    case 404:
+      return ErrorCode.NotFound;
+    case 429:
+      return ErrorCode.Throttled;
+    case -1:
+      // No response at all: our deadline fired (the fetch spec names that a TimeoutError) or the network failed.
+      return error.code === 'TimeoutError' || error.code === 'AbortError' ? ErrorCode.Timeout : ErrorCode.Unavailable;
+    default:
+      return error.statusCode >= 500 ? ErrorCode.Unavailable : ErrorCode.Internal;
+  }
+}
+
+function retryAfterSeconds(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('Retry-After');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}

@@ -1,0 +1,86 @@
+import type { Appointment, Business, Person, StaffMember } from '../bookings/types.js';
+
+/**
+ * Graph JSON → domain objects. Bookings has two spellings of the same data: v1.0 documents startDateTime/
+ * endDateTime and customers[], while beta (and some v1.0 examples) use start/end and flat customerName.
+ * Both are read. Customer e-mail and phone are never copied out.
+ */
+interface DateTimeTimeZone {
+  dateTime?: string;
+  timeZone?: string;
+}
+
+export interface GraphAppointment {
+  id?: string;
+  serviceName?: string;
+  startDateTime?: DateTimeTimeZone;
+  endDateTime?: DateTimeTimeZone;
+  start?: DateTimeTimeZone;
+  end?: DateTimeTimeZone;
+  customers?: { name?: string | null }[];
+  customerName?: string | null;
+  staffMemberIds?: string[] | null;
+  isLocationOnline?: boolean;
+  joinWebUrl?: string | null;
+}
+
+export interface GraphStaffMember {
+  id?: string;
+  displayName?: string;
+  emailAddress?: string | null;
+  role?: string;
+}
+
+export interface GraphUser {
+  id?: string;
+  displayName?: string | null;
+  mail?: string | null;
+  userPrincipalName?: string | null;
+}
+
+/** Graph sends UTC as "2018-05-06T12:00:00.0000000Z" (seven digits, sometimes without Z); keep milliseconds. */
+export function parseGraphDateTime(value: DateTimeTimeZone | undefined): Date | undefined {
+  const text = value?.dateTime;
+  if (!text) return undefined;
+  const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(text);
+  // Bookings documents these values as always UTC; a missing designator therefore means UTC.
+  const normalized = (hasZone ? text : `${text}Z`).replace(/\.(\d{3})\d*(?=Z|[+-])/, '.$1');
+  const date = new Date(normalized);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Undefined for an item too broken to show (no id or times). */
+export function parseAppointment(raw: GraphAppointment, businessId: string): Appointment | undefined {
+  const start = parseGraphDateTime(raw.startDateTime ?? raw.start);
+  const end = parseGraphDateTime(raw.endDateTime ?? raw.end);
+  if (!raw.id || !start || !end) return undefined;
+  const joinWebUrl = raw.joinWebUrl && /^https:\/\//.test(raw.joinWebUrl) ? raw.joinWebUrl : undefined;
+  return {
+    id: raw.id,
+    businessId,
+    serviceName: raw.serviceName ?? '',
+    start,
+    end,
+    customerName: raw.customers?.[0]?.name ?? raw.customerName ?? '',
+    staffMemberIds: raw.staffMemberIds ?? [],
+    isOnline: raw.isLocationOnline === true,
+    joinWebUrl,
+  };
+}
+
+export function parseStaffMember(raw: GraphStaffMember): StaffMember | undefined {
+  if (!raw.id) return undefined;
+  return { id: raw.id, displayName: raw.displayName ?? '', emailAddress: raw.emailAddress ?? '', role: raw.role ?? 'unknownFutureValue' };
+}
+
+export function parseBusiness(raw: { id?: string; displayName?: string }): Business | undefined {
+  return raw.id ? { id: raw.id, displayName: raw.displayName ?? raw.id } : undefined;
+}
+
+export function parsePerson(raw: GraphUser): Person {
+  return {
+    id: raw.id ?? '',
+    displayName: raw.displayName ?? '',
+    emailAddresses: [raw.mail, raw.userPrincipalName].filter((e): e is string => typeof e === 'string' && e.length > 0),
+  };
+}

@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { ALEX_VIEWER, CONTOSO, FABRIKAM, gatewayFor, startLocalGraph } from '../helpers/localGraph.js';
+
+const user = { id: 'emulator-user' };
+const fortnight = () => ({ start: new Date(), end: new Date(Date.now() + 14 * 86_400_000) });
+
+async function codeOf(promise: Promise<unknown>): Promise<{ code: ErrorCode; requestId?: string; retryAfterSeconds?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(BookingsError);
+    const e = error as BookingsError;
+    return { code: e.code, requestId: e.requestId, retryAfterSeconds: e.retryAfterSeconds };
+  }
+  throw new Error('expected a BookingsError');
+}
+
+describe('BookingsGraphClient against the local Graph service', () => {
+  let graph: LocalGraphService;
+  beforeEach(async () => {
+    graph = await startLocalGraph({ pageSize: 3 });
+  });
+  afterEach(async () => {
+    await graph.stop();
+  });
+
+  it('lists the businesses and staff of the signed-in user with their bearer token', async () => {
+    const gateway = gatewayFor(graph);
+    const businesses = await gateway.listBusinesses(user);
+    expect(businesses.map((b) => b.id)).toEqual([CONTOSO, FABRIKAM]);
+    const staff = await gateway.listStaff(user, CONTOSO);
+    expect(staff.find((s) => s.role === 'viewer')?.displayName).toBe('Alex Wilber');
+    const request = graph.requests.find((r) => r.path.endsWith('/staffMembers'))!;
+    expect(request.path).toBe('/v1.0/solutions/bookingBusinesses/ContosoLunchDelivery%40contoso.onmicrosoft.com/staffMembers');
+    expect(request.authorization).toMatch(/^Bearer ey/);
+    expect(request.user).toBe('AdeleV@contoso.onmicrosoft.com');
+  });
+
+  it('follows every @odata.nextLink of the calendar view and sends UTC bounds without milliseconds', async () => {
+    const gateway = gatewayFor(graph);
+    const window = fortnight();
+    const appointments = await gateway.calendarView(user, CONTOSO, window);
+    const expected = graph.store.calendarView(graph.store.business(CONTOSO)!, window.start, window.end);
+    expect(appointments.map((a) => a.id)).toEqual(expected.map((a) => a.id));
+    const pages = graph.requests.filter((r) => r.path.includes('calendarView'));
+    expect(pages.length).toBe(Math.ceil(expected.length / 3));
+    expect(pages[1]!.path).toBe("/v1.0/solutions/bookingBusinesses('ContosoLunchDelivery%40contoso.onmicrosoft.com')/calendarView");
+    expect(appointments[0]!.start).toBeInstanceOf(Date);
+  });
+
+  it.each([
+    ['v1.0', '/solutions/bookingBusinesses'],
+    ['beta', '/solutions/bookingBusinesses'],
+    ['beta', '/bookingBusinesses'],
+  ] as const)('reads %s appointments at %s with the same result', async (version, bookingsRoot) => {
+    const gateway = gatewayFor(graph, { version, bookingsRoot });
+    const window = fortnight();
+    const appointments = await gateway.calendarView(user, FABRIKAM, window);
+    expect(graph.requests.every((r) => r.path.startsWith(`/${version}${bookingsRoot}`))).toBe(true);
+    const reference = await gatewayFor(graph).calendarView(user, FABRIKAM, window);
+    expect(appointments).toEqual(reference);
+    expect(appointments.every((a) => a.customerName.length > 0 && a.serviceName.length > 0)).toBe(true);
+  });
+
+  it('path-encodes appointment ids containing "/", "+" and "=" and cancels with 204 exactly once', async () => {
+    const gateway = gatewayFor(graph);
+    const target = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(0), new Date(8.64e15)).find((a) => a.id.includes('/') && a.id.includes('+'))!;
+    const fetched = await gateway.getAppointment(user, CONTOSO, target.id);
+    expect(fetched.id).toBe(target.id);
+    await gateway.cancelAppointment(user, CONTOSO, target.id, 'Sorry, the kitchen is closed that day.');
+    const post = graph.requests.find((r) => r.method === 'POST')!;
+    expect(post.path).toBe(`/v1.0/solutions/bookingBusinesses/ContosoLunchDelivery%40contoso.onmicrosoft.com/appointments/${encodeURIComponent(target.id)}/cancel`);
+    expect(post.path).toContain('%2F');
+    expect(post.path).toContain('%2B');
+    expect(post.body).toEqual({ cancellationMessage: 'Sorry, the kitchen is closed that day.' });
+    expect(graph.store.cancellations).toMatchObject([{ appointmentId: target.id, by: 'AdeleV@contoso.onmicrosoft.com' }]);
+    // Gone from the calendar, and a second cancel is Graph's 404.
+    expect((await gateway.calendarView(user, CONTOSO, fortnight())).some((a) => a.id === target.id)).toBe(false);
+    expect((await codeOf(gateway.cancelAppointment(user, CONTOSO, target.id, 'again'))).code).toBe(ErrorCode.NotFound);
+  });
+
+  it('maps Graph errors to coded errors that keep the request-id', async () => {
+    const gateway = gatewayFor(graph);
+    const missing = await codeOf(gateway.getAppointment(user, CONTOSO, 'AAMkADdoesnotexist='));
+    expect(missing.code).toBe(ErrorCode.NotFound);
+    expect(missing.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await codeOf(gateway.listStaff(user, 'nobody@contoso.onmicrosoft.com'))).code).toBe(ErrorCode.NotFound);
+    const appointment = (await gatewayFor(graph, { login: ALEX_VIEWER }).calendarView(user, CONTOSO, fortnight()))[0]!;
+    const viewer = await codeOf(gatewayFor(graph, { login: ALEX_VIEWER }).cancelAppointment(user, CONTOSO, appointment.id, 'no'));
+    expect(viewer.code).toBe(ErrorCode.Forbidden);
+    expect((await codeOf(gateway.cancelAppointment(user, CONTOSO, appointment.id, 'x'.repeat(1001)))).code).toBe(ErrorCode.BadRequest);
+  });
+
+  it('retries a throttled read after Retry-After, but never a throttled cancel', async () => {
+    const gateway = gatewayFor(graph);
+    graph.faults.add({ method: 'GET', pathIncludes: 'staffMembers', status: 429, retryAfterSeconds: 1 });
+    expect((await gateway.listStaff(user, CONTOSO)).length).toBeGreaterThan(0);
+    expect(graph.requests.filter((r) => r.path.endsWith('staffMembers')).length).toBe(2);
+
+    const appointment = (await gateway.calendarView(user, CONTOSO, fortnight()))[0]!;
+    graph.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 1 });
+    const throttled = await codeOf(gateway.cancelAppointment(user, CONTOSO, appointment.id, 'Sorry'));
+    expect(throttled).toMatchObject({ code: ErrorCode.Throttled, retryAfterSeconds: 1 });
+    expect(graph.requests.filter((r) => r.method === 'POST').length).toBe(1);
+    expect(graph.store.cancellations).toEqual([]);
+  });
+
+  it('does not wait out a Retry-After longer than allowed, and gives up on a persistent 503', async () => {
+    const gateway = gatewayFor(graph, { maxRetries: 2 });
+    graph.faults.add({ method: 'GET', status: 429, retryAfterSeconds: 120 });
+    expect(await codeOf(gateway.listBusinesses(user))).toMatchObject({ code: ErrorCode.Throttled, retryAfterSeconds: 120 });
+    graph.faults.add({ method: 'GET', status: 503, retryAfterSeconds: 0, times: Infinity });
+    expect((await codeOf(gateway.listBusinesses(user))).code).toBe(ErrorCode.Unavailable);
+    expect(graph.requests.filter((r) => r.path.endsWith('bookingBusinesses')).length).toBe(1 + 3);
+  });
+
+  it('stops waiting for a slow Graph at the deadline', async () => {
+    const gateway = gatewayFor(graph, { timeoutMs: 200 });
+    graph.faults.add({ delayMs: 1500 });
+    expect((await codeOf(gateway.listBusinesses(user))).code).toBe(ErrorCode.Timeout);
+  });
+
+  it('answers Unauthorized when Graph rejects the token', async () => {
+    const expiring = await startLocalGraph({ tokenLifetimeSeconds: 1 });
+    try {
+      // The local provider renews a minute early, so a 1 s token is fetched anew each call; forge a bad one instead.
+      const response = await fetch(`${expiring.url}v1.0/solutions/bookingBusinesses`, { headers: { Authorization: 'Bearer not-a-jwt' } });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('InvalidAuthenticationToken');
+    } finally {
+      await expiring.stop();
+    }
+  });
+});

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Servers under test listen on 127.0.0.1 with ephemeral ports, so files can run in parallel.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
