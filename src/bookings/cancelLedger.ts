@@ -1,3 +1,5 @@
+import type { UpcomingAppointment } from './types.js';
+
 /**
  * Remembers cancel attempts so a double click or a re-delivered action never reaches Graph twice,
  * and so a retry that meets 404 after an attempt of unknown outcome is recognised as "already cancelled".
@@ -6,6 +8,18 @@ export interface CancelRecord {
   state: 'attempted' | 'cancelled';
   cancellationMessage: string;
   at: string;
+  /** What was cancelled, as shown on the outcome card; JSON-safe (ISO dates) so any storage can hold it. */
+  appointment: StoredAppointment;
+}
+
+export type StoredAppointment = Omit<UpcomingAppointment, 'start' | 'end'> & { start: string; end: string };
+
+export function storeAppointment(a: UpcomingAppointment): StoredAppointment {
+  return { ...a, start: a.start.toISOString(), end: a.end.toISOString() };
+}
+
+export function restoreAppointment(a: StoredAppointment): UpcomingAppointment {
+  return { ...a, start: new Date(a.start), end: new Date(a.end) };
 }
 
 export interface CancelLedger {

@@ -1,4 +1,4 @@
-import type { CancelLedger } from './cancelLedger.js';
+import { type CancelLedger, type CancelRecord, restoreAppointment, storeAppointment } from './cancelLedger.js';
 import { BookingsError, ErrorCode } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
 import type {
@@ -101,22 +101,29 @@ export class BookingsService {
     key: string,
   ): Promise<CancelOutcome> {
     const previous = await this.ledger.get(key);
-    if (previous?.state === 'cancelled') {
-      return { businessId, appointmentId, cancellationMessage: previous.cancellationMessage, cancelledAt: new Date(previous.at) };
-    }
-    await this.ledger.put(key, { state: 'attempted', cancellationMessage, at: this.clock().toISOString() });
-    let sentMessage = cancellationMessage;
+    if (previous?.state === 'cancelled') return outcomeOf(previous);
     try {
+      // Fetched first: the outcome card shows what was cancelled, and a stale card fails here without a POST.
+      const appointment = await this.appointment(user, businessId, appointmentId);
+      await this.ledger.put(key, { state: 'attempted', cancellationMessage, at: this.clock().toISOString(), appointment: storeAppointment(appointment) });
       await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage);
+      return await this.recordCancelled(key, { state: 'cancelled', cancellationMessage, at: '', appointment: storeAppointment(appointment) });
     } catch (error) {
       const earlierAttemptLanded = previous?.state === 'attempted' && error instanceof BookingsError && error.code === ErrorCode.NotFound;
       if (!earlierAttemptLanded) throw error;
-      sentMessage = previous.cancellationMessage;
+      return this.recordCancelled(key, previous);
     }
-    const cancelledAt = this.clock();
-    await this.ledger.put(key, { state: 'cancelled', cancellationMessage: sentMessage, at: cancelledAt.toISOString() });
-    return { businessId, appointmentId, cancellationMessage: sentMessage, cancelledAt };
   }
+
+  private async recordCancelled(key: string, record: CancelRecord): Promise<CancelOutcome> {
+    const cancelled: CancelRecord = { ...record, state: 'cancelled', at: this.clock().toISOString() };
+    await this.ledger.put(key, cancelled);
+    return outcomeOf(cancelled);
+  }
+}
+
+function outcomeOf(record: CancelRecord): CancelOutcome {
+  return { appointment: restoreAppointment(record.appointment), cancellationMessage: record.cancellationMessage, cancelledAt: new Date(record.at) };
 }
 
 function validateMessage(message: string): string {

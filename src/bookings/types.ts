@@ -65,8 +65,8 @@ export type UpcomingResult =
   | { kind: 'notStaff'; window: TimeWindow };
 
 export interface CancelOutcome {
-  businessId: string;
-  appointmentId: string;
+  appointment: UpcomingAppointment;
+  /** The message the customer was sent (the first one, if the confirm was repeated). */
   cancellationMessage: string;
   cancelledAt: Date;
 }

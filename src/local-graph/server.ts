@@ -119,7 +119,8 @@ export class LocalGraphService {
       await this.playFault(req.method ?? 'GET', decodeURIComponent(url.pathname));
       const result = await this.route(req.method ?? 'GET', url, record);
       if (result === undefined) {
-        res.writeHead(204).end();
+        res.writeHead(204);
+        res.end();
       } else {
         sendJson(res, 200, result);
       }
@@ -316,7 +317,10 @@ function parseJsonOrText(raw: string): unknown {
   }
 }
 
+// Not chained: restify patches http.ServerResponse.prototype.writeHead process-wide to return undefined,
+// and in local mode this server shares the process with the bot's restify server.
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) }).end(text);
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }

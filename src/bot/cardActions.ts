@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { Verb } from '../cards/verbs.js';
+
+/** The longest text accepted from a card input before it is refused outright (the domain enforces the real limit). */
+const MAX_INPUT_CHARS = 10_000;
+
+const id = z.string().trim().min(1).max(512);
+const schemas = {
+  [Verb.ListAppointments]: z.object({ offset: z.coerce.number().int().min(0).max(10_000).default(0) }),
+  [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).optional() }),
+  [Verb.ConfirmCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).default('') }),
+};
+
+export type ActionData = { [V in keyof typeof schemas]: { verb: V; data: z.infer<(typeof schemas)[V]> } }[keyof typeof schemas];
+
+/**
+ * Reads a card click, whichever way it came: an adaptiveCard/action invoke (verb beside the data, inputs merged
+ * into data) or an Action.Submit message (verb inside the value, inputs merged in). Anything we did not put on
+ * a card is refused with InvalidAction.
+ */
+export function parseCardAction(verb: unknown, data: unknown): ActionData {
+  if (typeof verb !== 'string' || !(verb in schemas)) throw new BookingsError(ErrorCode.InvalidAction, 'Unknown verb');
+  const parsed = schemas[verb as keyof typeof schemas].safeParse(data ?? {});
+  if (!parsed.success) throw new BookingsError(ErrorCode.InvalidAction, `Bad data for ${verb}`);
+  return { verb, data: parsed.data } as ActionData;
+}
+
+/** The verb and data of an Action.Submit message value, or undefined if the message is plain text. */
+export function submitOf(value: unknown): { verb: unknown; data: Record<string, unknown> } | undefined {
+  if (value === null || typeof value !== 'object' || !('verb' in value)) return undefined;
+  const { verb, ...data } = value as Record<string, unknown>;
+  return { verb, data };
+}

@@ -1,0 +1,32 @@
+import { BookingsError, ErrorCode, toBookingsError } from '../bookings/errors.js';
+import type { StringKey } from '../cards/i18n.js';
+
+export interface ErrorTreatment {
+  /** The user-facing text. */
+  textKey: StringKey;
+  /** Whether "Try again" may help (the same request could succeed later). */
+  retryable: boolean;
+  /** Status for an adaptiveCard/action invoke: 200 answers with a card, anything else with an error body. */
+  invokeStatus: 200 | 400;
+}
+
+/** The one place where error codes meet user text and invoke status. */
+const POLICY: Record<ErrorCode, ErrorTreatment> = {
+  [ErrorCode.NotFound]: { textKey: 'errors.notFound', retryable: false, invokeStatus: 200 },
+  [ErrorCode.Forbidden]: { textKey: 'errors.forbidden', retryable: false, invokeStatus: 200 },
+  [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200 },
+  [ErrorCode.SignInRequired]: { textKey: 'errors.signInRequired', retryable: false, invokeStatus: 200 },
+  [ErrorCode.Throttled]: { textKey: 'errors.throttled', retryable: true, invokeStatus: 200 },
+  [ErrorCode.Unavailable]: { textKey: 'errors.unavailable', retryable: true, invokeStatus: 200 },
+  [ErrorCode.Timeout]: { textKey: 'errors.timeout', retryable: true, invokeStatus: 200 },
+  [ErrorCode.BadRequest]: { textKey: 'errors.badRequest', retryable: false, invokeStatus: 200 },
+  [ErrorCode.MessageRequired]: { textKey: 'errors.messageRequired', retryable: true, invokeStatus: 200 },
+  [ErrorCode.MessageTooLong]: { textKey: 'errors.messageTooLong', retryable: true, invokeStatus: 200 },
+  [ErrorCode.InvalidAction]: { textKey: 'errors.invalidAction', retryable: false, invokeStatus: 400 },
+  [ErrorCode.Internal]: { textKey: 'errors.internal', retryable: true, invokeStatus: 200 },
+};
+
+export function treatmentOf(error: unknown): { error: BookingsError; treatment: ErrorTreatment } {
+  const coded = toBookingsError(error);
+  return { error: coded, treatment: POLICY[coded.code] };
+}

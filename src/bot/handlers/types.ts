@@ -1,0 +1,14 @@
+import type { UserRef } from '../../bookings/types.js';
+import type { AdaptiveCard, RenderContext } from '../../cards/render.js';
+import type { ActionData } from '../cardActions.js';
+
+/** What a handler knows about the turn: who asks, and how to render for them. Nothing from botbuilder. */
+export interface TurnInput {
+  user: UserRef;
+  render: RenderContext;
+}
+
+export type DataOf<V extends ActionData['verb']> = Extract<ActionData, { verb: V }>['data'];
+
+/** One handler per card verb; each answers with the next card. */
+export type ActionHandlers = { [V in ActionData['verb']]: (turn: TurnInput, data: DataOf<V>) => Promise<AdaptiveCard> };

@@ -1,0 +1,33 @@
+import type { Activity } from 'botbuilder';
+import type { UserRef } from '../bookings/types.js';
+import { safeTimeZone } from '../cards/format.js';
+import { resolveLocale } from '../cards/i18n.js';
+import type { RenderContext } from '../cards/render.js';
+
+/** The user behind an activity, as the domain sees them. */
+export function userOf(activity: Activity): UserRef {
+  return { id: activity.from?.id ?? 'unknown', aadObjectId: activity.from?.aadObjectId, name: activity.from?.name };
+}
+
+interface ClientInfoEntity {
+  type?: string;
+  locale?: string;
+  timezone?: string;
+}
+
+/**
+ * Language and time zone for the cards: the activity's own fields (Emulator, newer Teams clients) first,
+ * then Teams' clientInfo entity, else English and UTC.
+ */
+export function renderContextOf(activity: Activity): RenderContext {
+  const clientInfo = (activity.entities as ClientInfoEntity[] | undefined)?.find((e) => e.type === 'clientInfo');
+  return {
+    locale: resolveLocale(activity.locale ?? clientInfo?.locale),
+    timeZone: safeTimeZone(activity.localTimezone ?? clientInfo?.timezone),
+  };
+}
+
+/** Hosts that can send Action.Execute and update a sent card in place. Others get Action.Submit and new messages. */
+export function supportsUniversalActions(activity: Activity): boolean {
+  return activity.channelId === 'msteams';
+}

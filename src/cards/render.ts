@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { Template } from 'adaptivecards-templating';
+import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/service.js';
+import type { UpcomingAppointment, UpcomingResult } from '../bookings/types.js';
+import { formatDateTime, formatDay, formatTimeRange } from './format.js';
+import { type Locale, t } from './i18n.js';
+import { Verb } from './verbs.js';
+
+/** An Adaptive Card as JSON. */
+export type AdaptiveCard = Record<string, unknown>;
+
+/** Who the card is for: their language and time zone. */
+export interface RenderContext {
+  locale: Locale;
+  timeZone: string;
+}
+
+function template(name: string): Template {
+  return new Template(JSON.parse(readFileSync(new URL(`./templates/${name}.json`, import.meta.url), 'utf8')));
+}
+
+const templates = {
+  list: template('list'),
+  cancelPrompt: template('cancelPrompt'),
+  cancelled: template('cancelled'),
+  message: template('message'),
+};
+
+function expand(which: keyof typeof templates, data: Record<string, unknown>): AdaptiveCard {
+  return templates[which].expand({ $root: data }) as AdaptiveCard;
+}
+
+function labels(locale: Locale): Record<string, string> {
+  return {
+    when: t(locale, 'labels.when'),
+    service: t(locale, 'labels.service'),
+    customer: t(locale, 'labels.customer'),
+    staff: t(locale, 'labels.staff'),
+    business: t(locale, 'labels.business'),
+    cancel: t(locale, 'actions.cancel'),
+    join: t(locale, 'actions.join'),
+  };
+}
+
+function when(a: UpcomingAppointment, ctx: RenderContext): string {
+  return `${formatDay(a.start, ctx.locale, ctx.timeZone)} · ${formatTimeRange(a.start, a.end, ctx.locale, ctx.timeZone)}`;
+}
+
+/** The facts every appointment card shows. Never customer e-mail or phone: those are not even in the domain type. */
+function appointmentFacts(a: UpcomingAppointment, ctx: RenderContext): Record<string, unknown> {
+  return {
+    when: when(a, ctx),
+    service: a.serviceName,
+    customer: a.customerName,
+    business: a.businessName,
+    businessId: a.businessId,
+    appointmentId: a.id,
+    labels: labels(ctx.locale),
+    verbs: Verb,
+  };
+}
+
+export interface ListView {
+  result: UpcomingResult;
+  /** Index of the first appointment on this card. */
+  offset: number;
+  pageSize: number;
+  windowDays: number;
+}
+
+/** The upcoming appointments, one page per card, each with Cancel (and Join when online). */
+export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
+  const { locale } = ctx;
+  const all = view.result.kind === 'appointments' ? view.result.appointments : [];
+  const offset = Math.min(Math.max(0, view.offset), Math.max(0, all.length - 1));
+  const page = all.slice(offset, offset + view.pageSize);
+  const pager = [];
+  if (offset > 0) pager.push({ title: t(locale, 'actions.previous'), offset: Math.max(0, offset - view.pageSize) });
+  if (offset + view.pageSize < all.length) pager.push({ title: t(locale, 'actions.showMore'), offset: offset + view.pageSize });
+  const emptyText =
+    view.result.kind === 'notStaff' ? t(locale, 'list.notStaff') : all.length === 0 ? t(locale, 'list.empty', { days: view.windowDays }) : '';
+  return expand('list', {
+    title: t(locale, 'list.title'),
+    subtitle: t(locale, 'list.subtitle', { days: view.windowDays, timeZone: ctx.timeZone }),
+    fallbackText: t(locale, 'list.fallbackText', { count: all.length }),
+    emptyText,
+    range: all.length > view.pageSize ? t(locale, 'list.range', { from: offset + 1, to: offset + page.length, total: all.length }) : '',
+    labels: labels(locale),
+    verbs: Verb,
+    pager,
+    items: page.map((a) => ({
+      ...appointmentFacts(a, ctx),
+      staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
+      joinUrl: a.joinWebUrl ?? '',
+      cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: formatDay(a.start, locale, ctx.timeZone) }),
+    })),
+  });
+}
+
+export interface PromptState {
+  /** What the input holds: the user's earlier text after a failed attempt, else a default. */
+  message?: string;
+  /** Why the last attempt failed, shown above the input. */
+  error?: string;
+}
+
+/** Asks for the message to the customer and for confirmation. */
+export function renderCancelPrompt(a: UpcomingAppointment, ctx: RenderContext, state: PromptState = {}): AdaptiveCard {
+  const { locale } = ctx;
+  return expand('cancelPrompt', {
+    ...appointmentFacts(a, ctx),
+    title: t(locale, 'prompt.title'),
+    error: state.error ?? '',
+    message: state.message ?? t(locale, 'prompt.defaultMessage', { service: a.serviceName, date: formatDateTime(a.start, locale, ctx.timeZone) }),
+    messageLabel: t(locale, 'prompt.messageLabel'),
+    placeholder: t(locale, 'prompt.messagePlaceholder'),
+    maxLength: MAX_CANCELLATION_MESSAGE_LENGTH,
+    messageError: t(locale, 'prompt.messageError', { max: MAX_CANCELLATION_MESSAGE_LENGTH }),
+    note: t(locale, 'prompt.note'),
+    confirm: t(locale, 'actions.confirm'),
+    back: t(locale, 'actions.back'),
+  });
+}
+
+/** The outcome: what was cancelled and the message the customer got. */
+export function renderCancelled(a: UpcomingAppointment, cancellationMessage: string, ctx: RenderContext): AdaptiveCard {
+  const { locale } = ctx;
+  return expand('cancelled', {
+    ...appointmentFacts(a, ctx),
+    title: t(locale, 'cancelled.title'),
+    messageSent: t(locale, 'cancelled.messageSent'),
+    message: cancellationMessage,
+    showAppointments: t(locale, 'actions.showAppointments'),
+  });
+}
+
+export interface MessageAction {
+  title: string;
+  verb: Verb;
+  data?: Record<string, unknown>;
+}
+
+export interface MessageCard {
+  title: string;
+  paragraphs: string[];
+  /** Shown small, e.g. Graph's request-id for support. */
+  reference?: string;
+  /** Buttons: a verb and the data it needs. */
+  actions: MessageAction[];
+  tone?: 'default' | 'attention';
+}
+
+/** Welcome, help and error notices share one layout. */
+export function renderMessage(card: MessageCard): AdaptiveCard {
+  return expand('message', {
+    title: card.title,
+    titleColor: card.tone === 'attention' ? 'Attention' : 'Default',
+    paragraphs: card.paragraphs,
+    reference: card.reference ?? '',
+    fallbackText: [card.title, ...card.paragraphs].join(' '),
+    actions: card.actions.map((a) => ({ title: a.title, verb: a.verb, data: a.data ?? {}, submitData: { ...a.data, verb: a.verb } })),
+  });
+}
+
+export function showAppointmentsAction(locale: Locale): MessageAction {
+  return { title: t(locale, 'actions.showAppointments'), verb: Verb.ListAppointments };
+}
+
+/**
+ * For hosts that cannot send Action.Execute (Bot Framework Emulator, Web Chat): every Execute is replaced by its
+ * Action.Submit fallback. Such renderers may draw an Execute button and then drop the click, so relying on the
+ * fallback alone is not enough.
+ */
+export function withSubmitActions<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n) => withSubmitActions(n as unknown)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'Action.Execute' && record.fallback && typeof record.fallback === 'object') {
+    return withSubmitActions(record.fallback) as T;
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, withSubmitActions(v)])) as T;
+}

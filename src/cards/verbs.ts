@@ -1,0 +1,13 @@
+/**
+ * Card action verbs: the one list shared by the card templates (as data) and the bot's router.
+ * Dotted names read as "resource.action".
+ */
+export const Verb = {
+  ListAppointments: 'appointments.list',
+  PromptCancel: 'appointment.cancel.prompt',
+  ConfirmCancel: 'appointment.cancel.confirm',
+} as const;
+
+export type Verb = (typeof Verb)[keyof typeof Verb];
+
+export const VERBS: readonly string[] = Object.values(Verb);

@@ -1,0 +1,127 @@
+import { pathToFileURL } from 'node:url';
+import { LocalTokenProvider } from './auth/localTokenProvider.js';
+import { SignInNotConfigured } from './auth/signInNotConfigured.js';
+import type { TokenProvider } from './auth/tokenProvider.js';
+import { createAdapter } from './bot/adapter.js';
+import { BookingsBot } from './bot/bookingsBot.js';
+import { confirmCancel } from './bot/handlers/confirmCancel.js';
+import { help, welcome } from './bot/handlers/help.js';
+import { listAppointments } from './bot/handlers/listAppointments.js';
+import { promptCancel } from './bot/handlers/promptCancel.js';
+import { MemoryCancelLedger } from './bookings/cancelLedger.js';
+import { BookingsService } from './bookings/service.js';
+import { Verb } from './cards/verbs.js';
+import { type Config, ConfigError, loadConfig } from './config/config.js';
+import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
+import { createGraphClient } from './graph/clientFactory.js';
+import { DEFAULT_LOCAL_USER } from './local-graph/seed.js';
+import { LocalGraphService } from './local-graph/server.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { startServer } from './server/server.js';
+
+export interface RunningBot {
+  /** e.g. http://127.0.0.1:3978 (messages at /api/messages) */
+  url: string;
+  config: Config;
+  /** The embedded Graph service in local mode (tests reach its data and faults through it). */
+  localGraph?: LocalGraphService;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go (tests capture them); stdout by default. */
+  logDestination?: NodeJS.WritableStream;
+  clock?: () => Date;
+}
+
+/** The composition root: reads configuration once and wires every part. */
+export async function start(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningBot> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const clock = options.clock ?? (() => new Date());
+
+  let localGraph: LocalGraphService | undefined;
+  let graphBaseUrl = config.graph.baseUrl;
+  let tokens: TokenProvider;
+  if (config.mode.kind === 'local') {
+    if (graphBaseUrl === undefined) {
+      localGraph = new LocalGraphService({ port: config.mode.graphPort, pageSize: config.mode.graphPageSize, now: clock });
+      graphBaseUrl = await localGraph.start();
+    }
+    const login = config.mode.user ?? DEFAULT_LOCAL_USER;
+    logger.info(
+      { mode: 'local', graph: graphBaseUrl, embeddedGraph: localGraph !== undefined, signedInAs: login },
+      'Local mode: activities are accepted WITHOUT authentication (Emulator / Agents Playground); Graph is the local Bookings service',
+    );
+    tokens = new LocalTokenProvider(`${graphBaseUrl}local/token`, login);
+  } else {
+    logger.info({ mode: 'production', graph: graphBaseUrl, appId: config.mode.appId }, 'Production mode: every activity must carry a valid Bot Framework token');
+    tokens = new SignInNotConfigured();
+  }
+
+  const graphOptions = { ...config.graph, baseUrl: graphBaseUrl! };
+  const gateway = new BookingsGraphClient(createGraphClient(graphOptions), tokens, { ...graphOptions, maxPages: 100 });
+  const bookings = new BookingsService(gateway, new MemoryCancelLedger(), clock, { windowDays: config.windowDays });
+  const bot = new BookingsBot(
+    {
+      actions: {
+        [Verb.ListAppointments]: listAppointments(bookings, { windowDays: config.windowDays, pageSize: config.pageSize }),
+        [Verb.PromptCancel]: promptCancel(bookings),
+        [Verb.ConfirmCancel]: confirmCancel(bookings),
+      },
+      help: help(config.windowDays),
+      welcome,
+    },
+    logger,
+  );
+  const server = await startServer({
+    port: config.port,
+    host: config.host,
+    adapter: createAdapter(config.mode, logger),
+    bot,
+    logger,
+    health: () => ({ mode: config.mode.kind }),
+  });
+  logger.info({ url: `${server.url}/api/messages` }, 'Bookings Bot listening');
+
+  return {
+    url: server.url,
+    config,
+    localGraph,
+    async stop() {
+      await server.close();
+      await localGraph?.stop();
+      logger.info('Bookings Bot stopped');
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { config: loadDotenv } = await import('dotenv');
+  loadDotenv({ quiet: true });
+  let running: RunningBot;
+  try {
+    running = await start(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee README.md ("Configuration") and .env.sample.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: finishing turns in flight, then stopping\n`);
+    void running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}
+
+export type { Logger };

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { type RunningBot, start } from '../../src/index.js';
+import { FakeConnector } from './connector.js';
+
+export type Card = Record<string, unknown>;
+
+/** Starts the real bot (composition root, HTTP server, embedded local Graph) on free loopback ports. */
+export async function startBot(env: Record<string, string> = {}): Promise<BotHarness> {
+  const logs: string[] = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LOG_LEVEL: 'debug', ...env }, { logDestination });
+  const connector = await new FakeConnector().start();
+  return new BotHarness(bot, connector, logs);
+}
+
+export class BotHarness {
+  constructor(
+    readonly bot: RunningBot,
+    readonly connector: FakeConnector,
+    readonly logs: string[],
+  ) {}
+
+  get graph() {
+    return this.bot.localGraph!;
+  }
+
+  async stop(): Promise<void> {
+    await this.bot.stop();
+    await this.connector.stop();
+  }
+
+  /** POSTs an activity to /api/messages as a channel would; returns the HTTP status and body. */
+  async post(activity: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${this.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl: this.connector.url, ...activity }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+}
+
+/** The card of a connector call. */
+export function cardOf(call: { activity: { attachments?: { contentType: string; content: Card }[] } }): Card {
+  const attachment = call.activity.attachments?.[0];
+  if (attachment?.contentType !== 'application/vnd.microsoft.card.adaptive') throw new Error('no adaptive card');
+  return attachment.content;
+}
+
+/** Every text a card shows, in order (for assertions a reader can follow). */
+export function textsOf(card: unknown): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (n.type === 'TextBlock' && typeof n.text === 'string') out.push(n.text);
+    if (n.type === 'FactSet') (n.facts as { title: string; value: string }[]).forEach((f) => out.push(`${f.title}: ${f.value}`));
+    Object.values(n).forEach(walk);
+  };
+  walk(card);
+  return out;
+}
+
+/** Every action of a card, depth first, with its fallback left in place. */
+export function actionsOf(card: unknown): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (typeof n.type === 'string' && n.type.startsWith('Action.')) {
+      out.push(n);
+      return;
+    }
+    Object.values(n).forEach(walk);
+  };
+  walk(card);
+  return out;
+}
+
+/** Channel identities as the Emulator sends them. */
+export function emulatorActivity(conversationId: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    channelId: 'emulator',
+    from: { id: 'a5bd5b0e-0f5b-4a7e-9f55-2c4c5a0e1f11', name: 'User', role: 'user' },
+    recipient: { id: '56800324-bookings-bot', name: 'Bot', role: 'bot' },
+    conversation: { id: conversationId },
+    locale: 'en-US',
+    localTimezone: 'Europe/London',
+    textFormat: 'plain',
+    ...extra,
+  };
+}
+
+/** Channel identities as Teams sends them in a personal chat. */
+export function teamsActivity(extra: Record<string, unknown>, clientInfo: { locale?: string; timezone?: string } = {}): Record<string, unknown> {
+  return {
+    channelId: 'msteams',
+    from: { id: '29:1GcS4EyB_oSI8A88XmWBN7NJFyMqe3QGnJdgLfFGkJnVelzRGos0bPbpsfJjcbAD22bmKc4GMbrY2g4JDrrA8vM06X1-cHHle4zOE6U4ttcc', aadObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', name: 'Adele Vance' },
+    recipient: { id: '28:00000000-0000-0000-0000-000000000001', name: 'Bookings Bot' },
+    conversation: { id: 'a:1Jm_Sz9yAsQPUQcB4I3DhHU1mcOD1ch7cXtmHhoZ', conversationType: 'personal', tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' },
+    channelData: { tenant: { id: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' } },
+    locale: clientInfo.locale ?? 'en-US',
+    entities: [{ type: 'clientInfo', locale: clientInfo.locale ?? 'en-US', timezone: clientInfo.timezone ?? 'America/Chicago', country: 'US', platform: 'Web' }],
+    ...extra,
+  };
+}
