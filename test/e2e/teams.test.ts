@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { actionsOf, type BotHarness, type Card, cardOf, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
+
+type InvokeBody = { statusCode: number; type: string; value: Card };
+
+/** Teams: Universal Actions (adaptiveCard/action invokes) whose answer replaces the clicked card in place. */
+describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
+  let h: BotHarness;
+  let listMessageId: string;
+
+  /** Presses an Action.Execute the way Teams does: an invoke carrying verb and data (inputs merged into data). */
+  const press = async (action: Record<string, unknown>, inputs: Record<string, unknown> = {}, clientInfo = {}) => {
+    expect(action.type).toBe('Action.Execute');
+    const response = await h.post(
+      teamsActivity(
+        {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          replyToId: listMessageId,
+          value: { action: { type: 'Action.Execute', id: action.id, verb: action.verb, data: { ...(action.data as object), ...inputs } }, trigger: 'manual' },
+        },
+        clientInfo,
+      ),
+    );
+    return response as { status: number; body: InvokeBody };
+  };
+
+  const listCard = async (clientInfo = {}) => {
+    const before = h.connector.cardCalls().length;
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }, clientInfo));
+    const calls = await h.connector.waitForCards(before + 1);
+    listMessageId = calls.at(-1)!.activity.id!;
+    return cardOf(calls.at(-1)!);
+  };
+
+  beforeEach(async () => {
+    h = await startBot({ LIST_PAGE_SIZE: '4' });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('shows Action.Execute buttons with Action.Submit fallbacks, in the time zone Teams reports', async () => {
+    const list = await listCard();
+    expect(textsOf(list)).toContain('Next 14 days · times in America/Chicago');
+    const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    expect(cancel).toMatchObject({ type: 'Action.Execute', verb: 'appointment.cancel.prompt' });
+    expect(cancel.fallback).toMatchObject({ type: 'Action.Submit', title: 'Cancel', data: { verb: 'appointment.cancel.prompt', ...(cancel.data as object) } });
+    expect(Object.keys(cancel.data as object).sort()).toEqual(['appointmentId', 'businessId']);
+  });
+
+  it('walks list → Cancel → message → Confirm with each card replaced in place, and the appointment is gone', async () => {
+    const list = await listCard();
+    const cardsBefore = h.connector.cardCalls().length;
+    const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    const { appointmentId } = cancel.data as { appointmentId: string };
+
+    const prompt = await press(cancel);
+    expect(prompt.status).toBe(200);
+    expect(prompt.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(textsOf(prompt.body.value)[0]).toBe('Cancel this appointment?');
+
+    const confirm = actionsOf(prompt.body.value).find((a) => a.title === 'Confirm cancellation')!;
+    expect(confirm).toMatchObject({ verb: 'appointment.cancel.confirm', associatedInputs: 'auto', style: 'destructive' });
+    const outcome = await press(confirm, { cancellationMessage: 'Our chef is ill today. Sorry!' });
+    expect(textsOf(outcome.body.value)).toEqual(expect.arrayContaining(['✓ Appointment cancelled', 'Our chef is ill today. Sorry!']));
+    // Invokes are answered in the HTTP response: no extra messages piled into the chat.
+    expect(h.connector.cardCalls()).toHaveLength(cardsBefore);
+    expect(h.graph.store.cancellations).toMatchObject([{ appointmentId, cancellationMessage: 'Our chef is ill today. Sorry!' }]);
+
+    const after = await listCard();
+    const allIds = async () => {
+      const ids: string[] = [];
+      let card = after;
+      for (;;) {
+        ids.push(...actionsOf(card).filter((a) => a.title === 'Cancel').map((a) => (a.data as { appointmentId: string }).appointmentId));
+        const more = actionsOf(card).find((a) => a.title === 'Show more');
+        if (!more) return ids;
+        card = (await press(more)).body.value;
+      }
+    };
+    const remaining = await allIds();
+    expect(remaining.length).toBeGreaterThan(4); // paging through "Show more" works
+    expect(remaining).not.toContain(appointmentId);
+  });
+
+  it('a double click on Confirm cancels once and both clicks get the cancelled card', async () => {
+    const list = await listCard();
+    const prompt = await press(actionsOf(list).find((a) => a.title === 'Cancel')!);
+    const confirm = actionsOf(prompt.body.value).find((a) => a.title === 'Confirm cancellation')!;
+    const [first, second] = await Promise.all([press(confirm, { cancellationMessage: 'Sorry' }), press(confirm, { cancellationMessage: 'Sorry' })]);
+    const late = await press(confirm, { cancellationMessage: 'A different text' });
+    for (const r of [first, second, late]) expect(textsOf(r.body.value)[0]).toBe('✓ Appointment cancelled');
+    expect(textsOf(late.body.value)).toContain('Sorry');
+    expect(h.graph.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('a click on a stale card (appointment cancelled elsewhere) gets a clear answer and a way back', async () => {
+    const list = await listCard();
+    const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    const { businessId, appointmentId } = cancel.data as { businessId: string; appointmentId: string };
+    const business = h.graph.store.business(businessId)!;
+    h.graph.store.cancel(h.graph.store.appointment(business, appointmentId)!, h.graph.identity.findUser('MeganB@contoso.onmicrosoft.com')!, 'by Megan', new Date());
+
+    const stale = await press(cancel);
+    expect(stale.body.statusCode).toBe(200);
+    expect(textsOf(stale.body.value)).toEqual(expect.arrayContaining(["Couldn't cancel the appointment", 'This appointment no longer exists. It may already have been cancelled.']));
+    expect(textsOf(stale.body.value).some((t) => /^Reference: [0-9a-f-]{36}$/.test(t))).toBe(true);
+    expect(actionsOf(stale.body.value).map((a) => a.title)).toEqual(['Show my appointments']);
+    expect(h.graph.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('updates the clicked card (PUT replyToId) when Teams sends an Action.Submit fallback click', async () => {
+    const list = await listCard();
+    const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    await h.post(teamsActivity({ type: 'message', replyToId: listMessageId, value: (cancel.fallback as { data: object }).data }));
+    const calls = await h.connector.waitForCards(2);
+    expect(calls[1]).toMatchObject({ method: 'PUT', activityId: listMessageId });
+    expect(textsOf(cardOf(calls[1]!))[0]).toBe('Cancel this appointment?');
+  });
+
+  it('speaks Chinese to a zh-CN client, with dates in its time zone', async () => {
+    const zh = { locale: 'zh-CN', timezone: 'Asia/Shanghai' };
+    const list = await listCard(zh);
+    expect(textsOf(list)[0]).toBe('你即将到来的预约');
+    expect(textsOf(list)).toContain('未来 14 天 · 时间按 Asia/Shanghai 显示');
+    expect(textsOf(list).some((t) => /\d+月\d+日/.test(t))).toBe(true);
+    const prompt = await press(actionsOf(list).find((a) => a.title === '取消')!, {}, zh);
+    expect(textsOf(prompt.body.value)[0]).toBe('取消此预约？');
+    expect(actionsOf(prompt.body.value).map((a) => a.title)).toEqual(['确认取消', '返回']);
+  });
+});
