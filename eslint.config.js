@@ -1,8 +1,9 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'coverage/', 'node_modules/', 'test-artifacts/'] },
+  { ignores: ['dist/', 'build/', 'coverage/', 'node_modules/', 'test-artifacts/', 'tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -20,5 +21,5 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['botbuilder*', 'restify', '@microsoft/microsoft-graph-client', '../bot/*', '../graph/*', '../server/*'] }],
     },
   },
-  { files: ['**/*.js', 'scripts/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', 'scripts/*.mjs'], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: globals.node } },
 );

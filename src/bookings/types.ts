@@ -19,20 +19,12 @@ export interface Business {
   displayName: string;
 }
 
-export type StaffRole =
-  | 'administrator'
-  | 'scheduler'
-  | 'teamMember'
-  | 'viewer'
-  | 'externalGuest'
-  | 'guest'
-  | 'unknownFutureValue';
-
 export interface StaffMember {
   id: string;
   displayName: string;
   emailAddress: string;
-  role: StaffRole | string;
+  /** Bookings role: administrator, scheduler, teamMember, viewer, externalGuest, guest, or a newer value. */
+  role: string;
 }
 
 /** An appointment with only what the bot shows. Customer e-mail and phone are deliberately not carried. */

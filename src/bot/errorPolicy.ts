@@ -1,4 +1,4 @@
-import { BookingsError, ErrorCode, toBookingsError } from '../bookings/errors.js';
+import { type BookingsError, ErrorCode, toBookingsError } from '../bookings/errors.js';
 import type { StringKey } from '../cards/i18n.js';
 
 export interface ErrorTreatment {

@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryCancelLedger } from '../../src/bookings/cancelLedger.js';
+import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import { BookingsService } from '../../src/bookings/service.js';
+import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { ADELE, CONTOSO, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
+
+const user = { id: '29:user' };
+
+describe('BookingsService against the local Graph service', () => {
+  let graph: LocalGraphService;
+  const now = new Date();
+  const serviceFor = (login = ADELE) => new BookingsService(gatewayFor(graph, { login }), new MemoryCancelLedger(), () => now, { windowDays: 14 });
+
+  beforeEach(async () => {
+    graph = await startLocalGraph({ now: () => now });
+  });
+  afterEach(async () => {
+    await graph.stop();
+  });
+
+  it('lists my appointments and unassigned ones across my businesses, soonest first, still upcoming', async () => {
+    const result = await serviceFor().upcoming(user);
+    if (result.kind !== 'appointments') throw new Error('expected appointments');
+    const { appointments } = result;
+    expect(new Set(appointments.map((a) => a.businessName))).toEqual(new Set(['Contoso Lunch Delivery', 'Fabrikam Wellness Clinic']));
+    for (const a of appointments) {
+      const staff = graph.store.business(a.businessId)!.staff.find((s) => s.emailAddress.toLowerCase() === ADELE.toLowerCase())!;
+      expect(a.staffMemberIds.length === 0 || a.staffMemberIds.includes(staff.id)).toBe(true);
+      expect(a.end.getTime()).toBeGreaterThan(now.getTime());
+    }
+    expect(appointments.map((a) => a.start.getTime())).toEqual([...appointments.map((a) => a.start.getTime())].sort((x, y) => x - y));
+    expect(appointments.some((a) => a.staffNames.includes('Adele Vance'))).toBe(true);
+    expect(appointments.some((a) => a.staffMemberIds.length === 0)).toBe(true);
+    // Someone else's appointments are not mine.
+    expect(appointments.some((a) => a.staffNames.length > 0 && !a.staffNames.includes('Adele Vance'))).toBe(false);
+  });
+
+  it('says "not staff" for a user in no business', async () => {
+    expect((await serviceFor(LEE_NOT_STAFF).upcoming(user)).kind).toBe('notStaff');
+  });
+
+  it('cancels once even when asked twice at the same moment and again later', async () => {
+    const service = serviceFor();
+    const result = await service.upcoming(user);
+    const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
+    const [a, b] = await Promise.all([service.cancel(user, CONTOSO, target.id, ' Sorry '), service.cancel(user, CONTOSO, target.id, 'Sorry')]);
+    const c = await service.cancel(user, CONTOSO, target.id, 'Something else');
+    for (const outcome of [a, b, c]) expect(outcome).toMatchObject({ cancellationMessage: 'Sorry', appointment: { id: target.id, serviceName: target.serviceName } });
+    expect(graph.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(graph.store.cancellations).toMatchObject([{ appointmentId: target.id, cancellationMessage: 'Sorry' }]);
+  });
+
+  it('refuses empty and over-long messages before calling Graph', async () => {
+    const service = serviceFor();
+    for (const [message, code] of [
+      ['  ', ErrorCode.MessageRequired],
+      ['x'.repeat(501), ErrorCode.MessageTooLong],
+    ] as const) {
+      await expect(service.cancel(user, CONTOSO, 'AAMkAD=', message)).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === code);
+    }
+    expect(graph.requests).toEqual([]);
+  });
+});
+
+describe('MemoryCancelLedger', () => {
+  it('forgets records older than its time to live, so memory stays bounded', async () => {
+    let clock = 0;
+    const ledger = new MemoryCancelLedger(1000, () => clock);
+    const record = { state: 'cancelled' as const, cancellationMessage: 'm', at: 'now', appointment: {} as never };
+    await ledger.put('a', record);
+    clock = 500;
+    await ledger.put('b', record);
+    expect(await ledger.get('a')).toEqual(record);
+    clock = 1200;
+    expect(await ledger.get('a')).toBeUndefined();
+    await ledger.put('c', record);
+    expect(await ledger.get('b')).toEqual(record);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const production = {
+  MicrosoftAppId: '3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6',
+  MicrosoftAppPassword: 'not-a-real-secret',
+  MicrosoftAppTenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+};
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('defaults to local mode on 3978 with the embedded Graph, loopback only', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3978, host: '127.0.0.1', mode: { kind: 'local', graphPort: 3979 }, windowDays: 14, pageSize: 5 });
+    expect(config.graph).toMatchObject({ baseUrl: undefined, version: 'v1.0', bookingsRoot: '/solutions/bookingBusinesses', timeoutMs: 10_000 });
+  });
+
+  it('treats blank values as unset, as an .env copied from .env.sample has them', () => {
+    expect(loadConfig({ PORT: '', MicrosoftAppId: ' ', GRAPH_API_VERSION: '' }).mode.kind).toBe('local');
+  });
+
+  it('switches to production with an app id, talking to graph.microsoft.com on all interfaces', () => {
+    const config = loadConfig(production);
+    expect(config.mode).toMatchObject({ kind: 'production', appId: production.MicrosoftAppId, appType: 'SingleTenant' });
+    expect(config).toMatchObject({ host: '0.0.0.0', graph: { baseUrl: 'https://graph.microsoft.com/' } });
+  });
+
+  it('accepts a custom Graph endpoint and the 2018 beta path', () => {
+    const config = loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4000', GRAPH_API_VERSION: 'beta', GRAPH_BOOKINGS_PATH: '/bookingBusinesses' });
+    expect(config.graph).toMatchObject({ baseUrl: 'http://127.0.0.1:4000/', version: 'beta', bookingsRoot: '/bookingBusinesses' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ GRAPH_API_VERSION: 'v2.0' }, 'GRAPH_API_VERSION'],
+    [{ GRAPH_BASE_URL: 'graph.microsoft.com' }, 'GRAPH_BASE_URL'],
+    [{ GRAPH_TIMEOUT_MS: '0' }, 'GRAPH_TIMEOUT_MS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LOCAL_USER: 'adele' }, 'LOCAL_USER'],
+    [{ GRAPH_BOOKINGS_PATH: '/bookingBusinesses' }, 'GRAPH_BOOKINGS_PATH'],
+    [{ ...production, MicrosoftAppPassword: '' }, 'MicrosoftAppPassword'],
+    [{ ...production, MicrosoftAppTenantId: '' }, 'MicrosoftAppTenantId'],
+    [{ ...production, MicrosoftAppId: 'my-bot' }, 'MicrosoftAppId'],
+    [{ ...production, MicrosoftAppType: 'Anonymous' }, 'MicrosoftAppType'],
+  ])('names the bad variable: %j', (env, name) => {
+    expect(errorOf(env as Record<string, string>)).toContain(`${name}:`);
+  });
+
+  it('does not echo secrets in its errors', () => {
+    expect(errorOf({ ...production, MicrosoftAppTenantId: '', MicrosoftAppPassword: 'hunter2-secret' })).not.toContain('hunter2');
+  });
+});
