@@ -6,5 +6,8 @@ export default defineConfig({
     // Servers under test listen on 127.0.0.1 with ephemeral ports, so files can run in parallel.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The JSON report lets .ci/run print a one-line "N passed, N failed" summary.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-artifacts/vitest.json' },
   },
 });

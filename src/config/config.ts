@@ -29,6 +29,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every variable the bot reads (README and .env.sample document each one; a test keeps them in step). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape);
+
 export interface GraphConfig {
   /** Ends with '/'. Undefined in local mode = the embedded local Graph service. */
   baseUrl?: string;

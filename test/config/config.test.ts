@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'dotenv';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../../src/config/config.js';
 
 const production = {
   MicrosoftAppId: '3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6',
@@ -58,5 +60,16 @@ describe('configuration', () => {
 
   it('does not echo secrets in its errors', () => {
     expect(errorOf({ ...production, MicrosoftAppTenantId: '', MicrosoftAppPassword: 'hunter2-secret' })).not.toContain('hunter2');
+  });
+
+  it('is documented: every variable is in README.md and .env.sample, and the sample as-is means local mode', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const sample = parse(readFileSync(new URL('../../.env.sample', import.meta.url)));
+    for (const name of ENV_VARIABLES) {
+      expect(readme, name).toContain(`| \`${name}\` |`);
+      expect(Object.keys(sample), name).toContain(name);
+    }
+    expect(Object.keys(sample).sort()).toEqual([...ENV_VARIABLES].sort());
+    expect(loadConfig(sample).mode.kind).toBe('local');
   });
 });
