@@ -1,4 +1,5 @@
 import { LocalTokenProvider } from '../../src/auth/localTokenProvider.js';
+import type { TokenProvider } from '../../src/auth/tokenProvider.js';
 import { BookingsGraphClient } from '../../src/graph/bookingsGraphClient.js';
 import { createGraphClient } from '../../src/graph/clientFactory.js';
 import { type LocalGraphOptions, LocalGraphService } from '../../src/local-graph/server.js';
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   timeoutMs?: number;
   maxRetries?: number;
   maxRetryWaitSeconds?: number;
+  /** Replaces local sign-in (e.g. to send a token Graph must reject). */
+  tokens?: TokenProvider;
 }
 
 /** The production Graph gateway, pointed at the local service with a locally issued token. */
@@ -34,7 +37,7 @@ export function gatewayFor(service: LocalGraphService, options: GatewayOptions =
     maxRetries: options.maxRetries ?? 3,
     maxRetryWaitSeconds: options.maxRetryWaitSeconds ?? 2,
   });
-  const tokens = new LocalTokenProvider(`${service.url}local/token`, options.login ?? ADELE);
+  const tokens = options.tokens ?? new LocalTokenProvider(`${service.url}local/token`, options.login ?? ADELE);
   return new BookingsGraphClient(client, tokens, {
     baseUrl: service.url,
     version,

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url);
+
+/** Runs the bot as `npm start` does (same node flags and entry point), with the given environment. */
+function launch(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'src/index.ts'], {
+    cwd: root,
+    // No .env is read in tests: dotenv never overrides variables that are set, and these are all set.
+    env: { PATH: process.env.PATH, PORT: '0', LOCAL_GRAPH_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  return { child, output: () => text };
+}
+
+describe('the bot process', () => {
+  it('starts in local mode, serves a turn, and stops cleanly on SIGTERM', async () => {
+    const { child, output } = launch({});
+    await expect.poll(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)\/api\/messages"/.exec(output())?.[1], { timeout: 20_000 }).toBeTruthy();
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/api\/messages"/.exec(output())![1]!;
+    expect(JSON.parse(output().split('\n')[0]!)).toMatchObject({ mode: 'local', level: 30 });
+
+    const response = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        channelId: 'msteams',
+        from: { id: '29:me' },
+        recipient: { id: '28:bot' },
+        conversation: { id: 'a:1' },
+        serviceUrl: 'http://127.0.0.1:9',
+        value: { action: { type: 'Action.Execute', verb: 'appointments.list', data: {} } },
+      }),
+    });
+    expect(((await response.json()) as { value: { body: { text: string }[] } }).value.body[0]!.text).toBe('Your upcoming appointments');
+
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(output()).toContain('Bookings Bot stopped');
+  });
+
+  it('refuses to start with a clear message naming the bad variable', async () => {
+    const { child, output } = launch({ PORT: 'eighty', GRAPH_API_VERSION: 'v9' });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(output()).toContain('PORT:');
+    expect(output()).toContain('GRAPH_API_VERSION:');
+    expect(output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { ADELE, CONTOSO, startLocalGraph } from '../helpers/localGraph.js';
+
+/** The local service on the wire, checked against Graph's documented behaviour with plain fetch. */
+describe('local Graph Bookings service', () => {
+  let graph: LocalGraphService;
+  let auth: { Authorization: string };
+  const contoso = encodeURIComponent(CONTOSO);
+
+  beforeAll(async () => {
+    graph = await startLocalGraph();
+    const token = (await (await fetch(`${graph.url}local/token`, { method: 'POST', body: JSON.stringify({ user: ADELE }) })).json()) as { access_token: string; expires_in: number; token_type: string };
+    expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+    auth = { Authorization: `Bearer ${token.access_token}` };
+  });
+  afterAll(async () => {
+    await graph.stop();
+  });
+
+  const errorOf = async (response: Response) => {
+    expect(response.headers.get('content-type')).toMatch(/^application\/json;odata\.metadata=minimal/);
+    const body = (await response.json()) as { error: { code: string; message: string; innerError: Record<string, string> } };
+    expect(body.error.innerError['request-id']).toBe(response.headers.get('request-id'));
+    expect(body.error.innerError.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    return { status: response.status, code: body.error.code };
+  };
+
+  it('answers 401 with a Graph error body and WWW-Authenticate when the token is missing or forged', async () => {
+    const missing = await fetch(`${graph.url}v1.0/solutions/bookingBusinesses`);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer realm=""/);
+    expect(await errorOf(missing)).toEqual({ status: 401, code: 'InvalidAuthenticationToken' });
+    const forged = await fetch(`${graph.url}v1.0/solutions/bookingBusinesses`, { headers: { Authorization: `${auth.Authorization.slice(0, -4)}AAAA` } });
+    expect((await errorOf(forged)).status).toBe(401);
+  });
+
+  it('refuses unknown users at the token endpoint the way Entra does', async () => {
+    const response = await fetch(`${graph.url}local/token`, { method: 'POST', body: JSON.stringify({ user: 'mallory@contoso.onmicrosoft.com' }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('answers v1.0 without /solutions as Graph does (400), and serves the 2018 beta path', async () => {
+    expect(await errorOf(await fetch(`${graph.url}v1.0/bookingBusinesses`, { headers: auth }))).toEqual({ status: 400, code: 'BadRequest' });
+    const beta = await fetch(`${graph.url}beta/bookingBusinesses/${contoso}/staffMembers`, { headers: auth });
+    expect(beta.status).toBe(200);
+  });
+
+  it('requires start and end on calendarView', async () => {
+    expect(await errorOf(await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/calendarView?start=2026-01-01T00:00:00Z`, { headers: auth }))).toEqual({
+      status: 400,
+      code: 'invalidRequest',
+    });
+  });
+
+  it('answers a cancel with 204 and no body, 400 without a message, 404 once gone, 405 for GET', async () => {
+    const [first] = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(), new Date(Date.now() + 14 * 864e5));
+    const url = `${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/appointments/${encodeURIComponent(first!.id)}/cancel`;
+    const post = (body: unknown) => fetch(url, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect(await errorOf(await post({}))).toEqual({ status: 400, code: 'invalidRequest' });
+    expect(await errorOf(await fetch(url, { headers: auth }))).toEqual({ status: 405, code: 'BadRequest' });
+    const ok = await post({ cancellationMessage: 'Sorry' });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('content-type')).toBeNull();
+    expect(await ok.text()).toBe('');
+    expect(await errorOf(await post({ cancellationMessage: 'Sorry' }))).toEqual({ status: 404, code: 'itemNotFound' });
+  });
+
+  it('reads OData key syntax and keeps an encoded "/" inside an id', async () => {
+    const withSlash = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(0), new Date(8.64e15)).find((a) => a.id.includes('/'))!;
+    const keyed = await fetch(`${graph.url}v1.0/solutions/bookingBusinesses('${contoso}')/appointments('${encodeURIComponent(withSlash.id)}')`, { headers: auth });
+    expect(keyed.status).toBe(200);
+    const body = (await keyed.json()) as { id: string; startDateTime: { dateTime: string; timeZone: string } };
+    expect(body.id).toBe(withSlash.id);
+    expect(body.startDateTime.dateTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
+    expect(body.startDateTime.timeZone).toBe('UTC');
+  });
+
+  it('echoes client-request-id and plays injected faults with Retry-After', async () => {
+    graph.faults.add({ method: 'GET', pathIncludes: '/staffMembers', status: 429, retryAfterSeconds: 3 });
+    const throttled = await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/staffMembers`, { headers: { ...auth, 'client-request-id': 'abc-123' } });
+    expect(throttled.headers.get('retry-after')).toBe('3');
+    expect(throttled.headers.get('client-request-id')).toBe('abc-123');
+    expect(await errorOf(throttled)).toEqual({ status: 429, code: 'TooManyRequests' });
+    expect((await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/staffMembers`, { headers: auth })).status).toBe(200);
+  });
+});
+
+describe('local Graph token lifetime', () => {
+  it('rejects an expired token with 401', async () => {
+    const graph = await startLocalGraph({ tokenLifetimeSeconds: 1 });
+    try {
+      const { access_token } = (await (await fetch(`${graph.url}local/token`, { method: 'POST', body: JSON.stringify({ user: ADELE }) })).json()) as { access_token: string };
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const response = await fetch(`${graph.url}v1.0/me`, { headers: { Authorization: `Bearer ${access_token}` } });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toBe('Lifetime validation failed, the token is expired.');
+    } finally {
+      await graph.stop();
+    }
+  });
+});
