@@ -16,7 +16,7 @@ import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
 import { createGraphClient } from './graph/clientFactory.js';
 import { DEFAULT_LOCAL_USER } from './local-graph/seed.js';
 import { LocalGraphService } from './local-graph/server.js';
-import { createLogger, type Logger } from './logging/logger.js';
+import { createLogger } from './logging/logger.js';
 import { startServer } from './server/server.js';
 
 export interface RunningBot {
@@ -114,7 +114,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: finishing turns in flight, then stopping\n`);
-    void running.stop().then(() => process.exit(0));
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Shutdown failed: ${(error as Error).name}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -124,4 +130,3 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   await main();
 }
 
-export type { Logger };

@@ -33,6 +33,7 @@ export class LocalTokenProvider implements TokenProvider {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ user: this.login }),
+        signal: AbortSignal.timeout(5000),
       });
       body = (await response.json()) as TokenResponse;
     } catch (cause) {

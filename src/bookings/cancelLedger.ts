@@ -25,6 +25,7 @@ export function restoreAppointment(a: StoredAppointment): UpcomingAppointment {
 export interface CancelLedger {
   get(key: string): Promise<CancelRecord | undefined>;
   put(key: string, record: CancelRecord): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
 /** Per-process ledger; entries older than the TTL are dropped so memory stays bounded. */
@@ -49,6 +50,11 @@ export class MemoryCancelLedger implements CancelLedger {
     this.prune();
     this.records.delete(key); // re-insert so iteration order stays oldest-first
     this.records.set(key, { record, storedAt: this.now() });
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    this.records.delete(key);
     return Promise.resolve();
   }
 

@@ -24,6 +24,9 @@ export interface BookingsServiceOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Failures after which we cannot know whether Graph cancelled (no answer, or a server fault mid-way). */
+const OUTCOME_UNKNOWN = new Set([ErrorCode.Timeout, ErrorCode.Unavailable, ErrorCode.Internal]);
+
 /** The bot's use cases: what is coming up for me, and cancel one with a message. */
 export class BookingsService {
   /** Cancels under way, so concurrent confirms of one appointment share a single Graph call. */
@@ -106,12 +109,22 @@ export class BookingsService {
       // Fetched first: the outcome card shows what was cancelled, and a stale card fails here without a POST.
       const appointment = await this.appointment(user, businessId, appointmentId);
       await this.ledger.put(key, { state: 'attempted', cancellationMessage, at: this.clock().toISOString(), appointment: storeAppointment(appointment) });
-      await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage);
+      await this.cancelOrForget(user, businessId, appointmentId, cancellationMessage, key);
       return await this.recordCancelled(key, { state: 'cancelled', cancellationMessage, at: '', appointment: storeAppointment(appointment) });
     } catch (error) {
       const earlierAttemptLanded = previous?.state === 'attempted' && error instanceof BookingsError && error.code === ErrorCode.NotFound;
       if (!earlierAttemptLanded) throw error;
       return this.recordCancelled(key, previous);
+    }
+  }
+
+  /** Sends the cancel; a definitive refusal (403, 429, …) erases the attempt so a later 404 is not taken for success. */
+  private async cancelOrForget(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string, key: string): Promise<void> {
+    try {
+      await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage);
+    } catch (error) {
+      if (!(error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code))) await this.ledger.delete(key);
+      throw error;
     }
   }
 

@@ -114,9 +114,12 @@ export class BookingsBot extends ActivityHandler {
     }
   }
 
-  private dispatch(turn: TurnInput, action: ActionData): Promise<AdaptiveCard> {
+  private async dispatch(turn: TurnInput, action: ActionData): Promise<AdaptiveCard> {
     const handler = this.routes.actions[action.verb] as (turn: TurnInput, data: ActionData['data']) => Promise<AdaptiveCard>;
-    return handler(turn, action.data);
+    const started = performance.now();
+    const card = await handler(turn, action.data);
+    this.logger.info({ verb: action.verb, ms: Math.round(performance.now() - started) }, 'action handled');
+    return card;
   }
 
   /** Sends a card; a click in Teams updates the clicked card instead of adding a message. */

@@ -8,7 +8,7 @@ const MAX_INPUT_CHARS = 10_000;
 const id = z.string().trim().min(1).max(512);
 const schemas = {
   [Verb.ListAppointments]: z.object({ offset: z.coerce.number().int().min(0).max(10_000).default(0) }),
-  [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).optional() }),
+  [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id }),
   [Verb.ConfirmCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).default('') }),
 };
 

@@ -72,7 +72,9 @@ export interface ListView {
 export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   const { locale } = ctx;
   const all = view.result.kind === 'appointments' ? view.result.appointments : [];
-  const offset = Math.min(Math.max(0, view.offset), Math.max(0, all.length - 1));
+  // A list that shrank since the card was drawn (cancellations) shows its last page rather than nothing.
+  const lastPage = Math.max(0, Math.floor((all.length - 1) / view.pageSize) * view.pageSize);
+  const offset = Math.min(Math.max(0, view.offset), lastPage);
   const page = all.slice(offset, offset + view.pageSize);
   const pager = [];
   if (offset > 0) pager.push({ title: t(locale, 'actions.previous'), offset: Math.max(0, offset - view.pageSize) });

@@ -78,3 +78,19 @@ describe('MemoryCancelLedger', () => {
     expect(await ledger.get('b')).toEqual(record);
   });
 });
+
+describe('BookingsService after a refused cancel', () => {
+  it('does not mistake a later 404 for its own success when Graph had refused the first attempt', async () => {
+    const graph = await startLocalGraph();
+    try {
+      const viewer = new BookingsService(gatewayFor(graph, { login: 'AlexW@contoso.onmicrosoft.com' }), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const result = await viewer.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
+      await expect(viewer.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Forbidden);
+      await gatewayFor(graph).cancelAppointment(user, CONTOSO, target.id, 'Cancelled by the administrator');
+      await expect(viewer.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.NotFound);
+    } finally {
+      await graph.stop();
+    }
+  });
+});

@@ -106,6 +106,11 @@ describe('card content', () => {
     ]);
   });
 
+  it('shows the last page when the list shrank below the offset a card asks for', () => {
+    const card = renderList({ result: list(7), offset: 10, pageSize: 5, windowDays: 14 }, ctx);
+    expect(textsOf(card)).toContain('6–7 of 7');
+  });
+
   it('formats Chinese dates for Asia/Shanghai', () => {
     const card = renderList({ result: list(1), offset: 0, pageSize: 5, windowDays: 14 }, { locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
     expect(textsOf(card)).toContain('3月29日周日 · 08:30–09:00');

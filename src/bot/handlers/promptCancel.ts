@@ -6,6 +6,6 @@ import type { DataOf, TurnInput } from './types.js';
 export function promptCancel(bookings: BookingsService) {
   return async (turn: TurnInput, data: DataOf<'appointment.cancel.prompt'>): Promise<AdaptiveCard> => {
     const appointment = await bookings.appointment(turn.user, data.businessId, data.appointmentId);
-    return renderCancelPrompt(appointment, turn.render, { message: data.cancellationMessage });
+    return renderCancelPrompt(appointment, turn.render);
   };
 }
