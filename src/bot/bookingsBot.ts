@@ -4,7 +4,8 @@ import type { AdaptiveCard } from '../cards/render.js';
 import { withSubmitActions } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import type { Logger } from '../logging/logger.js';
-import { type ActionData, parseCardAction, submitOf } from './cardActions.js';
+import type { Locale } from '../cards/i18n.js';
+import { type ActionData, languageOf, parseCardAction, submitOf } from './cardActions.js';
 import { errorCard, errorText } from './errorCard.js';
 import { treatmentOf } from './errorPolicy.js';
 import type { help as helpHandler, welcome as welcomeHandler } from './handlers/help.js';
@@ -46,8 +47,8 @@ export class BookingsBot extends ActivityHandler {
 
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     if (context.activity.name !== 'adaptiveCard/action') return super.onInvokeActivity(context);
-    const turn = turnInput(context);
     const value = context.activity.value as { action?: { type?: unknown; verb?: unknown; data?: unknown } } | undefined;
+    const turn = turnInput(context, languageOf(value?.action?.data));
     let action: ActionData | undefined;
     try {
       if (value?.action?.type !== 'Action.Execute') throw new BookingsError(ErrorCode.InvalidAction, 'Not an Action.Execute invoke');
@@ -65,9 +66,9 @@ export class BookingsBot extends ActivityHandler {
   }
 
   private async onMessageTurn(context: TurnContext): Promise<void> {
-    const turn = turnInput(context);
     const submit = submitOf(context.activity.value);
-    if (submit) return this.onSubmit(context, turn, submit.verb, submit.data);
+    if (submit) return this.onSubmit(context, turnInput(context, languageOf(submit.data)), submit.verb, submit.data);
+    const turn = turnInput(context);
 
     const text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? '';
     const command = text.toLowerCase().replace(/\s+/g, ' ');
@@ -146,8 +147,8 @@ export class BookingsBot extends ActivityHandler {
   }
 }
 
-function turnInput(context: TurnContext): TurnInput {
-  return { user: userOf(context.activity), render: renderContextOf(context.activity) };
+function turnInput(context: TurnContext, cardLanguage?: Locale): TurnInput {
+  return { user: userOf(context.activity), render: renderContextOf(context.activity, cardLanguage) };
 }
 
 function cardResponse(card: AdaptiveCard): InvokeResponse {

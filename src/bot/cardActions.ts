@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import type { Locale } from '../cards/i18n.js';
 import { Verb } from '../cards/verbs.js';
 
 /** The longest text accepted from a card input before it is refused outright (the domain enforces the real limit). */
@@ -24,6 +25,12 @@ export function parseCardAction(verb: unknown, data: unknown): ActionData {
   const parsed = schemas[verb as keyof typeof schemas].safeParse(data ?? {});
   if (!parsed.success) throw new BookingsError(ErrorCode.InvalidAction, `Bad data for ${verb}`);
   return { verb, data: parsed.data } as ActionData;
+}
+
+/** The language a card was drawn in, from its action data (see cards/render.ts). */
+export function languageOf(data: unknown): Locale | undefined {
+  const parsed = z.object({ lang: z.enum(['en-US', 'zh-CN']) }).safeParse(data);
+  return parsed.success ? parsed.data.lang : undefined;
 }
 
 /** The verb and data of an Action.Submit message value, or undefined if the message is plain text. */

@@ -20,6 +20,7 @@ export function errorCard(error: BookingsError, treatment: ErrorTreatment, actio
   if (treatment.retryable && action) actions.push({ title: t(locale, 'actions.tryAgain'), verb: action.verb, data: action.data });
   if (action?.verb !== Verb.ListAppointments || !treatment.retryable) actions.push(showAppointmentsAction(locale));
   return renderMessage({
+    locale,
     title: t(locale, action === undefined || action.verb === Verb.ListAppointments ? 'errors.title.list' : 'errors.title.cancel'),
     paragraphs: [errorText(error, treatment, locale)],
     reference: error.requestId ? t(locale, 'errors.reference', { requestId: error.requestId }) : undefined,

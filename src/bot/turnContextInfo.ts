@@ -1,7 +1,7 @@
 import type { Activity } from 'botbuilder';
 import type { UserRef } from '../bookings/types.js';
 import { safeTimeZone } from '../cards/format.js';
-import { resolveLocale } from '../cards/i18n.js';
+import { type Locale, resolveLocale } from '../cards/i18n.js';
 import type { RenderContext } from '../cards/render.js';
 
 /** The user behind an activity, as the domain sees them. */
@@ -16,13 +16,15 @@ interface ClientInfoEntity {
 }
 
 /**
- * Language and time zone for the cards: the activity's own fields (Emulator, newer Teams clients) first,
- * then Teams' clientInfo entity, else English and UTC.
+ * Language and time zone for the cards: the clicked card's language, or Chinese for Chinese text, else the
+ * activity's own fields (Emulator, newer Teams clients), then Teams' clientInfo entity, else English and UTC.
  */
-export function renderContextOf(activity: Activity): RenderContext {
+export function renderContextOf(activity: Activity, cardLanguage?: Locale): RenderContext {
   const clientInfo = (activity.entities as ClientInfoEntity[] | undefined)?.find((e) => e.type === 'clientInfo');
+  // A card click answers in the card's language; a message written in Chinese is answered in Chinese.
+  const writtenInChinese = activity.type === 'message' && /\p{Script=Han}/u.test(activity.text ?? '');
   return {
-    locale: resolveLocale(activity.locale ?? clientInfo?.locale),
+    locale: cardLanguage ?? (writtenInChinese ? 'zh-CN' : resolveLocale(activity.locale ?? clientInfo?.locale)),
     timeZone: safeTimeZone(activity.localTimezone ?? clientInfo?.timezone),
   };
 }

@@ -26,8 +26,20 @@ const templates = {
   message: template('message'),
 };
 
-function expand(which: keyof typeof templates, data: Record<string, unknown>): AdaptiveCard {
-  return templates[which].expand({ $root: data }) as AdaptiveCard;
+function expand(which: keyof typeof templates, data: Record<string, unknown>, locale: Locale): AdaptiveCard {
+  return withLanguage(templates[which].expand({ $root: data }), locale) as AdaptiveCard;
+}
+
+/**
+ * Every action carries the language its card was drawn in, so a click is answered in that language even when
+ * the client reports another one (the Agents Playground always says en-US).
+ */
+function withLanguage(node: unknown, lang: Locale): unknown {
+  if (Array.isArray(node)) return node.map((n) => withLanguage(n, lang));
+  if (node === null || typeof node !== 'object') return node;
+  const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withLanguage(v, lang)]));
+  if (copy.type === 'Action.Execute' || copy.type === 'Action.Submit') copy.data = { ...(copy.data as object | undefined), lang };
+  return copy;
 }
 
 function labels(locale: Locale): Record<string, string> {
@@ -96,7 +108,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
       joinUrl: a.joinWebUrl ?? '',
       cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: formatDay(a.start, locale, ctx.timeZone) }),
     })),
-  });
+  }, locale);
 }
 
 export interface PromptState {
@@ -121,7 +133,7 @@ export function renderCancelPrompt(a: UpcomingAppointment, ctx: RenderContext, s
     note: t(locale, 'prompt.note'),
     confirm: t(locale, 'actions.confirm'),
     back: t(locale, 'actions.back'),
-  });
+  }, locale);
 }
 
 /** The outcome: what was cancelled and the message the customer got. */
@@ -133,7 +145,7 @@ export function renderCancelled(a: UpcomingAppointment, cancellationMessage: str
     messageSent: t(locale, 'cancelled.messageSent'),
     message: cancellationMessage,
     showAppointments: t(locale, 'actions.showAppointments'),
-  });
+  }, locale);
 }
 
 export interface MessageAction {
@@ -143,6 +155,7 @@ export interface MessageAction {
 }
 
 export interface MessageCard {
+  locale: Locale;
   title: string;
   paragraphs: string[];
   /** Shown small, e.g. Graph's request-id for support. */
@@ -161,7 +174,7 @@ export function renderMessage(card: MessageCard): AdaptiveCard {
     reference: card.reference ?? '',
     fallbackText: [card.title, ...card.paragraphs].join(' '),
     actions: card.actions.map((a) => ({ title: a.title, verb: a.verb, data: a.data ?? {}, submitData: { ...a.data, verb: a.verb } })),
-  });
+  }, card.locale);
 }
 
 export function showAppointmentsAction(locale: Locale): MessageAction {

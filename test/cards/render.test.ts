@@ -58,7 +58,7 @@ const states = (locale: Locale): [string, AdaptiveCard][] => {
     ['prompt', renderCancelPrompt(appointment(0), ctx)],
     ['prompt after an error', renderCancelPrompt(appointment(0), ctx, { message: 'mine', error: 'Too long' })],
     ['cancelled', renderCancelled(appointment(0), 'Sorry ${not a template}', ctx)],
-    ['message', renderMessage({ title: 'Oops', paragraphs: ['One', 'Two'], reference: 'Reference: x', actions: [{ title: 'Try again', verb: Verb.ConfirmCancel, data: { businessId: 'b', appointmentId: 'a', cancellationMessage: 'm' } }], tone: 'attention' })],
+    ['message', renderMessage({ locale, title: 'Oops', paragraphs: ['One', 'Two'], reference: 'Reference: x', actions: [{ title: 'Try again', verb: Verb.ConfirmCancel, data: { businessId: 'b', appointmentId: 'a', cancellationMessage: 'm' } }], tone: 'attention' })],
   ];
 };
 

@@ -46,7 +46,7 @@ describe('Bookings Bot in the Bot Framework Emulator (local mode)', () => {
 
     const target = cancels[0]!;
     const { businessId, appointmentId } = target.data as { businessId: string; appointmentId: string };
-    expect(target.data).toEqual({ verb: 'appointment.cancel.prompt', businessId, appointmentId });
+    expect(target.data).toEqual({ verb: 'appointment.cancel.prompt', businessId, appointmentId, lang: 'en-US' });
     expect(listed.length + 1).toBeGreaterThan(1);
 
     await click(target);

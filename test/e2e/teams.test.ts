@@ -46,7 +46,7 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
     expect(cancel).toMatchObject({ type: 'Action.Execute', verb: 'appointment.cancel.prompt' });
     expect(cancel.fallback).toMatchObject({ type: 'Action.Submit', title: 'Cancel', data: { verb: 'appointment.cancel.prompt', ...(cancel.data as object) } });
-    expect(Object.keys(cancel.data as object).sort()).toEqual(['appointmentId', 'businessId']);
+    expect(Object.keys(cancel.data as object).sort()).toEqual(['appointmentId', 'businessId', 'lang']);
   });
 
   it('walks list → Cancel → message → Confirm with each card replaced in place, and the appointment is gone', async () => {
@@ -128,5 +128,19 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     const prompt = await press(actionsOf(list).find((a) => a.title === '取消')!, {}, zh);
     expect(textsOf(prompt.body.value)[0]).toBe('取消此预约？');
     expect(actionsOf(prompt.body.value).map((a) => a.title)).toEqual(['确认取消', '返回']);
+  });
+
+  it('answers Chinese text in Chinese, and a click in the language of the clicked card, whatever the client says', async () => {
+    // The Agents Playground reports en-US on every activity; the user's words and the card's language decide.
+    const before = h.connector.cardCalls().length;
+    await h.post(teamsActivity({ type: 'message', text: '预约' }, { locale: 'en-US' }));
+    const list = cardOf((await h.connector.waitForCards(before + 1)).at(-1)!);
+    expect(textsOf(list)[0]).toBe('你即将到来的预约');
+    const cancel = actionsOf(list).find((a) => a.title === '取消')!;
+    expect(cancel.data).toMatchObject({ lang: 'zh-CN' });
+    const prompt = await press(cancel, {}, { locale: 'en-US' });
+    expect(textsOf(prompt.body.value)[0]).toBe('取消此预约？');
+    const english = await listCard({ locale: 'en-US' });
+    expect(textsOf(english)[0]).toBe('Your upcoming appointments');
   });
 });

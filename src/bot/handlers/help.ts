@@ -8,11 +8,11 @@ export function help(windowDays: number) {
     const { locale } = turn.render;
     const paragraphs = [t(locale, 'help.appointments', { days: windowDays }), t(locale, 'help.help')];
     if (notUnderstood !== undefined) paragraphs.unshift(t(locale, 'help.notUnderstood', { text: notUnderstood.slice(0, 80) }));
-    return renderMessage({ title: t(locale, 'help.title'), paragraphs, actions: [showAppointmentsAction(locale)] });
+    return renderMessage({ locale, title: t(locale, 'help.title'), paragraphs, actions: [showAppointmentsAction(locale)] });
   };
 }
 
 export function welcome(turn: TurnInput): AdaptiveCard {
   const { locale } = turn.render;
-  return renderMessage({ title: t(locale, 'welcome.title'), paragraphs: [t(locale, 'welcome.text')], actions: [showAppointmentsAction(locale)] });
+  return renderMessage({ locale, title: t(locale, 'welcome.title'), paragraphs: [t(locale, 'welcome.text')], actions: [showAppointmentsAction(locale)] });
 }
