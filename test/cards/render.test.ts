@@ -1,18 +1,10 @@
 import { createRequire } from 'node:module';
 import type * as AdaptiveCards from 'adaptivecards';
 import { describe, expect, it } from 'vitest';
-import type { UpcomingAppointment } from '../../src/bookings/types.js';
-import type { Locale } from '../../src/cards/i18n.js';
-import {
-  type AdaptiveCard,
-  renderCancelled,
-  renderCancelPrompt,
-  renderList,
-  renderMessage,
-  withSubmitActions,
-} from '../../src/cards/render.js';
+import { type AdaptiveCard, renderCancelled, renderCancelPrompt, renderList, withSubmitActions } from '../../src/cards/render.js';
 import { Verb } from '../../src/cards/verbs.js';
 import { actionsOf, textsOf } from '../helpers/botHarness.js';
+import { appointment, cardStates as states, list } from '../helpers/cardStates.js';
 
 // The official renderer's object model (what Teams and Web Chat build on). Its Node entry is ESM-broken on Node 20,
 // so the UMD bundle is loaded with the one global it expects.
@@ -29,38 +21,6 @@ function problemsOf(card: AdaptiveCard): string[] {
   for (const event of model.validateProperties().validationEvents) problems.push(event.message);
   return problems;
 }
-
-const appointment = (n: number, extra: Partial<UpcomingAppointment> = {}): UpcomingAppointment => ({
-  id: `AAMkADc3MWUyMGRm${n}+/Zw==`,
-  businessId: 'ContosoLunchDelivery@contoso.onmicrosoft.com',
-  businessName: 'Contoso Lunch Delivery',
-  serviceName: 'Catered bento',
-  start: new Date(Date.UTC(2026, 2, 29, 0, 30 + n * 60)),
-  end: new Date(Date.UTC(2026, 2, 29, 1, n * 60)),
-  customerName: 'Jordan Miller',
-  staffMemberIds: ['8ee1c803-a1fa-406d-8259-7ab53233f148'],
-  staffNames: ['Adele Vance'],
-  isOnline: n % 2 === 0,
-  joinWebUrl: n % 2 === 0 ? 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0' : undefined,
-  ...extra,
-});
-const window = { start: new Date(Date.UTC(2026, 2, 28)), end: new Date(Date.UTC(2026, 3, 11)) };
-const list = (count: number) => ({ kind: 'appointments' as const, window, appointments: Array.from({ length: count }, (_, n) => appointment(n)) });
-
-const states = (locale: Locale): [string, AdaptiveCard][] => {
-  const ctx = { locale, timeZone: 'Europe/London' };
-  return [
-    ['list, one page', renderList({ result: list(3), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
-    ['list, middle page', renderList({ result: list(12), offset: 5, pageSize: 5, windowDays: 14 }, ctx)],
-    ['list, empty', renderList({ result: list(0), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
-    ['list, not staff', renderList({ result: { kind: 'notStaff', window }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
-    ['list, unassigned', renderList({ result: { ...list(0), appointments: [appointment(1, { staffMemberIds: [], staffNames: [] })] }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
-    ['prompt', renderCancelPrompt(appointment(0), ctx)],
-    ['prompt after an error', renderCancelPrompt(appointment(0), ctx, { message: 'mine', error: 'Too long' })],
-    ['cancelled', renderCancelled(appointment(0), 'Sorry ${not a template}', ctx)],
-    ['message', renderMessage({ locale, title: 'Oops', paragraphs: ['One', 'Two'], reference: 'Reference: x', actions: [{ title: 'Try again', verb: Verb.ConfirmCancel, data: { businessId: 'b', appointmentId: 'a', cancellationMessage: 'm' } }], tone: 'attention' })],
-  ];
-};
 
 describe.each(['en-US', 'zh-CN'] as const)('cards in %s', (locale) => {
   it.each(states(locale))('%s is a valid Adaptive Card 1.5 with every placeholder filled', (_name, card) => {

@@ -1,0 +1,38 @@
+import type { UpcomingAppointment } from '../../src/bookings/types.js';
+import type { Locale } from '../../src/cards/i18n.js';
+import { type AdaptiveCard, renderCancelled, renderCancelPrompt, renderList, renderMessage } from '../../src/cards/render.js';
+import { Verb } from '../../src/cards/verbs.js';
+
+/** Every state each card template can be in, for the card tests (object model in Node, renderer in Chromium). */
+export const appointment = (n: number, extra: Partial<UpcomingAppointment> = {}): UpcomingAppointment => ({
+  id: `AAMkADc3MWUyMGRm${n}+/Zw==`,
+  businessId: 'ContosoLunchDelivery@contoso.onmicrosoft.com',
+  businessName: 'Contoso Lunch Delivery',
+  serviceName: 'Catered bento',
+  start: new Date(Date.UTC(2026, 2, 29, 0, 30 + n * 60)),
+  end: new Date(Date.UTC(2026, 2, 29, 1, n * 60)),
+  customerName: 'Jordan Miller',
+  staffMemberIds: ['8ee1c803-a1fa-406d-8259-7ab53233f148'],
+  staffNames: ['Adele Vance'],
+  isOnline: n % 2 === 0,
+  joinWebUrl: n % 2 === 0 ? 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0' : undefined,
+  ...extra,
+});
+export const window = { start: new Date(Date.UTC(2026, 2, 28)), end: new Date(Date.UTC(2026, 3, 11)) };
+export const list = (count: number) => ({ kind: 'appointments' as const, window, appointments: Array.from({ length: count }, (_, n) => appointment(n)) });
+
+export const cardStates = (locale: Locale): [string, AdaptiveCard][] => {
+  const ctx = { locale, timeZone: 'Europe/London' };
+  return [
+    ['list, one page', renderList({ result: list(3), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, middle page', renderList({ result: list(12), offset: 5, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, empty', renderList({ result: list(0), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, not staff', renderList({ result: { kind: 'notStaff', window }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, unassigned', renderList({ result: { ...list(0), appointments: [appointment(1, { staffMemberIds: [], staffNames: [] })] }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['prompt', renderCancelPrompt(appointment(0), ctx)],
+    ['prompt after an error', renderCancelPrompt(appointment(0), ctx, { message: 'mine', error: 'Too long' })],
+    ['cancelled', renderCancelled(appointment(0), 'Sorry ${not a template}', ctx)],
+    ['message', renderMessage({ locale, title: 'Oops', paragraphs: ['One', 'Two'], reference: 'Reference: x', actions: [{ title: 'Try again', verb: Verb.ConfirmCancel, data: { businessId: 'b', appointmentId: 'a', cancellationMessage: 'm' } }], tone: 'attention' })],
+  ];
+};
+
