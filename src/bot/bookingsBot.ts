@@ -1,10 +1,9 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
-import type { AdaptiveCard } from '../cards/render.js';
-import { withSubmitActions } from '../cards/render.js';
+import type { Locale } from '../cards/i18n.js';
+import { type AdaptiveCard, withSubmitActions } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import type { Logger } from '../logging/logger.js';
-import type { Locale } from '../cards/i18n.js';
 import { type ActionData, languageOf, parseCardAction, submitOf } from './cardActions.js';
 import { errorCard, errorText } from './errorCard.js';
 import { treatmentOf } from './errorPolicy.js';
@@ -55,51 +54,38 @@ export class BookingsBot extends ActivityHandler {
       action = parseCardAction(value.action.verb, value.action.data);
       return cardResponse(await this.dispatch(turn, action));
     } catch (error) {
-      const { error: coded, treatment } = treatmentOf(error);
-      this.logFailure(context, coded, action);
-      if (treatment.invokeStatus !== 200) {
-        const message = errorText(coded, treatment, turn.render.locale);
-        return { status: treatment.invokeStatus, body: { statusCode: treatment.invokeStatus, type: 'application/vnd.microsoft.error', value: { code: coded.code, message } } };
-      }
-      return cardResponse(errorCard(coded, treatment, action, turn.render.locale));
+      const failure = this.failure(context, error, action, turn);
+      if (failure.treatment.invokeStatus === 200) return cardResponse(failure.card);
+      const status = failure.treatment.invokeStatus;
+      return { status, body: { statusCode: status, type: 'application/vnd.microsoft.error', value: { code: failure.error.code, message: failure.text } } };
     }
   }
 
   private async onMessageTurn(context: TurnContext): Promise<void> {
     const submit = submitOf(context.activity.value);
-    if (submit) return this.onSubmit(context, turnInput(context, languageOf(submit.data)), submit.verb, submit.data);
+    if (submit) {
+      const turn = turnInput(context, languageOf(submit.data));
+      return this.respond(context, turn, () => parseCardAction(submit.verb, submit.data), true);
+    }
     const turn = turnInput(context);
-
     const text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? '';
     const command = text.toLowerCase().replace(/\s+/g, ' ');
     if (LIST_COMMANDS.has(command)) {
-      return this.answer(context, turn, { verb: Verb.ListAppointments, data: { offset: 0 } }, false);
+      return this.respond(context, turn, () => ({ verb: Verb.ListAppointments, data: { offset: 0 } }), false);
     }
     await this.send(context, this.routes.help(turn, HELP_COMMANDS.has(command) ? undefined : text));
   }
 
-  /** An Action.Submit click: same handlers as an invoke, answered by updating the card where the host can. */
-  private async onSubmit(context: TurnContext, turn: TurnInput, verb: unknown, data: unknown): Promise<void> {
-    let action: ActionData;
-    try {
-      action = parseCardAction(verb, data);
-    } catch (error) {
-      const { error: coded, treatment } = treatmentOf(error);
-      this.logFailure(context, coded, undefined);
-      return this.send(context, errorCard(coded, treatment, undefined, turn.render.locale), true);
-    }
-    await this.answer(context, turn, action, true);
-  }
-
-  private async answer(context: TurnContext, turn: TurnInput, action: ActionData, isClick: boolean): Promise<void> {
+  /** Runs an action from a message (typed command or Action.Submit click) and sends its card, or the failure's. */
+  private async respond(context: TurnContext, turn: TurnInput, actionOf: () => ActionData, isClick: boolean): Promise<void> {
     await context.sendActivity({ type: 'typing' });
+    let action: ActionData | undefined;
     let card: AdaptiveCard;
     try {
+      action = actionOf();
       card = await this.dispatch(turn, action);
     } catch (error) {
-      const { error: coded, treatment } = treatmentOf(error);
-      this.logFailure(context, coded, action);
-      card = errorCard(coded, treatment, action, turn.render.locale);
+      card = this.failure(context, error, action, turn).card;
     }
     await this.send(context, card, isClick);
   }
@@ -139,11 +125,15 @@ export class BookingsBot extends ActivityHandler {
     await context.sendActivity({ attachments: [attachment] });
   }
 
-  private logFailure(context: TurnContext, error: BookingsError, action: ActionData | undefined): void {
+  /** The one sink for failed actions: coded, logged without user data, and turned into the user's answer. */
+  private failure(context: TurnContext, error: unknown, action: ActionData | undefined, turn: TurnInput) {
+    const { error: coded, treatment } = treatmentOf(error);
     this.logger.warn(
-      { code: error.code, verb: action?.verb, requestId: error.requestId, channel: context.activity.channelId, cause: describe(error.cause) },
+      { code: coded.code, verb: action?.verb, requestId: coded.requestId, channel: context.activity.channelId, cause: describe(coded.cause) },
       'action failed',
     );
+    const { locale } = turn.render;
+    return { error: coded, treatment, text: errorText(coded, treatment, locale), card: errorCard(coded, treatment, action, locale) };
   }
 }
 
