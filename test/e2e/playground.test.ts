@@ -64,9 +64,9 @@ describe.skipIf(!browserTestsEnabled)('Bookings Bot in the Microsoft 365 Agents 
   });
 
   afterAll(async () => {
-    await browser?.close();
+    // Child process first: a browser that fails to close must not leave the Playground running.
     playground?.kill('SIGTERM');
-    await bot?.stop();
+    await Promise.allSettled([browser?.close(), bot?.stop()]);
   });
 
   it('lists, goes Back, refuses an empty message, cancels, and the appointment is gone', async () => {
