@@ -1,4 +1,4 @@
-import { type CancelLedger, type CancelRecord, restoreAppointment, storeAppointment } from './cancelLedger.js';
+import { type CancelLedger, type CancelRecord, restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
 import { BookingsError, ErrorCode } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
 import type {
@@ -110,11 +110,11 @@ export class BookingsService {
       const appointment = await this.appointment(user, businessId, appointmentId);
       await this.ledger.put(key, { state: 'attempted', cancellationMessage, at: this.clock().toISOString(), appointment: storeAppointment(appointment) });
       await this.cancelOrForget(user, businessId, appointmentId, cancellationMessage, key);
-      return await this.recordCancelled(key, { state: 'cancelled', cancellationMessage, at: '', appointment: storeAppointment(appointment) });
+      return await this.recordCancelled(key, cancellationMessage, storeAppointment(appointment));
     } catch (error) {
       const earlierAttemptLanded = previous?.state === 'attempted' && error instanceof BookingsError && error.code === ErrorCode.NotFound;
       if (!earlierAttemptLanded) throw error;
-      return this.recordCancelled(key, previous);
+      return this.recordCancelled(key, previous.cancellationMessage, previous.appointment);
     }
   }
 
@@ -128,8 +128,8 @@ export class BookingsService {
     }
   }
 
-  private async recordCancelled(key: string, record: CancelRecord): Promise<CancelOutcome> {
-    const cancelled: CancelRecord = { ...record, state: 'cancelled', at: this.clock().toISOString() };
+  private async recordCancelled(key: string, cancellationMessage: string, appointment: StoredAppointment): Promise<CancelOutcome> {
+    const cancelled: CancelRecord = { state: 'cancelled', cancellationMessage, appointment, at: this.clock().toISOString() };
     await this.ledger.put(key, cancelled);
     return outcomeOf(cancelled);
   }
