@@ -1,5 +1,5 @@
-// tsc does not copy JSON that is read at run time (card templates, strings); the built bot needs them beside the JS.
+// tsc does not copy files read at run time (card templates, strings, web pages); the built bot needs them beside the JS.
 import { cpSync } from 'node:fs';
-for (const dir of ['cards/templates', 'cards/strings']) {
+for (const dir of ['cards/templates', 'cards/strings', 'server/pages']) {
   cpSync(new URL(`../src/${dir}`, import.meta.url), new URL(`../dist/${dir}`, import.meta.url), { recursive: true });
 }

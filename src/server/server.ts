@@ -1,7 +1,15 @@
+import { readFileSync } from 'node:fs';
 import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { ActivityHandler } from 'botbuilder';
 import type { Logger } from '../logging/logger.js';
+
+const STATIC_PAGES: [path: string, file: string, contentType: string][] = [
+  ['/', 'index.html', 'text/html; charset=utf-8'],
+  ['/privacy', 'privacy.html', 'text/html; charset=utf-8'],
+  ['/terms', 'terms.html', 'text/html; charset=utf-8'],
+  ['/page.css', 'page.css', 'text/css; charset=utf-8'],
+];
 
 export interface BotServer {
   /** e.g. http://127.0.0.1:3978 */
@@ -42,6 +50,15 @@ export async function startServer(options: ServerOptions): Promise<BotServer> {
     res.send(200, { status: 'ok', inFlight, ...options.health() });
     return Promise.resolve();
   });
+  // The pages the Teams manifest links to (websiteUrl, privacyUrl, termsOfUseUrl).
+  for (const [path, file, type] of STATIC_PAGES) {
+    const body = readFileSync(new URL(`./pages/${file}`, import.meta.url));
+    server.get(path, async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'public, max-age=3600' });
+      res.end(body);
+      return Promise.resolve();
+    });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BotHarness, startBot, teamsActivity } from '../helpers/botHarness.js';
 
@@ -12,6 +13,18 @@ describe('the HTTP server', () => {
     const response = await fetch(`${h.bot.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', inFlight: 0, mode: 'local' });
+  });
+
+  it('serves the home, privacy and terms pages the Teams manifest links to', async () => {
+    h = await startBot();
+    for (const [path, heading] of [['/', 'Bookings Bot'], ['/privacy', 'Privacy'], ['/terms', 'Terms of use']] as const) {
+      const response = await fetch(`${h.bot.url}${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await response.text()).toContain(`<h1>${heading}</h1>`);
+    }
+    const manifest = JSON.parse(readFileSync(new URL('../../appPackage/manifest.json', import.meta.url), 'utf8')) as { developer: Record<string, string> };
+    expect(manifest.developer).toMatchObject({ websiteUrl: 'https://${{BOT_DOMAIN}}', privacyUrl: 'https://${{BOT_DOMAIN}}/privacy', termsOfUseUrl: 'https://${{BOT_DOMAIN}}/terms' });
   });
 
   it('says in its first log line that local mode accepts unauthenticated activities', async () => {
