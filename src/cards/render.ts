@@ -67,9 +67,12 @@ function appointmentFacts(a: UpcomingAppointment, ctx: RenderContext): Record<st
     business: a.businessName,
     businessId: a.businessId,
     appointmentId: a.id,
-    labels: labels(ctx.locale),
-    verbs: Verb,
   };
+}
+
+/** Prompt and outcome cards: one appointment's facts with the labels and verbs their templates read. */
+function singleAppointment(a: UpcomingAppointment, ctx: RenderContext): Record<string, unknown> {
+  return { ...appointmentFacts(a, ctx), labels: labels(ctx.locale), verbs: Verb };
 }
 
 export interface ListView {
@@ -122,7 +125,7 @@ export interface PromptState {
 export function renderCancelPrompt(a: UpcomingAppointment, ctx: RenderContext, state: PromptState = {}): AdaptiveCard {
   const { locale } = ctx;
   return expand('cancelPrompt', {
-    ...appointmentFacts(a, ctx),
+    ...singleAppointment(a, ctx),
     title: t(locale, 'prompt.title'),
     error: state.error ?? '',
     message: state.message ?? t(locale, 'prompt.defaultMessage', { service: a.serviceName, date: formatDateTime(a.start, locale, ctx.timeZone) }),
@@ -140,7 +143,7 @@ export function renderCancelPrompt(a: UpcomingAppointment, ctx: RenderContext, s
 export function renderCancelled(a: UpcomingAppointment, cancellationMessage: string, ctx: RenderContext): AdaptiveCard {
   const { locale } = ctx;
   return expand('cancelled', {
-    ...appointmentFacts(a, ctx),
+    ...singleAppointment(a, ctx),
     title: t(locale, 'cancelled.title'),
     messageSent: t(locale, 'cancelled.messageSent'),
     message: cancellationMessage,

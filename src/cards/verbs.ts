@@ -9,5 +9,3 @@ export const Verb = {
 } as const;
 
 export type Verb = (typeof Verb)[keyof typeof Verb];
-
-export const VERBS: readonly string[] = Object.values(Verb);
