@@ -11,7 +11,7 @@ import {
   staffJson,
   userJson,
 } from './graphJson.js';
-import { LocalIdentity } from './identity.js';
+import { LOCAL_SCOPES, LocalIdentity } from './identity.js';
 import { createSeed, type DirectoryUser, type Seed, type SeedBusiness } from './seed.js';
 import { BookingsStore } from './store.js';
 
@@ -142,7 +142,7 @@ export class LocalGraphService {
       return;
     }
     const accessToken = await this.identity.issue(user);
-    sendJson(res, 200, { token_type: 'Bearer', access_token: accessToken, expires_in: this.identity.tokenLifetimeSeconds, scope: 'Bookings.Read.All BookingsAppointment.ReadWrite.All' });
+    sendJson(res, 200, { token_type: 'Bearer', access_token: accessToken, expires_in: this.identity.tokenLifetimeSeconds, scope: LOCAL_SCOPES });
   }
 
   private async playFault(method: string, path: string): Promise<void> {
@@ -164,7 +164,7 @@ export class LocalGraphService {
     const user = await this.authenticate(record);
 
     if (segments.length === 1 && segments[0] === 'me') {
-      return { '@odata.context': `${this.origin()}${version}/$metadata#users/$entity`, ...userJson(user) };
+      return { '@odata.context': `${this.url}${version}/$metadata#users/$entity`, ...userJson(user) };
     }
     const solutions = segments[0] === 'solutions';
     if (solutions) segments.shift();
@@ -175,7 +175,7 @@ export class LocalGraphService {
 
     if (collection.key === undefined) {
       requireMethod(method, 'GET');
-      return { '@odata.context': `${this.origin()}${version}/$metadata#${solutions ? 'solutions/' : ''}bookingBusinesses`, value: this.store.businessesOf(user).map(businessSummaryJson) };
+      return { '@odata.context': `${this.url}${version}/$metadata#${solutions ? 'solutions/' : ''}bookingBusinesses`, value: this.store.businessesOf(user).map(businessSummaryJson) };
     }
     const business = this.store.business(collection.key);
     if (!business) throw new GraphHttpError(404, 'itemNotFound', 'The requested booking business was not found.');
@@ -242,17 +242,13 @@ export class LocalGraphService {
     };
     if (offset + this.pageSize < all.length) {
       const next = new URLSearchParams({ start: url.searchParams.get('start')!, end: url.searchParams.get('end')!, $skiptoken: Buffer.from(String(offset + this.pageSize)).toString('base64url') });
-      body['@odata.nextLink'] = `${this.origin()}${root}('${encodeURIComponent(business.id)}')/calendarView?${next.toString()}`;
+      body['@odata.nextLink'] = `${this.url}${root}('${encodeURIComponent(business.id)}')/calendarView?${next.toString()}`;
     }
     return body;
   }
 
   private context(version: ApiVersion, business: SeedBusiness, tail: string): string {
-    return `${this.origin()}${version}/solutions/$metadata#bookingBusinesses('${encodeURIComponent(business.id)}')/${tail}`;
-  }
-
-  private origin(): string {
-    return this.url;
+    return `${this.url}${version}/solutions/$metadata#bookingBusinesses('${encodeURIComponent(business.id)}')/${tail}`;
   }
 }
 
