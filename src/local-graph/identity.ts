@@ -1,28 +1,41 @@
-import { randomBytes } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, generateKeyPair, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type { DirectoryUser } from './seed.js';
 
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 export const LOCAL_SCOPES = 'Bookings.Read.All BookingsAppointment.ReadWrite.All';
+/** Graph's own app id: tokens for Graph may carry it as audience instead of the URI. */
+const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+
+/** An Entra ID whose tokens Graph accepts besides the service's own (the tests' local Entra stand-in). */
+export interface TrustedIssuer {
+  issuer: string;
+  jwksUri: string;
+}
 
 export type VerifyResult =
   | { ok: true; user: DirectoryUser; scopes: string[] }
   | { ok: false; message: string };
 
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
 /**
- * The local stand-in for Entra ID: signs user tokens with a key that lives only in this process,
- * and checks them the way Graph does (signature, audience, lifetime, known user).
+ * How the local Graph service knows who is calling. It signs tokens for local sign-in (RS256, a key that lives
+ * only in this process) and checks every bearer token the way Graph does: signature, issuer, audience, lifetime
+ * and a known user. A trusted issuer's tokens are checked against that issuer's published keys (JWKS).
  */
 export class LocalIdentity {
-  private readonly key = randomBytes(32);
+  private keys?: Promise<KeyPair>;
   private readonly issuer: string;
+  private readonly trustedKeys?: JWTVerifyGetKey;
 
   constructor(
     private readonly users: DirectoryUser[],
     readonly tokenLifetimeSeconds: number,
+    private readonly trusted?: TrustedIssuer,
     tenantId = 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
   ) {
     this.issuer = `https://sts.windows.net/${tenantId}/`;
+    if (trusted) this.trustedKeys = createRemoteJWKSet(new URL(trusted.jwksUri));
   }
 
   findUser(login: string): DirectoryUser | undefined {
@@ -31,21 +44,26 @@ export class LocalIdentity {
   }
 
   async issue(user: DirectoryUser): Promise<string> {
+    const { privateKey } = await this.keyPair();
     return new SignJWT({ scp: LOCAL_SCOPES, upn: user.userPrincipalName, name: user.displayName, oid: user.id })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
       .setIssuer(this.issuer)
       .setAudience(GRAPH_AUDIENCE)
       .setSubject(user.id)
       .setIssuedAt()
       .setExpirationTime(`${this.tokenLifetimeSeconds}s`)
-      .sign(this.key);
+      .sign(privateKey);
   }
 
   async verify(authorization: string | undefined): Promise<VerifyResult> {
     const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
     if (!token) return { ok: false, message: 'Access token is empty.' };
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: this.issuer, audience: GRAPH_AUDIENCE });
+      const audience = [GRAPH_AUDIENCE, `${GRAPH_AUDIENCE}/`, GRAPH_APP_ID];
+      const { payload } =
+        this.trusted && this.trustedKeys && issuerOf(token) === this.trusted.issuer
+          ? await jwtVerify(token, this.trustedKeys, { issuer: this.trusted.issuer, audience, algorithms: ['RS256'] })
+          : await jwtVerify(token, (await this.keyPair()).publicKey, { issuer: this.issuer, audience, algorithms: ['RS256'] });
       const user = typeof payload.oid === 'string' ? this.users.find((u) => u.id === payload.oid) : undefined;
       if (!user) return { ok: false, message: 'Access token validation failure. Invalid user.' };
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
@@ -55,5 +73,19 @@ export class LocalIdentity {
       if (error instanceof joseErrors.JWTClaimValidationFailed) return { ok: false, message: 'Access token validation failure. Invalid audience.' };
       return { ok: false, message: 'Access token validation failure.' };
     }
+  }
+
+  private keyPair(): Promise<KeyPair> {
+    this.keys ??= generateKeyPair('RS256');
+    return this.keys;
+  }
+}
+
+/** The unverified issuer claim, only to pick which keys to verify with. */
+function issuerOf(token: string): unknown {
+  try {
+    return (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown }).iss;
+  } catch {
+    return undefined;
   }
 }

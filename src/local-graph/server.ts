@@ -11,7 +11,7 @@ import {
   staffJson,
   userJson,
 } from './graphJson.js';
-import { LOCAL_SCOPES, LocalIdentity } from './identity.js';
+import { LOCAL_SCOPES, LocalIdentity, type TrustedIssuer } from './identity.js';
 import { createSeed, type DirectoryUser, type Seed, type SeedBusiness } from './seed.js';
 import { BookingsStore } from './store.js';
 
@@ -23,6 +23,8 @@ export interface LocalGraphOptions {
   /** calendarView page size; small, so clients must follow @odata.nextLink. */
   pageSize?: number;
   tokenLifetimeSeconds?: number;
+  /** Also accept tokens from this Entra ID (checked against its JWKS), as Graph accepts tokens from the user's tenant. */
+  trustedIssuer?: TrustedIssuer;
   /** The longest cancellationMessage accepted (longer gets 400). */
   maxCancellationMessageLength?: number;
   now?: () => Date;
@@ -50,6 +52,10 @@ class GraphHttpError extends Error {
   }
 }
 
+/** Delegated permissions per call, least privileged first (Graph permission reference for the Bookings calls). */
+const CANCEL_SCOPES = new Set(['BookingsAppointment.ReadWrite.All', 'Bookings.ReadWrite.All', 'Bookings.Manage.All']);
+const READ_SCOPES = new Set(['Bookings.Read.All', ...CANCEL_SCOPES]);
+
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -75,7 +81,7 @@ export class LocalGraphService {
     this.now = options.now ?? (() => new Date());
     const seed = options.seed ?? createSeed(this.now());
     this.store = new BookingsStore(seed);
-    this.identity = new LocalIdentity(seed.users, options.tokenLifetimeSeconds ?? 3600);
+    this.identity = new LocalIdentity(seed.users, options.tokenLifetimeSeconds ?? 3600, options.trustedIssuer);
     this.pageSize = options.pageSize ?? 4;
     this.maxMessageLength = options.maxCancellationMessageLength ?? 1000;
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -161,7 +167,7 @@ export class LocalGraphService {
     const segments = url.pathname.split('/').filter(Boolean);
     const version = segments.shift();
     if (version !== 'v1.0' && version !== 'beta') throw new GraphHttpError(400, 'BadRequest', `Invalid version: ${version ?? ''}`);
-    const user = await this.authenticate(record);
+    const { user, scopes } = await this.authenticate(record);
 
     if (segments.length === 1 && segments[0] === 'me') {
       return { '@odata.context': `${this.url}${version}/$metadata#users/$entity`, ...userJson(user) };
@@ -205,6 +211,7 @@ export class LocalGraphService {
       if (appointments.rest.length === 1 && appointments.rest[0] === 'cancel') {
         requireMethod(method, 'POST');
         const message = cancellationMessage(record.body, this.maxMessageLength);
+        if (!scopes.some((s) => CANCEL_SCOPES.has(s))) throw new GraphHttpError(403, 'accessDenied', 'Insufficient privileges to complete the operation.');
         if (!appointment) throw new GraphHttpError(404, 'itemNotFound', 'The requested appointment was not found.');
         if (!this.store.canCancel(business, user)) throw new GraphHttpError(403, 'accessDenied', 'The user does not have permission to cancel appointments in this booking business.');
         this.store.cancel(appointment, user, message, this.now());
@@ -214,18 +221,18 @@ export class LocalGraphService {
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${rest[0] ?? ''}'.`);
   }
 
-  private async authenticate(record: RecordedRequest): Promise<DirectoryUser> {
+  private async authenticate(record: RecordedRequest): Promise<{ user: DirectoryUser; scopes: string[] }> {
     const verified = await this.identity.verify(record.authorization);
     if (!verified.ok) {
       throw new GraphHttpError(401, 'InvalidAuthenticationToken', verified.message, {
         'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
       });
     }
-    if (!verified.scopes.some((s) => s.startsWith('Bookings'))) {
+    if (!verified.scopes.some((s) => READ_SCOPES.has(s))) {
       throw new GraphHttpError(403, 'accessDenied', 'Either scp or roles claim need to be present in the token.');
     }
     record.user = verified.user.userPrincipalName;
-    return verified.user;
+    return { user: verified.user, scopes: verified.scopes };
   }
 
   private calendarView(version: ApiVersion, root: string, business: SeedBusiness, url: URL): unknown {
