@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A loopback TLS certificate the workers trust: the local Entra ID stand-in must speak https to MSAL.
+    globalSetup: ['test/helpers/standins/tlsSetup.ts'],
     // Servers under test listen on 127.0.0.1 with ephemeral ports, so files can run in parallel.
     testTimeout: 30_000,
     hookTimeout: 30_000,

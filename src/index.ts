@@ -1,13 +1,19 @@
 import { pathToFileURL } from 'node:url';
+import { MemoryStorage } from 'botbuilder';
 import { LocalTokenProvider } from './auth/localTokenProvider.js';
-import { SignInNotConfigured } from './auth/signInNotConfigured.js';
+import { createMsalClient } from './auth/msalClient.js';
+import { OboTokenProvider } from './auth/oboTokenProvider.js';
 import type { TokenProvider } from './auth/tokenProvider.js';
-import { createAdapter } from './bot/adapter.js';
+import { createAdapter, type ProductionAdapterParts } from './bot/adapter.js';
 import { BookingsBot } from './bot/bookingsBot.js';
 import { confirmCancel } from './bot/handlers/confirmCancel.js';
 import { help, welcome } from './bot/handlers/help.js';
 import { listAppointments } from './bot/handlers/listAppointments.js';
 import { promptCancel } from './bot/handlers/promptCancel.js';
+import { LocalSignIn } from './bot/signIn/localSignIn.js';
+import { PendingActions } from './bot/signIn/pendingActions.js';
+import type { SignIn } from './bot/signIn/signIn.js';
+import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
 import { MemoryCancelLedger } from './bookings/cancelLedger.js';
 import { BookingsService } from './bookings/service.js';
 import { Verb } from './cards/verbs.js';
@@ -42,7 +48,11 @@ export async function start(env: Record<string, string | undefined>, options: St
 
   let localGraph: LocalGraphService | undefined;
   let graphBaseUrl = config.graph.baseUrl;
+  // Everything kept between turns (pending sign-ins, token-exchange de-duplication) goes through one Storage.
+  const storage = new MemoryStorage();
   let tokens: TokenProvider;
+  let signIn: SignIn;
+  let production: ProductionAdapterParts | undefined;
   if (config.mode.kind === 'local') {
     if (graphBaseUrl === undefined) {
       localGraph = new LocalGraphService({ port: config.mode.graphPort, pageSize: config.mode.graphPageSize, now: clock });
@@ -54,9 +64,18 @@ export async function start(env: Record<string, string | undefined>, options: St
       'Local mode: activities are accepted WITHOUT authentication (Emulator / Agents Playground); Graph is the local Bookings service',
     );
     tokens = new LocalTokenProvider(`${graphBaseUrl}local/token`, login);
+    signIn = new LocalSignIn();
   } else {
-    logger.info({ mode: 'production', graph: graphBaseUrl, appId: config.mode.appId }, 'Production mode: every activity must carry a valid Bot Framework token');
-    tokens = new SignInNotConfigured();
+    const { mode } = config;
+    logger.info(
+      { mode: 'production', graph: graphBaseUrl, appId: mode.appId, connection: mode.connectionName, credential: mode.credential.kind },
+      'Production mode: every activity must carry a valid Bot Framework token; Graph is called on behalf of each signed-in user',
+    );
+    const msal = createMsalClient(mode, logger);
+    const obo = new OboTokenProvider(msal, { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined });
+    tokens = obo;
+    signIn = new TokenServiceSignIn(mode.connectionName, obo);
+    production = { msal, storage };
   }
 
   const graphOptions = { ...config.graph, baseUrl: graphBaseUrl! };
@@ -72,12 +91,13 @@ export async function start(env: Record<string, string | undefined>, options: St
       help: help(config.windowDays),
       welcome,
     },
+    { signIn, pending: new PendingActions(storage) },
     logger,
   );
   const server = await startServer({
     port: config.port,
     host: config.host,
-    adapter: createAdapter(config.mode, logger),
+    adapter: createAdapter(config.mode, logger, production),
     bot,
     logger,
     health: () => ({ mode: config.mode.kind }),

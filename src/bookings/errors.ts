@@ -11,6 +11,10 @@ export enum ErrorCode {
   Unauthorized = 'unauthorized',
   /** No token can be had for this user until they sign in. */
   SignInRequired = 'signInRequired',
+  /** The user is signed in, but Entra ID wants consent for the Graph permissions (or MFA) before issuing a token. */
+  ConsentRequired = 'consentRequired',
+  /** Sign-in cannot work as set up (the bot's app credential, app id URI or OAuth connection): only an admin can fix it. */
+  SignInMisconfigured = 'signInMisconfigured',
   /** Graph throttled us and the wait it asked for is longer than we may wait inside a turn. */
   Throttled = 'throttled',
   /** Graph or the network failed (5xx, connection refused). */

@@ -1,9 +1,15 @@
+import type { Secret } from '../auth/secret.js';
+
 /** Who is acting. Channel ids are not Entra ids; aadObjectId is present on Teams. */
 export interface UserRef {
   /** The channel's id for the user (Teams: 29:..., Emulator: any string). */
   id: string;
   aadObjectId?: string;
+  /** The user's Entra tenant, when the channel says (Teams does). */
+  tenantId?: string;
   name?: string;
+  /** Proof of the user's sign-in for this turn (production: their token for the bot's app), passed through to the token provider. */
+  credential?: Secret;
 }
 
 /** The signed-in user as Graph knows them (GET /me). */

@@ -1,23 +1,23 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
-import type { Config } from '../config/config.js';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Storage, TeamsSSOTokenExchangeMiddleware, type TurnContext } from 'botbuilder';
+import { AuthenticationConstants, MsalServiceClientCredentialsFactory } from 'botframework-connector';
+import type { Config, ProductionModeConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+
+export interface ProductionAdapterParts {
+  /** The process's one MSAL client: it also gets the bot's own tokens for the Bot Connector and Token Service. */
+  msal: ConfidentialClientApplication;
+  /** Where duplicate Teams token exchanges are recognised (shared by all instances once storage is shared). */
+  storage: Storage;
+}
 
 /**
  * The Bot Framework adapter. Without an app id (local mode) it accepts unauthenticated activities, as the
- * Emulator and the Agents Playground send them; with one, every activity's JWT is validated and a request
- * without a valid token is answered 401.
+ * Emulator and the Agents Playground send them; with one, every activity's JWT is validated (a request without
+ * a valid token is answered 401) and Teams SSO token exchanges are handled once, however many Teams clients send them.
  */
-export function createAdapter(mode: Config['mode'], logger: Logger): CloudAdapter {
-  const auth =
-    mode.kind === 'local'
-      ? new ConfigurationBotFrameworkAuthentication({})
-      : new ConfigurationBotFrameworkAuthentication({
-          MicrosoftAppId: mode.appId,
-          MicrosoftAppPassword: mode.appPassword,
-          MicrosoftAppTenantId: mode.tenantId,
-          MicrosoftAppType: mode.appType,
-        });
-  const adapter = new CloudAdapter(auth);
+export function createAdapter(mode: Config['mode'], logger: Logger, production?: ProductionAdapterParts): CloudAdapter {
+  const adapter = mode.kind === 'local' || !production ? new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})) : productionAdapter(mode, production);
   // The one sink for failures the bot did not answer itself: log, and tell a chatting user without details.
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: { type: error.name }, activityType: context.activity.type, channel: context.activity.channelId }, 'unhandled turn error');
@@ -25,5 +25,29 @@ export function createAdapter(mode: Config['mode'], logger: Logger): CloudAdapte
       await context.sendActivity('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
     }
   };
+  return adapter;
+}
+
+function productionAdapter(mode: ProductionModeConfig, { msal, storage }: ProductionAdapterParts): CloudAdapter {
+  const auth = new ConfigurationBotFrameworkAuthentication(
+    {
+      MicrosoftAppId: mode.appId,
+      MicrosoftAppTenantId: mode.tenantId,
+      MicrosoftAppType: mode.appType,
+      // All of these are botbuilder's public-cloud defaults except the two that README's configuration lets you move.
+      ValidateAuthority: true,
+      ToChannelFromBotLoginUrl: `${mode.authorityHost}/${mode.tenantId ?? 'botframework.com'}`,
+      ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+      ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+      OAuthUrl: mode.tokenServiceUrl,
+      ToBotFromChannelOpenIdMetadataUrl: mode.openIdMetadataUrl,
+      ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+      CallerId: 'urn:botframework:azure',
+    },
+    // botbuilder ships with an older msal-node; its factory only calls acquireTokenByClientCredential, which both have.
+    new MsalServiceClientCredentialsFactory(mode.appId, msal as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1]),
+  );
+  const adapter = new CloudAdapter(auth);
+  adapter.use(new TeamsSSOTokenExchangeMiddleware(storage, mode.connectionName));
   return adapter;
 }

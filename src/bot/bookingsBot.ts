@@ -1,6 +1,6 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
-import type { Locale } from '../cards/i18n.js';
+import { type Locale, t } from '../cards/i18n.js';
 import { type AdaptiveCard, withSubmitActions } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import type { Logger } from '../logging/logger.js';
@@ -9,6 +9,8 @@ import { errorCard, errorText } from './errorCard.js';
 import { treatmentOf } from './errorPolicy.js';
 import type { help as helpHandler, welcome as welcomeHandler } from './handlers/help.js';
 import type { ActionHandlers, TurnInput } from './handlers/types.js';
+import type { PendingActions } from './signIn/pendingActions.js';
+import type { SignedIn, SignIn, SignInReason, SignInTexts } from './signIn/signIn.js';
 import { renderContextOf, supportsUniversalActions, userOf } from './turnContextInfo.js';
 
 export interface BotRoutes {
@@ -17,9 +19,18 @@ export interface BotRoutes {
   welcome: typeof welcomeHandler;
 }
 
+export interface BotSignIn {
+  signIn: SignIn;
+  pending: PendingActions;
+}
+
 /** Typed commands (English and Chinese) that show the list; anything unknown gets help. */
 const LIST_COMMANDS = new Set(['appointments', 'appointment', 'upcoming', 'list', 'my appointments', '预约', '我的预约']);
 const HELP_COMMANDS = new Set(['help', '?', '帮助']);
+const SIGN_OUT_COMMANDS = new Set(['sign out', 'signout', 'log out', 'logout', '退出登录', '注销']);
+/** The code the sign-in page shows where SSO is not available (Emulator, Web Chat): six digits typed into the chat. */
+const MAGIC_CODE = /^\d{6}$/;
+const SHOW_LIST: ActionData = { verb: Verb.ListAppointments, data: { offset: 0 } };
 
 const CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -31,6 +42,7 @@ const CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
 export class BookingsBot extends ActivityHandler {
   constructor(
     private readonly routes: BotRoutes,
+    private readonly auth: BotSignIn,
     private readonly logger: Logger,
   ) {
     super();
@@ -45,20 +57,99 @@ export class BookingsBot extends ActivityHandler {
   }
 
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
-    if (context.activity.name !== 'adaptiveCard/action') return super.onInvokeActivity(context);
-    const value = context.activity.value as { action?: { type?: unknown; verb?: unknown; data?: unknown } } | undefined;
+    switch (context.activity.name) {
+      case 'adaptiveCard/action':
+        return this.onCardAction(context);
+      case 'signin/tokenExchange':
+        return this.onTokenExchange(context);
+      case 'signin/verifyState':
+        return this.onVerifyState(context);
+      case 'signin/failure':
+        return this.onSignInFailure(context);
+      default:
+        return super.onInvokeActivity(context);
+    }
+  }
+
+  /** A Universal Actions click: the answer (next card, error card or a sign-in request) replaces the card in place. */
+  private async onCardAction(context: TurnContext): Promise<InvokeResponse> {
+    const value = context.activity.value as CardActionValue | undefined;
     const turn = turnInput(context, languageOf(value?.action?.data));
     let action: ActionData | undefined;
     try {
       if (value?.action?.type !== 'Action.Execute') throw new BookingsError(ErrorCode.InvalidAction, 'Not an Action.Execute invoke');
       action = parseCardAction(value.action.verb, value.action.data);
+      const signedIn = await this.signedInForClick(context, value);
+      if (!signedIn) return await this.loginRequest(context, 'signIn', turn.render.locale);
+      turn.user.credential = signedIn.credential;
       return cardResponse(await this.dispatch(turn, action));
     } catch (error) {
       const failure = this.failure(context, error, action, turn);
-      if (failure.treatment.invokeStatus === 200) return cardResponse(failure.card);
-      const status = failure.treatment.invokeStatus;
+      const { treatment } = failure;
+      if (treatment.signIn) {
+        const login = await this.loginRequest(context, treatment.signIn, turn.render.locale).catch(() => undefined);
+        if (login) return login;
+      }
+      if (treatment.invokeStatus === 200) return cardResponse(failure.card);
+      const status = treatment.invokeStatus;
       return { status, body: { statusCode: status, type: 'application/vnd.microsoft.error', value: { code: failure.error.code, message: failure.text } } };
     }
+  }
+
+  /** Teams retries a click after in-card sign-in with an SSO token (authentication) or a magic code (state). */
+  private signedInForClick(context: TurnContext, value: CardActionValue): Promise<SignedIn | undefined> {
+    const { signIn } = this.auth;
+    if (typeof value.authentication?.token === 'string') return signIn.exchange(context, value.authentication.token);
+    if (typeof value.state === 'string' && value.state !== '') return signIn.userToken(context, value.state);
+    return signIn.userToken(context);
+  }
+
+  private async loginRequest(context: TurnContext, reason: SignInReason, locale: Locale): Promise<InvokeResponse> {
+    const login = await this.auth.signIn.loginRequest(context, reason, signInTexts(reason, locale));
+    if (!login) throw new BookingsError(ErrorCode.SignInRequired, 'No sign-in available');
+    return { status: 200, body: login };
+  }
+
+  /**
+   * Teams SSO succeeded: TeamsSSOTokenExchangeMiddleware has exchanged the token and let only the first of the
+   * duplicate invokes through. Finish what the user asked for before signing in.
+   */
+  private async onTokenExchange(context: TurnContext): Promise<InvokeResponse> {
+    const { id, connectionName } = (context.activity.value ?? {}) as { id?: unknown; connectionName?: unknown };
+    await this.resumeAfterSignIn(context, await this.auth.signIn.userToken(context).catch(() => undefined));
+    return { status: 200, body: { id, connectionName, failureDetail: null } };
+  }
+
+  /** The user finished the sign-in page in Teams; `state` is the magic code that completes it. */
+  private async onVerifyState(context: TurnContext): Promise<InvokeResponse> {
+    const { state } = (context.activity.value ?? {}) as { state?: unknown };
+    const signedIn = typeof state === 'string' ? await this.auth.signIn.userToken(context, state).catch(() => undefined) : undefined;
+    if (!signedIn) {
+      await context.sendActivity(t(turnInput(context).render.locale, 'signIn.incomplete'));
+      return { status: 404 };
+    }
+    await this.resumeAfterSignIn(context, signedIn);
+    return { status: 200 };
+  }
+
+  /** Teams could not do SSO (e.g. resourcematchfailed: the app id URI is wrong). Only an admin can fix it; say so. */
+  private async onSignInFailure(context: TurnContext): Promise<InvokeResponse> {
+    const { code } = (context.activity.value ?? {}) as { code?: unknown };
+    const failureCode = typeof code === 'string' ? code.slice(0, 64) : 'unknown';
+    this.logger.warn({ signInFailure: failureCode, channel: context.activity.channelId }, 'Teams reported a single sign-on failure');
+    const { locale } = turnInput(context).render;
+    const text = failureCode === 'resourcematchfailed' ? t(locale, 'signIn.failure.resourcematchfailed') : t(locale, 'signIn.failure.other', { code: failureCode });
+    await context.sendActivity(text);
+    return { status: 200 };
+  }
+
+  /** Runs the action the user asked for before they had to sign in (or shows the list), as a new message. */
+  private async resumeAfterSignIn(context: TurnContext, signedIn: SignedIn | undefined): Promise<void> {
+    if (!signedIn) return;
+    const pending = await this.auth.pending.take(context);
+    const turn = turnInput(context, pending?.locale);
+    turn.user.credential = signedIn.credential;
+    await this.respond(context, turn, () => pending?.action ?? SHOW_LIST, false);
   }
 
   private async onMessageTurn(context: TurnContext): Promise<void> {
@@ -70,24 +161,63 @@ export class BookingsBot extends ActivityHandler {
     const turn = turnInput(context);
     const text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? '';
     const command = text.toLowerCase().replace(/\s+/g, ' ');
-    if (LIST_COMMANDS.has(command)) {
-      return this.respond(context, turn, () => ({ verb: Verb.ListAppointments, data: { offset: 0 } }), false);
+    if (LIST_COMMANDS.has(command)) return this.respond(context, turn, () => SHOW_LIST, false);
+    if (SIGN_OUT_COMMANDS.has(command)) return this.signOut(context, turn);
+    if (MAGIC_CODE.test(command) && (await this.auth.pending.has(context))) {
+      const signedIn = await this.auth.signIn.userToken(context, command).catch(() => undefined);
+      if (signedIn) return this.resumeAfterSignIn(context, signedIn);
+      await context.sendActivity(t(turn.render.locale, 'signIn.codeRejected'));
+      return;
     }
     await this.send(context, this.routes.help(turn, HELP_COMMANDS.has(command) ? undefined : text));
   }
 
-  /** Runs an action from a message (typed command or Action.Submit click) and sends its card, or the failure's. */
+  private async signOut(context: TurnContext, turn: TurnInput): Promise<void> {
+    const { locale } = turn.render;
+    try {
+      await this.auth.pending.take(context);
+      const ended = await this.auth.signIn.signOut(context, turn.user);
+      await context.sendActivity(t(locale, ended ? 'signIn.signedOut' : 'signIn.localSignOut'));
+    } catch (error) {
+      await this.send(context, this.failure(context, error, undefined, turn).card);
+    }
+  }
+
+  /**
+   * Runs an action from a message (typed command, Action.Submit click, or one resumed after sign-in) and sends its
+   * card. A user who must sign in first gets the sign-in card, and the action waits for them.
+   */
   private async respond(context: TurnContext, turn: TurnInput, actionOf: () => ActionData, isClick: boolean): Promise<void> {
     await context.sendActivity({ type: 'typing' });
     let action: ActionData | undefined;
     let card: AdaptiveCard;
     try {
       action = actionOf();
+      if (!turn.user.credential) {
+        const signedIn = await this.auth.signIn.userToken(context);
+        if (!signedIn) {
+          if (await this.askToSignIn(context, turn, action, 'signIn')) return;
+          throw new BookingsError(ErrorCode.SignInRequired, 'No sign-in available');
+        }
+        turn.user.credential = signedIn.credential;
+      }
       card = await this.dispatch(turn, action);
     } catch (error) {
-      card = this.failure(context, error, action, turn).card;
+      const failure = this.failure(context, error, action, turn);
+      if (failure.treatment.signIn && action && (await this.askToSignIn(context, turn, action, failure.treatment.signIn).catch(() => false))) return;
+      card = failure.card;
     }
     await this.send(context, card, isClick);
+  }
+
+  /** Sends the sign-in card and keeps the action for after sign-in; false when there is nothing to sign in to. */
+  private async askToSignIn(context: TurnContext, turn: TurnInput, action: ActionData, reason: SignInReason): Promise<boolean> {
+    const { locale } = turn.render;
+    const card = await this.auth.signIn.prompt(context, reason, signInTexts(reason, locale));
+    if (!card) return false;
+    await this.auth.pending.save(context, { action, locale });
+    await context.sendActivity({ attachments: [card] });
+    return true;
   }
 
   private async onMembersAddedTurn(context: TurnContext): Promise<void> {
@@ -135,6 +265,19 @@ export class BookingsBot extends ActivityHandler {
     const { locale } = turn.render;
     return { error: coded, treatment, text: errorText(coded, treatment, locale), card: errorCard(coded, treatment, action, locale) };
   }
+}
+
+interface CardActionValue {
+  action?: { type?: unknown; verb?: unknown; data?: unknown };
+  authentication?: { token?: unknown };
+  state?: unknown;
+}
+
+function signInTexts(reason: SignInReason, locale: Locale): SignInTexts {
+  return {
+    text: t(locale, reason === 'consent' ? 'signIn.consentText' : 'signIn.text'),
+    button: t(locale, 'signIn.button'),
+  };
 }
 
 function turnInput(context: TurnContext, cardLanguage?: Locale): TurnInput {

@@ -8,6 +8,8 @@ export interface ErrorTreatment {
   retryable: boolean;
   /** Status for an adaptiveCard/action invoke: 200 answers with a card, anything else with an error body. */
   invokeStatus: 200 | 400;
+  /** Answer with a sign-in prompt instead of an error card: plain sign-in (SSO may be silent) or one that must reach Entra's consent page. */
+  signIn?: 'signIn' | 'consent';
 }
 
 /** The one place where error codes meet user text and invoke status. */
@@ -15,7 +17,9 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.NotFound]: { textKey: 'errors.notFound', retryable: false, invokeStatus: 200 },
   [ErrorCode.Forbidden]: { textKey: 'errors.forbidden', retryable: false, invokeStatus: 200 },
   [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200 },
-  [ErrorCode.SignInRequired]: { textKey: 'errors.signInRequired', retryable: false, invokeStatus: 200 },
+  [ErrorCode.SignInRequired]: { textKey: 'errors.signInRequired', retryable: false, invokeStatus: 200, signIn: 'signIn' },
+  [ErrorCode.ConsentRequired]: { textKey: 'errors.consentRequired', retryable: false, invokeStatus: 200, signIn: 'consent' },
+  [ErrorCode.SignInMisconfigured]: { textKey: 'errors.signInMisconfigured', retryable: false, invokeStatus: 200 },
   [ErrorCode.Throttled]: { textKey: 'errors.throttled', retryable: true, invokeStatus: 200 },
   [ErrorCode.Unavailable]: { textKey: 'errors.unavailable', retryable: true, invokeStatus: 200 },
   [ErrorCode.Timeout]: { textKey: 'errors.timeout', retryable: true, invokeStatus: 200 },

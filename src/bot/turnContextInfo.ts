@@ -6,7 +6,8 @@ import type { RenderContext } from '../cards/render.js';
 
 /** The user behind an activity, as the domain sees them. */
 export function userOf(activity: Activity): UserRef {
-  return { id: activity.from?.id ?? 'unknown', aadObjectId: activity.from?.aadObjectId, name: activity.from?.name };
+  const tenantId = activity.conversation?.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+  return { id: activity.from?.id ?? 'unknown', aadObjectId: activity.from?.aadObjectId, tenantId, name: activity.from?.name };
 }
 
 interface ClientInfoEntity {

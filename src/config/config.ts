@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Environment variables, as documented in README.md and .env.sample. Empty strings count as unset. */
@@ -14,6 +15,13 @@ const envSchema = z.object({
   MicrosoftAppPassword: optionalText,
   MicrosoftAppTenantId: optionalText,
   MicrosoftAppType: z.preprocess(blankToUndefined, z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant')),
+  MicrosoftAppCertificateThumbprint: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f]{64}$/i, 'must be the certificate\'s SHA-256 thumbprint (64 hex digits)').optional()),
+  MicrosoftAppCertificateKeyFile: optionalText,
+  OAUTH_CONNECTION_NAME: optionalText,
+  GRAPH_SCOPES: z.preprocess(blankToUndefined, z.string().default('BookingsAppointment.ReadWrite.All Bookings.Read.All')),
+  ENTRA_AUTHORITY_HOST: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com')),
+  BOT_TOKEN_SERVICE_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).default('https://api.botframework.com')),
+  BOT_OPENID_METADATA_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).default('https://login.botframework.com/v1/.well-known/openidconfiguration')),
   GRAPH_BASE_URL: url,
   GRAPH_API_VERSION: z.preprocess(blankToUndefined, z.enum(['v1.0', 'beta']).default('v1.0')),
   GRAPH_BOOKINGS_PATH: z.preprocess(blankToUndefined, z.enum(['/solutions/bookingBusinesses', '/bookingBusinesses']).default('/solutions/bookingBusinesses')),
@@ -50,12 +58,26 @@ export interface LocalModeConfig {
   graphPageSize: number;
 }
 
+/** How the bot's app proves itself to Entra ID: a client secret, or a certificate (thumbprint + private key). */
+export type AppCredential = { kind: 'secret'; secret: string } | { kind: 'certificate'; thumbprintSha256: string; privateKey: string };
+
 export interface ProductionModeConfig {
   kind: 'production';
   appId: string;
-  appPassword: string;
+  credential: AppCredential;
+  /** Undefined only for MultiTenant, where each user's own tenant is used. */
   tenantId?: string;
-  appType: 'SingleTenant' | 'MultiTenant' | 'UserAssignedMSI';
+  appType: 'SingleTenant' | 'MultiTenant';
+  /** The Azure Bot resource's OAuth connection (Token Service: Teams SSO exchange, sign-in card, magic code). */
+  connectionName: string;
+  /** Delegated Graph scopes asked for on behalf of the user, as full URIs. */
+  graphScopes: string[];
+  /** Entra ID sign-in host, e.g. https://login.microsoftonline.com (no trailing slash). */
+  authorityHost: string;
+  /** Bot Framework Token Service (botbuilder's OAuthUrl). */
+  tokenServiceUrl: string;
+  /** OpenID metadata of the keys that sign Bot Framework channel tokens. */
+  openIdMetadataUrl: string;
 }
 
 export interface Config {
@@ -108,18 +130,61 @@ function localMode(env: Env): LocalModeConfig {
 }
 
 function productionMode(env: Env): ProductionModeConfig {
-  const missing: string[] = [];
-  if (env.MicrosoftAppType !== 'UserAssignedMSI' && !env.MicrosoftAppPassword) missing.push('MicrosoftAppPassword: required when MicrosoftAppId is set');
-  if (env.MicrosoftAppType !== 'MultiTenant' && !env.MicrosoftAppTenantId) missing.push(`MicrosoftAppTenantId: required for MicrosoftAppType=${env.MicrosoftAppType}`);
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(env.MicrosoftAppId!)) missing.push('MicrosoftAppId: must be the bot\'s Entra application (client) id, a GUID');
-  if (missing.length > 0) throw new ConfigError(`Invalid configuration:\n  ${missing.join('\n  ')}`);
+  const problems: string[] = [];
+  const certificate = env.MicrosoftAppCertificateThumbprint !== undefined || env.MicrosoftAppCertificateKeyFile !== undefined;
+  if (env.MicrosoftAppType === 'UserAssignedMSI') {
+    problems.push('MicrosoftAppType: UserAssignedMSI cannot sign in on behalf of users (the OBO flow needs a client secret or certificate); use SingleTenant');
+  } else if (!env.MicrosoftAppPassword && !certificate) {
+    problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set (or MicrosoftAppCertificateThumbprint with MicrosoftAppCertificateKeyFile)');
+  } else if (certificate && (!env.MicrosoftAppCertificateThumbprint || !env.MicrosoftAppCertificateKeyFile)) {
+    problems.push('MicrosoftAppCertificateThumbprint and MicrosoftAppCertificateKeyFile: set both to sign in with a certificate');
+  }
+  if (env.MicrosoftAppType === 'SingleTenant' && !env.MicrosoftAppTenantId) problems.push('MicrosoftAppTenantId: required for MicrosoftAppType=SingleTenant');
+  if (!isGuid(env.MicrosoftAppId!)) problems.push("MicrosoftAppId: must be the bot's Entra application (client) id, a GUID");
+  if (!env.OAUTH_CONNECTION_NAME) problems.push("OAUTH_CONNECTION_NAME: required when MicrosoftAppId is set (the name of the Azure Bot resource's OAuth connection)");
+  const graphScopes = graphScopesOf(env.GRAPH_SCOPES);
+  if (graphScopes.length === 0) problems.push('GRAPH_SCOPES: name at least one delegated Graph permission, e.g. BookingsAppointment.ReadWrite.All');
+  const privateKey = certificate && problems.length === 0 ? readKeyFile(env.MicrosoftAppCertificateKeyFile!, problems) : '';
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
     kind: 'production',
     appId: env.MicrosoftAppId!,
-    appPassword: env.MicrosoftAppPassword ?? '',
+    credential: certificate
+      ? { kind: 'certificate', thumbprintSha256: env.MicrosoftAppCertificateThumbprint!, privateKey }
+      : { kind: 'secret', secret: env.MicrosoftAppPassword! },
     tenantId: env.MicrosoftAppTenantId,
-    appType: env.MicrosoftAppType,
+    appType: env.MicrosoftAppType as ProductionModeConfig['appType'],
+    connectionName: env.OAUTH_CONNECTION_NAME!,
+    graphScopes,
+    authorityHost: env.ENTRA_AUTHORITY_HOST.replace(/\/+$/, ''),
+    tokenServiceUrl: env.BOT_TOKEN_SERVICE_URL.replace(/\/+$/, ''),
+    openIdMetadataUrl: env.BOT_OPENID_METADATA_URL,
   };
+}
+
+const GRAPH_RESOURCE = 'https://graph.microsoft.com/';
+
+/** "BookingsAppointment.ReadWrite.All Bookings.Read.All" (spaces or commas) → full Graph scope URIs. */
+function graphScopesOf(value: string): string[] {
+  return value
+    .split(/[\s,]+/)
+    .filter((s) => s !== '')
+    .map((s) => (/^[a-z]+:\/\//i.test(s) ? s : `${GRAPH_RESOURCE}${s}`));
+}
+
+function readKeyFile(path: string, problems: string[]): string {
+  try {
+    const pem = readFileSync(path, 'utf8');
+    if (pem.includes('PRIVATE KEY-----')) return pem;
+    problems.push(`MicrosoftAppCertificateKeyFile: ${path} holds no PEM private key`);
+  } catch {
+    problems.push(`MicrosoftAppCertificateKeyFile: cannot read ${path}`);
+  }
+  return '';
+}
+
+function isGuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 function withSlash(value: string | undefined): string | undefined {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { ConfigError, ENV_VARIABLES, loadConfig } from '../../src/config/config.js';
 
@@ -7,6 +9,7 @@ const production = {
   MicrosoftAppId: '3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6',
   MicrosoftAppPassword: 'not-a-real-secret',
   MicrosoftAppTenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+  OAUTH_CONNECTION_NAME: 'bookings-sso',
 };
 
 function errorOf(env: Record<string, string>): string {
@@ -36,6 +39,36 @@ describe('configuration', () => {
     expect(config).toMatchObject({ host: '0.0.0.0', graph: { baseUrl: 'https://graph.microsoft.com/' } });
   });
 
+  it('signs users in through the OAuth connection and asks Graph for the least Bookings permissions, on the public cloud', () => {
+    expect(loadConfig(production).mode).toEqual({
+      kind: 'production',
+      appId: production.MicrosoftAppId,
+      credential: { kind: 'secret', secret: production.MicrosoftAppPassword },
+      tenantId: production.MicrosoftAppTenantId,
+      appType: 'SingleTenant',
+      connectionName: 'bookings-sso',
+      graphScopes: ['https://graph.microsoft.com/BookingsAppointment.ReadWrite.All', 'https://graph.microsoft.com/Bookings.Read.All'],
+      authorityHost: 'https://login.microsoftonline.com',
+      tokenServiceUrl: 'https://api.botframework.com',
+      openIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+    });
+  });
+
+  it('takes GRAPH_SCOPES as short names or full URIs, separated by spaces or commas', () => {
+    const mode = loadConfig({ ...production, GRAPH_SCOPES: 'Bookings.Read.All, https://graph.microsoft.com/User.Read' }).mode;
+    expect(mode).toMatchObject({ graphScopes: ['https://graph.microsoft.com/Bookings.Read.All', 'https://graph.microsoft.com/User.Read'] });
+  });
+
+  it('signs in with a certificate instead of a secret when given its SHA-256 thumbprint and PEM key file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cert-'));
+    const keyFile = join(dir, 'bot.key.pem');
+    writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+    const thumbprint = 'a'.repeat(64);
+    const mode = loadConfig({ ...production, MicrosoftAppPassword: '', MicrosoftAppCertificateThumbprint: thumbprint, MicrosoftAppCertificateKeyFile: keyFile }).mode;
+    expect(mode).toMatchObject({ credential: { kind: 'certificate', thumbprintSha256: thumbprint, privateKey: expect.stringContaining('PRIVATE KEY') } });
+    expect(errorOf({ ...production, MicrosoftAppCertificateThumbprint: thumbprint, MicrosoftAppCertificateKeyFile: join(dir, 'missing.pem') })).toContain('MicrosoftAppCertificateKeyFile: cannot read');
+  });
+
   it('accepts a custom Graph endpoint and the 2018 beta path', () => {
     const config = loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4000', GRAPH_API_VERSION: 'beta', GRAPH_BOOKINGS_PATH: '/bookingBusinesses' });
     expect(config.graph).toMatchObject({ baseUrl: 'http://127.0.0.1:4000/', version: 'beta', bookingsRoot: '/bookingBusinesses' });
@@ -54,6 +87,12 @@ describe('configuration', () => {
     [{ ...production, MicrosoftAppTenantId: '' }, 'MicrosoftAppTenantId'],
     [{ ...production, MicrosoftAppId: 'my-bot' }, 'MicrosoftAppId'],
     [{ ...production, MicrosoftAppType: 'Anonymous' }, 'MicrosoftAppType'],
+    [{ ...production, MicrosoftAppType: 'UserAssignedMSI' }, 'MicrosoftAppType'],
+    [{ ...production, OAUTH_CONNECTION_NAME: '' }, 'OAUTH_CONNECTION_NAME'],
+    [{ ...production, GRAPH_SCOPES: ' , ' }, 'GRAPH_SCOPES'],
+    [{ ...production, MicrosoftAppCertificateThumbprint: 'abc' }, 'MicrosoftAppCertificateThumbprint'],
+    [{ ...production, MicrosoftAppCertificateThumbprint: 'a'.repeat(64) }, 'MicrosoftAppCertificateThumbprint and MicrosoftAppCertificateKeyFile'],
+    [{ ...production, ENTRA_AUTHORITY_HOST: 'http://login.example' }, 'ENTRA_AUTHORITY_HOST'],
   ])('names the bad variable: %j', (env, name) => {
     expect(errorOf(env as Record<string, string>)).toContain(`${name}:`);
   });

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { type RunningBot, start } from '../../src/index.js';
+import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { FakeConnector } from './connector.js';
 
 export type Card = Record<string, unknown>;
 
 /** Starts the real bot (composition root, HTTP server, embedded local Graph) on free loopback ports. */
 export async function startBot(env: Record<string, string> = {}): Promise<BotHarness> {
+  const { logs, logDestination } = captureLogs();
+  const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LOG_LEVEL: 'debug', ...env }, { logDestination });
+  const connector = await new FakeConnector().start();
+  return new BotHarness(bot, connector, logs, bot.localGraph!);
+}
+
+/** The bot's log lines, captured in memory so tests can read (and search) them. */
+export function captureLogs(): { logs: string[]; logDestination: Writable } {
   const logs: string[] = [];
   const logDestination = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -14,9 +23,7 @@ export async function startBot(env: Record<string, string> = {}): Promise<BotHar
       done();
     },
   });
-  const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LOG_LEVEL: 'debug', ...env }, { logDestination });
-  const connector = await new FakeConnector().start();
-  return new BotHarness(bot, connector, logs);
+  return { logs, logDestination };
 }
 
 export class BotHarness {
@@ -24,11 +31,8 @@ export class BotHarness {
     readonly bot: RunningBot,
     readonly connector: FakeConnector,
     readonly logs: string[],
+    readonly graph: LocalGraphService,
   ) {}
-
-  get graph() {
-    return this.bot.localGraph!;
-  }
 
   async stop(): Promise<void> {
     await this.bot.stop();
@@ -37,13 +41,19 @@ export class BotHarness {
 
   /** POSTs an activity to /api/messages as a channel would; returns the HTTP status and body. */
   async post(activity: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+    const full = { id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl: this.connector.url, ...activity };
     const response = await fetch(`${this.bot.url}/api/messages`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...headers },
-      body: JSON.stringify({ id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl: this.connector.url, ...activity }),
+      headers: { 'Content-Type': 'application/json', ...(await this.authorization(full.serviceUrl)), ...headers },
+      body: JSON.stringify(full),
     });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  /** Local mode: channels send no token. */
+  protected authorization(_serviceUrl: string): Promise<Record<string, string>> {
+    return Promise.resolve({});
   }
 }
 

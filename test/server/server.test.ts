@@ -34,21 +34,6 @@ describe('the HTTP server', () => {
     expect(first.msg).toMatch(/WITHOUT authentication/);
   });
 
-  it('in production mode rejects activities without a valid Bot Framework token with 401', async () => {
-    h = await startBot({
-      MicrosoftAppId: '3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6',
-      MicrosoftAppPassword: 'not-a-real-secret',
-      MicrosoftAppTenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-      HOST: '127.0.0.1',
-    });
-    expect(h.bot.localGraph).toBeUndefined();
-    expect(h.bot.config.graph.baseUrl).toBe('https://graph.microsoft.com/');
-    const activity = teamsActivity({ type: 'message', text: 'appointments' });
-    expect((await h.post(activity)).status).toBe(401);
-    expect((await h.post(activity, { Authorization: 'Bearer not.a.jwt' })).status).toBe(401);
-    expect(h.connector.calls).toEqual([]);
-  });
-
   it('finishes a turn in flight when stopped, then refuses new connections', async () => {
     h = await startBot();
     h.graph.faults.add({ method: 'GET', delayMs: 400, times: 1 });

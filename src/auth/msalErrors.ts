@@ -1,0 +1,29 @@
+import { AuthError, InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
+import { BookingsError, ErrorCode } from '../bookings/errors.js';
+
+/** AADSTS codes (Entra's error_codes) that mean "the user must consent or verify interactively". */
+const INTERACTION_CODES = new Set(['65001', '65004', '50076', '50079', '50158', '50105']);
+/** AADSTS codes that mean the bot's own registration or credential is wrong: no user can fix these. */
+const MISCONFIGURATION_CODES = new Set(['7000215', '7000222', '700016', '700027', '50012', '500011', '90002']);
+
+/**
+ * Turns an MSAL failure of the on-behalf-of exchange into the bot's error codes. Branches on Entra's error,
+ * sub-error and AADSTS number, never on message text.
+ */
+export function toSignInError(error: unknown): BookingsError {
+  if (!(error instanceof AuthError)) return new BookingsError(ErrorCode.Internal, 'On-behalf-of exchange failed', { cause: error });
+  const { errorCode, subError } = error;
+  // Entra sends error_codes as JSON numbers although MSAL types them as strings.
+  const errorNo = error instanceof ServerError || error instanceof InteractionRequiredAuthError ? error.errorNo : undefined;
+  const aadsts = errorNo === undefined ? '' : String(errorNo);
+  const details = { cause: error };
+  if (error instanceof InteractionRequiredAuthError || subError === 'consent_required' || INTERACTION_CODES.has(aadsts)) {
+    return new BookingsError(ErrorCode.ConsentRequired, 'Entra ID needs the user to consent or verify', details);
+  }
+  if (errorCode === 'invalid_client' || errorCode === 'unauthorized_client' || MISCONFIGURATION_CODES.has(aadsts)) {
+    return new BookingsError(ErrorCode.SignInMisconfigured, "Entra ID rejected the bot's app registration or credential", details);
+  }
+  // Any other invalid_grant: the user's token for the bot is expired, revoked or not for this app; sign in afresh.
+  if (errorCode === 'invalid_grant') return new BookingsError(ErrorCode.SignInRequired, "Entra ID rejected the user's token", details);
+  return new BookingsError(ErrorCode.Unavailable, 'Entra ID could not be reached or failed', details);
+}

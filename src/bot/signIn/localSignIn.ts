@@ -1,0 +1,26 @@
+import type { SignedIn, SignIn } from './signIn.js';
+
+/** Local mode: everyone acts as the configured demo user, so nobody is ever asked to sign in. */
+export class LocalSignIn implements SignIn {
+  private static readonly signedIn: SignedIn = {};
+
+  userToken(): Promise<SignedIn> {
+    return Promise.resolve(LocalSignIn.signedIn);
+  }
+
+  exchange(): Promise<SignedIn> {
+    return Promise.resolve(LocalSignIn.signedIn);
+  }
+
+  prompt(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  loginRequest(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  signOut(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+}

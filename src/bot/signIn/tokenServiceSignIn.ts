@@ -1,0 +1,88 @@
+import { ActionTypes, type Attachment, CardFactory, type CloudAdapter, type OAuthCard, type TurnContext } from 'botbuilder';
+import type { SignInUrlResponse, UserTokenClient } from 'botframework-connector';
+import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
+import { Secret } from '../../auth/secret.js';
+import { BookingsError, ErrorCode } from '../../bookings/errors.js';
+import type { UserRef } from '../../bookings/types.js';
+import type { LoginRequest, SignedIn, SignIn, SignInReason, SignInTexts } from './signIn.js';
+
+/**
+ * Production sign-in through the Azure Bot resource's OAuth connection. The Bot Framework Token Service does the
+ * Teams SSO exchange, the sign-in page and the magic code, and holds the user's token for the bot's own app
+ * (api://botid-{appId}); the bot turns that token into Graph tokens on behalf of the user (OboTokenProvider).
+ */
+export class TokenServiceSignIn implements SignIn {
+  constructor(
+    private readonly connectionName: string,
+    private readonly obo: OboTokenProvider,
+  ) {}
+
+  async userToken(context: TurnContext, magicCode?: string): Promise<SignedIn | undefined> {
+    const { from, channelId } = context.activity;
+    const response = await reach(() => this.client(context).getUserToken(from.id, this.connectionName, channelId, magicCode as string));
+    return response?.token ? { credential: new Secret(response.token) } : undefined;
+  }
+
+  async exchange(context: TurnContext, ssoToken: string): Promise<SignedIn | undefined> {
+    const { from, channelId } = context.activity;
+    try {
+      const response = await this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken });
+      return response?.token ? { credential: new Secret(response.token) } : undefined;
+    } catch {
+      // A token the Token Service will not exchange (expired, consent missing) means: sign in the regular way.
+      return undefined;
+    }
+  }
+
+  async prompt(context: TurnContext, reason: SignInReason, texts: SignInTexts): Promise<Attachment> {
+    const resource = await this.signInResource(context);
+    // Without tokenExchangeResource Teams does not try silent SSO and shows the button, which leads to consent.
+    const card = CardFactory.oauthCard(this.connectionName, texts.button, texts.text, resource.signInLink, reason === 'signIn' ? resource.tokenExchangeResource : undefined);
+    // The Emulator opens sign-in links as plain URLs (as botbuilder's OAuthPrompt does there).
+    if (context.activity.channelId === 'emulator') (card.content as OAuthCard).buttons[0]!.type = ActionTypes.OpenUrl;
+    return card;
+  }
+
+  async loginRequest(context: TurnContext, reason: SignInReason, texts: SignInTexts): Promise<LoginRequest> {
+    const resource = await this.signInResource(context);
+    return {
+      statusCode: 401,
+      type: 'application/vnd.microsoft.activity.loginRequest',
+      value: {
+        text: texts.text,
+        connectionName: this.connectionName,
+        ...(reason === 'signIn' ? { tokenExchangeResource: resource.tokenExchangeResource } : {}),
+        buttons: [{ type: 'signin', title: texts.button, value: resource.signInLink! }],
+      },
+    };
+  }
+
+  async signOut(context: TurnContext, user: UserRef): Promise<boolean> {
+    const { from, channelId } = context.activity;
+    await reach(() => this.client(context).signOutUser(from.id, this.connectionName, channelId));
+    await this.obo.forget(user);
+    return true;
+  }
+
+  private async signInResource(context: TurnContext): Promise<SignInUrlResponse> {
+    const resource = await reach(() => this.client(context).getSignInResource(this.connectionName, context.activity, undefined as unknown as string));
+    if (!resource?.signInLink) throw new BookingsError(ErrorCode.SignInMisconfigured, 'The Token Service gave no sign-in link for the OAuth connection');
+    return resource;
+  }
+
+  private client(context: TurnContext): UserTokenClient {
+    const client = context.turnState.get<UserTokenClient | undefined>((context.adapter as CloudAdapter).UserTokenClientKey);
+    if (!client) throw new BookingsError(ErrorCode.SignInMisconfigured, 'This turn has no Token Service client');
+    return client;
+  }
+}
+
+/** A Token Service call; failing to reach it is "unavailable", never a crash. */
+async function reach<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    if (cause instanceof BookingsError) throw cause;
+    throw new BookingsError(ErrorCode.Unavailable, 'The Bot Framework Token Service failed', { cause });
+  }
+}

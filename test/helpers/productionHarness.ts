@@ -1,0 +1,65 @@
+import { start } from '../../src/index.js';
+import { LocalGraphService } from '../../src/local-graph/server.js';
+import { BotHarness, captureLogs } from './botHarness.js';
+import { FakeConnector } from './connector.js';
+import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from './standins/entra.js';
+import { CONNECTION_NAME, LocalTokenService } from './standins/tokenService.js';
+
+/**
+ * The real bot in production mode with every network peer replaced by a local stand-in: Entra ID (https), the
+ * Bot Framework Token Service, the channel (signed activities, authenticated replies) and Graph (which trusts
+ * only tokens from that Entra). Activities are posted with a channel token, as Azure Bot Service sends them.
+ */
+export async function startProductionBot(env: Record<string, string> = {}): Promise<ProductionHarness> {
+  const entra = await new LocalEntra().start();
+  const tokenService = await new LocalTokenService(entra).start();
+  const connector = await new FakeConnector(entra).start();
+  const graph = new LocalGraphService({ trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri } });
+  await graph.start();
+  const { logs, logDestination } = captureLogs();
+  const bot = await start(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      MicrosoftAppId: BOT_APP_ID,
+      MicrosoftAppPassword: BOT_SECRET,
+      MicrosoftAppTenantId: TENANT_ID,
+      OAUTH_CONNECTION_NAME: CONNECTION_NAME,
+      GRAPH_BASE_URL: graph.url,
+      ENTRA_AUTHORITY_HOST: entra.authorityHost,
+      BOT_TOKEN_SERVICE_URL: tokenService.url,
+      BOT_OPENID_METADATA_URL: connector.openIdMetadataUrl,
+      ...env,
+    },
+    { logDestination },
+  );
+  return new ProductionHarness(bot, connector, logs, graph, entra, tokenService);
+}
+
+export class ProductionHarness extends BotHarness {
+  constructor(
+    bot: ConstructorParameters<typeof BotHarness>[0],
+    connector: FakeConnector,
+    logs: string[],
+    graph: LocalGraphService,
+    readonly entra: LocalEntra,
+    readonly tokenService: LocalTokenService,
+  ) {
+    super(bot, connector, logs, graph);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await Promise.all([this.graph.stop(), this.tokenService.stop(), this.entra.stop()]);
+  }
+
+  /** Calls to Entra's token endpoint on behalf of users (the bot's own Bot Connector tokens left out). */
+  oboCalls() {
+    return this.entra.calls.filter((c) => c.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer');
+  }
+
+  protected override async authorization(serviceUrl: string): Promise<Record<string, string>> {
+    return { Authorization: await this.connector.channelAuthorization(serviceUrl) };
+  }
+}

@@ -1,0 +1,214 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
+import type { DirectoryUser } from '../../../src/local-graph/seed.js';
+import { USERS } from '../../../src/local-graph/seed.js';
+import { sendJson, StandInServer } from './http.js';
+
+export const TENANT_ID = 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+export const BOT_APP_ID = '7e2a1f0c-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
+export const BOT_SECRET = 'local-test-secret-not-real';
+export const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
+export const GRAPH_SCOPES = ['BookingsAppointment.ReadWrite.All', 'Bookings.Read.All'];
+
+/** One call to the token endpoint, as tests assert on it (no secrets kept). */
+export interface TokenCall {
+  grantType: string;
+  clientId: string;
+  scope: string;
+  /** 'issued', or Entra's error and AADSTS number, e.g. 'invalid_grant/65001'. */
+  outcome: string;
+}
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+/**
+ * One signing key per test process, as one tenant has one key set: botbuilder caches the bot's Bot Connector
+ * token process-wide, so a token from an earlier test's Entra must still verify in the next.
+ */
+let processKeys: Promise<KeyPair> | undefined;
+
+/**
+ * The stand-in for Microsoft Entra ID (login.microsoftonline.com) on https://127.0.0.1: OpenID metadata, JWKS,
+ * and the v2 token endpoint with the grants the bot uses: client_credentials (the bot's own Bot Connector token)
+ * and jwt-bearer on_behalf_of (Graph tokens for a user). Errors have Entra's JSON shape and AADSTS numbers.
+ * It also signs the user tokens that Teams (SSO) and the Token Service hand to the bot.
+ */
+export class LocalEntra {
+  readonly calls: TokenCall[] = [];
+  /** Users (object ids) who have not consented to the bot's Graph permissions. */
+  readonly withoutConsent = new Set<string>();
+  /** Lifetime of the Graph tokens issued on behalf of users. */
+  graphTokenLifetimeSeconds = 3600;
+  private readonly server = new StandInServer(true, (req, url, body, res) => this.handle(req.method ?? 'GET', url, body, res));
+  private keys?: KeyPair;
+  private jwk?: JWK;
+  url = '';
+
+  constructor(readonly users: DirectoryUser[] = USERS) {}
+
+  /** Entra's v2 issuer for the tenant; like the keys, the same for every instance. */
+  get issuer(): string {
+    return `https://login.microsoftonline.com/${TENANT_ID}/v2.0`;
+  }
+
+  get jwksUri(): string {
+    return `${this.url}/${TENANT_ID}/discovery/v2.0/keys`;
+  }
+
+  /** What the bot sets ENTRA_AUTHORITY_HOST to. */
+  get authorityHost(): string {
+    return this.url;
+  }
+
+  async start(): Promise<this> {
+    processKeys ??= generateKeyPair('RS256');
+    this.keys = await processKeys;
+    this.jwk = { ...(await exportJWK(this.keys.publicKey)), kid: 'local-entra-1', use: 'sig', alg: 'RS256' };
+    this.url = await this.server.start();
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  user(upn: string): DirectoryUser {
+    const found = this.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
+    if (!found) throw new Error(`no such user ${upn}`);
+    return found;
+  }
+
+  /** The Teams SSO token: issued to the Teams client for the bot's app id URI, scope access_as_user. */
+  ssoToken(upn: string, lifetimeSeconds = 3600): Promise<string> {
+    return this.userToken(this.user(upn), `api://botid-${BOT_APP_ID}`, 'access_as_user', lifetimeSeconds);
+  }
+
+  /** The token the Token Service holds for a user of the OAuth connection: audience = the bot's app. */
+  connectionToken(user: DirectoryUser, lifetimeSeconds = 3600): Promise<string> {
+    return this.userToken(user, BOT_APP_ID, 'access_as_user', lifetimeSeconds);
+  }
+
+  /** Checks a user token this Entra issued for `audience`; whose it is, or undefined. */
+  async verify(token: string, audience: string | string[]): Promise<{ user: DirectoryUser; expired: false } | { expired: true } | undefined> {
+    const verified = await this.verifyClaims(token, audience);
+    if (!verified || verified.expired) return verified;
+    const user = this.users.find((u) => u.id === verified.claims.oid);
+    return user ? { user, expired: false } : undefined;
+  }
+
+  /** Checks an app-only token this Entra issued to the bot for `audience` (its Bot Connector / Token Service token). */
+  async verifyBot(token: string, audience: string): Promise<boolean> {
+    const verified = await this.verifyClaims(token, audience);
+    return verified?.expired === false && verified.claims.appid === BOT_APP_ID;
+  }
+
+  private async verifyClaims(token: string, audience: string | string[]): Promise<{ claims: Record<string, unknown>; expired: false } | { expired: true } | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys!.publicKey, { issuer: this.issuer, audience });
+      return { claims: payload, expired: false };
+    } catch (error) {
+      return (error as { code?: string }).code === 'ERR_JWT_EXPIRED' ? { expired: true } : undefined;
+    }
+  }
+
+  private async userToken(user: DirectoryUser, audience: string, scp: string, lifetimeSeconds: number): Promise<string> {
+    return this.sign({ scp, oid: user.id, tid: TENANT_ID, upn: user.userPrincipalName, preferred_username: user.userPrincipalName, name: user.displayName, azp: BOT_APP_ID, ver: '2.0' }, audience, user.id, lifetimeSeconds);
+  }
+
+  private sign(claims: Record<string, unknown>, audience: string, subject: string, lifetimeSeconds: number): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.jwk!.kid! })
+      .setIssuer(this.issuer)
+      .setAudience(audience)
+      .setSubject(subject)
+      .setIssuedAt(now)
+      .setNotBefore(now - 60)
+      .setExpirationTime(now + lifetimeSeconds)
+      .sign(this.keys!.privateKey);
+  }
+
+  private async handle(method: string, url: URL, body: string, res: ServerResponse): Promise<void> {
+    const base = `/${TENANT_ID}`;
+    if (method === 'GET' && url.pathname === `${base}/v2.0/.well-known/openid-configuration`) {
+      return sendJson(res, 200, {
+        token_endpoint: `${this.url}${base}/oauth2/v2.0/token`,
+        authorization_endpoint: `${this.url}${base}/oauth2/v2.0/authorize`,
+        end_session_endpoint: `${this.url}${base}/oauth2/v2.0/logout`,
+        jwks_uri: this.jwksUri,
+        issuer: this.issuer,
+        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+        tenant_region_scope: 'EU',
+      });
+    }
+    if (method === 'GET' && url.pathname === `${base}/discovery/v2.0/keys`) return sendJson(res, 200, { keys: [this.jwk] });
+    if (method === 'POST' && url.pathname === `${base}/oauth2/v2.0/token`) return this.token(new URLSearchParams(body), res);
+    return sendJson(res, 404, { error: 'invalid_request', error_description: `AADSTS90002: No such endpoint ${url.pathname}.`, error_codes: [90002] });
+  }
+
+  private async token(form: URLSearchParams, res: ServerResponse): Promise<void> {
+    const grantType = form.get('grant_type') ?? '';
+    const clientId = form.get('client_id') ?? '';
+    const scope = form.get('scope') ?? '';
+    const fail = (status: number, error: string, code: number, description: string, extra: Record<string, unknown> = {}) => {
+      this.calls.push({ grantType, clientId, scope, outcome: `${error}/${code}` });
+      const traceId = randomUUID();
+      const correlationId = randomUUID();
+      const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+      sendJson(res, status, {
+        error,
+        error_description: `AADSTS${code}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+        error_codes: [code],
+        timestamp,
+        trace_id: traceId,
+        correlation_id: correlationId,
+        error_uri: `${this.url}/error?code=${code}`,
+        ...extra,
+      });
+    };
+    if (clientId !== BOT_APP_ID) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
+    if (form.get('client_secret') !== BOT_SECRET) return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
+
+    if (grantType === 'client_credentials') {
+      if (scope !== `${BOT_FRAMEWORK_AUDIENCE}/.default`) return fail(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid.');
+      const accessToken = await this.sign({ appid: clientId, azp: clientId, tid: TENANT_ID, ver: '2.0' }, BOT_FRAMEWORK_AUDIENCE, clientId, 3600);
+      this.calls.push({ grantType, clientId, scope, outcome: 'issued' });
+      return sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken });
+    }
+
+    if (grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer' && form.get('requested_token_use') === 'on_behalf_of') {
+      const assertion = await this.verify(form.get('assertion') ?? '', [BOT_APP_ID, `api://botid-${BOT_APP_ID}`]);
+      if (!assertion) return fail(400, 'invalid_grant', 50013, 'Assertion failed signature validation.');
+      if (assertion.expired) return fail(400, 'invalid_grant', 500133, 'Assertion is not within its valid time range.');
+      const { user } = assertion;
+      if (this.withoutConsent.has(user.id)) {
+        return fail(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}' named 'Bookings Bot'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });
+      }
+      const requested = scope.split(' ').filter((s) => s.startsWith('https://graph.microsoft.com/')).map((s) => s.slice('https://graph.microsoft.com/'.length));
+      if (requested.length === 0) return fail(400, 'invalid_scope', 70011, 'The provided request must include a \'scope\' input parameter.');
+      const accessToken = await this.sign(
+        { scp: requested.join(' '), oid: user.id, tid: TENANT_ID, upn: user.userPrincipalName, name: user.displayName, appid: clientId, ver: '1.0' },
+        'https://graph.microsoft.com',
+        user.id,
+        this.graphTokenLifetimeSeconds,
+      );
+      const idToken = await this.sign({ oid: user.id, tid: TENANT_ID, preferred_username: user.userPrincipalName, name: user.displayName, ver: '2.0' }, clientId, user.id, 3600);
+      this.calls.push({ grantType, clientId, scope, outcome: 'issued' });
+      return sendJson(res, 200, {
+        token_type: 'Bearer',
+        scope: requested.map((s) => `https://graph.microsoft.com/${s}`).join(' '),
+        expires_in: this.graphTokenLifetimeSeconds,
+        ext_expires_in: this.graphTokenLifetimeSeconds,
+        access_token: accessToken,
+        refresh_token: `rt.${createHash('sha256').update(randomUUID()).digest('base64url')}`,
+        id_token: idToken,
+        client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: TENANT_ID })).toString('base64url'),
+      });
+    }
+    return fail(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+  }
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export type Handler = (req: IncomingMessage, url: URL, body: string, res: ServerResponse) => Promise<void> | void;
+
+/** A loopback server for a stand-in: https with the test certificate (see tlsSetup.ts) or plain http. */
+export class StandInServer {
+  private readonly server: Server;
+  url = '';
+
+  constructor(
+    private readonly tls: boolean,
+    handler: Handler,
+  ) {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://stand-in');
+        Promise.resolve(handler(req, url, Buffer.concat(chunks).toString('utf8'), res)).catch((error: unknown) => {
+          if (!res.headersSent) sendJson(res, 500, { error: 'stand_in_failure', error_description: String(error) });
+        });
+      });
+    };
+    if (tls) {
+      const dir = process.env.TEST_TLS_DIR;
+      if (!dir) throw new Error('TEST_TLS_DIR is not set: run the tests through vitest (globalSetup makes the certificate)');
+      this.server = createHttpsServer({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }, listener);
+    } else {
+      this.server = createHttpServer(listener);
+    }
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export function bearerOf(req: IncomingMessage): string | undefined {
+  return /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+}

@@ -1,0 +1,168 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DirectoryUser } from '../../../src/local-graph/seed.js';
+import { BOT_APP_ID, BOT_FRAMEWORK_AUDIENCE, type LocalEntra } from './entra.js';
+import { bearerOf, sendJson, StandInServer } from './http.js';
+
+export const CONNECTION_NAME = 'bookings-sso';
+
+/** One Token Service operation the bot called, for assertions. */
+export interface TokenServiceCall {
+  op: 'GetToken' | 'exchange' | 'SignOut' | 'GetSignInResource';
+  userId?: string;
+  channelId?: string;
+  /** GetToken with a magic code. */
+  withCode?: boolean;
+  status: number;
+}
+
+interface Session {
+  user: DirectoryUser;
+  token: string;
+  expiresAt: number;
+}
+
+interface TokenExchangeState {
+  connectionName?: string;
+  conversation?: { user?: { id?: string }; channelId?: string };
+  msAppId?: string;
+}
+
+/**
+ * The stand-in for the Bot Framework Token Service (api.botframework.com, the OAuth connection's home): the REST
+ * endpoints botbuilder's UserTokenClient calls, each requiring the bot's own Entra token. It keeps each user's
+ * token for the connection (audience = the bot's app), exchanges Teams SSO tokens for it, serves a sign-in page
+ * that ends in a magic code, and renews a stored token silently when it has expired, as the real one does with
+ * its refresh token.
+ */
+export class LocalTokenService {
+  readonly calls: TokenServiceCall[] = [];
+  private readonly sessions = new Map<string, Session>();
+  /** Magic codes shown by the sign-in page, waiting for the bot to redeem them. */
+  private readonly codes = new Map<string, { key: string; user: DirectoryUser }>();
+  /** Sign-in resources handed out: id → whose and where. */
+  private readonly resources = new Map<string, { userId: string; channelId: string }>();
+  private readonly server = new StandInServer(false, (req, url, body, res) => this.handle(req, url, body, res));
+  url = '';
+
+  constructor(private readonly entra: LocalEntra) {}
+
+  async start(): Promise<this> {
+    this.url = await this.server.start();
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  /** Makes the stored token of a user look expired, as after an hour of inactivity. */
+  expire(userId: string, channelId = 'msteams'): void {
+    const session = this.sessions.get(key(userId, CONNECTION_NAME, channelId));
+    if (session) session.expiresAt = 0;
+  }
+
+  signedIn(userId: string, channelId = 'msteams'): boolean {
+    return this.sessions.has(key(userId, CONNECTION_NAME, channelId));
+  }
+
+  /**
+   * What a browser does with the card's sign-in link: the user signs in (and consents) as `upn`, and the page
+   * shows a magic code. Returns the code.
+   */
+  async completeSignInPage(signInLink: string, upn: string): Promise<string> {
+    const response = await fetch(`${signInLink}&login_hint=${encodeURIComponent(upn)}`);
+    const { code } = (await response.json()) as { code: string };
+    return code;
+  }
+
+  private async handle(req: IncomingMessage, url: URL, body: string, res: ServerResponse): Promise<void> {
+    if (url.pathname === '/signin') return this.signInPage(url, res);
+    const op = url.pathname.split('/').pop() as TokenServiceCall['op'];
+    const userId = url.searchParams.get('userId') ?? undefined;
+    const channelId = url.searchParams.get('channelId') ?? undefined;
+    const record = (status: number, extra: Partial<TokenServiceCall> = {}) => this.calls.push({ op, userId, channelId, status, ...extra });
+    if (!(await this.entra.verifyBot(bearerOf(req) ?? '', BOT_FRAMEWORK_AUDIENCE))) {
+      record(401);
+      return sendJson(res, 401, { error: { code: 'Unauthorized', message: 'The bot token is missing or invalid.' } });
+    }
+    const connectionName = url.searchParams.get('connectionName') ?? '';
+    if (op !== 'GetSignInResource' && connectionName !== CONNECTION_NAME) {
+      record(400);
+      return sendJson(res, 400, { error: { code: 'BadArgument', message: `No OAuth connection named '${connectionName}'.` } });
+    }
+    const sessionKey = key(userId ?? '', connectionName, channelId ?? '');
+
+    if (req.method === 'GET' && op === 'GetToken') {
+      const code = url.searchParams.get('code');
+      if (code) {
+        const pending = this.codes.get(code);
+        if (pending?.key === sessionKey) {
+          this.codes.delete(code);
+          await this.store(sessionKey, pending.user);
+        }
+      }
+      const session = this.sessions.get(sessionKey);
+      if (!session) {
+        record(404, { withCode: Boolean(code) });
+        return sendJson(res, 404, {});
+      }
+      if (session.expiresAt <= Date.now()) await this.store(sessionKey, session.user);
+      record(200, { withCode: Boolean(code) });
+      return sendJson(res, 200, this.tokenResponse(sessionKey, channelId!));
+    }
+    if (req.method === 'POST' && op === 'exchange') {
+      const { token } = JSON.parse(body || '{}') as { token?: string };
+      const verified = token ? await this.entra.verify(token, `api://botid-${BOT_APP_ID}`) : undefined;
+      if (!verified || verified.expired) {
+        record(400);
+        return sendJson(res, 400, { error: { code: 'ServiceError', message: 'Token exchange failed: the token cannot be exchanged.' } });
+      }
+      await this.store(sessionKey, verified.user);
+      record(200);
+      return sendJson(res, 200, this.tokenResponse(sessionKey, channelId!));
+    }
+    if (req.method === 'DELETE' && op === 'SignOut') {
+      this.sessions.delete(sessionKey);
+      record(200);
+      return sendJson(res, 200, {});
+    }
+    if (req.method === 'GET' && op === 'GetSignInResource') {
+      const state = JSON.parse(Buffer.from(url.searchParams.get('state') ?? '', 'base64').toString('utf8')) as TokenExchangeState;
+      const id = randomUUID();
+      const owner = { userId: state.conversation?.user?.id ?? '', channelId: state.conversation?.channelId ?? '' };
+      this.resources.set(id, owner);
+      this.calls.push({ op, userId: owner.userId, channelId: owner.channelId, status: 200 });
+      return sendJson(res, 200, {
+        signInLink: `${this.url}/signin?resource=${id}`,
+        tokenExchangeResource: { id, uri: `api://botid-${state.msAppId}`, providerId: 'c2a5f3b6-0d4e-4f7a-9b8c-1d2e3f4a5b6c' },
+      });
+    }
+    record(404);
+    return sendJson(res, 404, { error: { code: 'NotFound', message: 'No such operation.' } });
+  }
+
+  /** The browser side of sign-in: the user signs in as login_hint and consents; the page shows a magic code. */
+  private signInPage(url: URL, res: ServerResponse): void {
+    const resource = this.resources.get(url.searchParams.get('resource') ?? '');
+    const user = this.entra.users.find((u) => u.userPrincipalName.toLowerCase() === url.searchParams.get('login_hint')?.toLowerCase());
+    if (!resource || !user) return sendJson(res, 400, { error: 'unknown sign-in request or user' });
+    this.entra.withoutConsent.delete(user.id);
+    const code = String(randomInt(100000, 1000000));
+    this.codes.set(code, { key: key(resource.userId, CONNECTION_NAME, resource.channelId), user });
+    sendJson(res, 200, { code });
+  }
+
+  private async store(sessionKey: string, user: DirectoryUser): Promise<void> {
+    this.sessions.set(sessionKey, { user, token: await this.entra.connectionToken(user), expiresAt: Date.now() + 3600_000 });
+  }
+
+  private tokenResponse(sessionKey: string, channelId: string) {
+    const session = this.sessions.get(sessionKey)!;
+    return { channelId, connectionName: CONNECTION_NAME, token: session.token, expiration: new Date(session.expiresAt).toISOString() };
+  }
+}
+
+function key(userId: string, connectionName: string, channelId: string): string {
+  return `${channelId}|${connectionName}|${userId}`;
+}
