@@ -1,6 +1,15 @@
 import type { ConfidentialClientApplication } from '@azure/msal-node';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Storage, TeamsSSOTokenExchangeMiddleware, type TurnContext } from 'botbuilder';
-import { AuthenticationConstants, MsalServiceClientCredentialsFactory } from 'botframework-connector';
+import {
+  type Activity,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type InvokeResponse,
+  StatusCodes,
+  type Storage,
+  TeamsSSOTokenExchangeMiddleware,
+  type TurnContext,
+} from 'botbuilder';
+import { type AuthenticateRequestResult, AuthenticationConstants, AuthenticationError, MsalServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config, ProductionModeConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -47,7 +56,29 @@ function productionAdapter(mode: ProductionModeConfig, { msal, storage }: Produc
     // botbuilder ships with an older msal-node; its factory only calls acquireTokenByClientCredential, which both have.
     new MsalServiceClientCredentialsFactory(mode.appId, msal as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1]),
   );
-  const adapter = new CloudAdapter(auth);
+  const adapter = new AuthenticatingCloudAdapter(auth);
   adapter.use(new TeamsSSOTokenExchangeMiddleware(storage, mode.connectionName));
   return adapter;
+}
+
+/** Errors of the JWT library for a token that is forged, expired or not yet valid (by their documented names). */
+const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+
+/**
+ * CloudAdapter answers a token with a bad signature or lifetime with 500, because the JWT library's errors are not
+ * botbuilder's AuthenticationError. A request that failed authentication gets 401 here, like one with no token.
+ */
+class AuthenticatingCloudAdapter extends CloudAdapter {
+  protected override async processActivity(
+    auth: string & AuthenticateRequestResult,
+    activity: Activity,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<InvokeResponse | undefined> {
+    try {
+      return await super.processActivity(auth, activity, logic);
+    } catch (error) {
+      if (error instanceof Error && JWT_ERRORS.has(error.name)) throw new AuthenticationError('Unauthorized. Invalid token.', StatusCodes.UNAUTHORIZED);
+      throw error;
+    }
+  }
 }

@@ -1,9 +1,14 @@
+import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { actionsOf, type Card, cardOf, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type Card, cardOf, emulatorActivity, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { ADELE } from '../helpers/localGraph.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
+import { BOT_APP_ID, BOT_SECRET } from '../helpers/standins/entra.js';
 import { CONNECTION_NAME } from '../helpers/standins/tokenService.js';
 
+type InvokeBody = { statusCode: number; type: string; value: Card & { text?: string; connectionName?: string; tokenExchangeResource?: { id: string; uri: string }; buttons?: { type: string; value: string }[] } };
+
+const TEAMS_USER_ID = (teamsActivity({}).from as { id: string }).id;
 const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
 
 interface OAuthCardContent {
@@ -75,5 +80,170 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     const back = actionsOf((prompt.body as { value: Card }).value).find((a) => a.title === 'Back')!;
     expect((await click(back)).body).toMatchObject({ statusCode: 200 });
     expect(h.oboCalls()).toHaveLength(1);
+  });
+
+  /** Presses an Action.Execute as Teams does; `extra` carries a retry's authentication or state. */
+  const click = async (action: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    (await h.post(
+      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual', ...extra } }),
+    )) as { status: number; body: InvokeBody };
+
+  const signOut = async () => {
+    await h.post(teamsActivity({ type: 'message', text: 'sign out' }));
+    await expect.poll(() => h.connector.calls.some((c) => c.activity.text?.startsWith("You're signed out"))).toBe(true);
+  };
+
+  it('handles the duplicate token exchanges of several Teams clients once: both get 200, the list comes once', async () => {
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    const { id } = lastOAuthCard().tokenExchangeResource!;
+    const token = await h.entra.ssoToken(ADELE);
+    const before = h.connector.cardCalls().length;
+    const answers = await Promise.all([tokenExchange(id, token), tokenExchange(id, token)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    await h.connector.waitForCards(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.connector.cardCalls()).toHaveLength(before + 1);
+    expect(h.oboCalls()).toHaveLength(1);
+  });
+
+  it('answers a token exchange it cannot complete with 412 and the request id, so Teams falls back to the sign-in card', async () => {
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    const { id } = lastOAuthCard().tokenExchangeResource!;
+    const expired = await h.entra.ssoToken(ADELE, -120);
+    const before = h.connector.calls.length;
+    const answer = await tokenExchange(id, expired);
+    expect(answer).toEqual({ status: 412, body: { id, connectionName: CONNECTION_NAME, failureDetail: expect.any(String) } });
+    expect(h.connector.calls).toHaveLength(before);
+    expect(h.graph.requests).toHaveLength(0);
+  });
+
+  it('asks for sign-in inside the card when a click has no usable token, and completes the click when Teams retries with the SSO token', async () => {
+    const list = await signInAndList();
+    await signOut();
+    const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    const login = await click(cancel);
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({
+      statusCode: 401,
+      type: 'application/vnd.microsoft.activity.loginRequest',
+      value: { connectionName: CONNECTION_NAME, tokenExchangeResource: { id: expect.any(String), uri: `api://botid-${BOT_APP_ID}` }, buttons: [{ type: 'signin', value: expect.stringContaining(h.tokenService.url) }] },
+    });
+    const retried = await click(cancel, { authentication: { id: login.body.value.tokenExchangeResource!.id, connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } });
+    expect(retried.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(textsOf(retried.body.value)[0]).toBe('Cancel this appointment?');
+  });
+
+  it('tells a user whose consent is missing what is missing, leads them to consent, then completes the action', async () => {
+    h.entra.withoutConsent.add(h.entra.user(ADELE).id);
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    await tokenExchange(lastOAuthCard().tokenExchangeResource!.id, await h.entra.ssoToken(ADELE));
+    await expect.poll(() => lastOAuthCard().text).toMatch(/consent/);
+    const consentCard = lastOAuthCard();
+    // No tokenExchangeResource: Teams must not retry silent SSO (it would fail the same way) but show the button.
+    expect(consentCard.tokenExchangeResource).toBeUndefined();
+    expect(consentCard.text).toContain('ask an administrator to grant admin consent');
+    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001']);
+
+    const code = await h.tokenService.completeSignInPage(consentCard.buttons[0]!.value, ADELE);
+    const before = h.connector.cardCalls().length;
+    const verify = await h.post(teamsActivity({ type: 'invoke', name: 'signin/verifyState', value: { state: code } }));
+    expect(verify.status).toBe(200);
+    const list = cardOf((await h.connector.waitForCards(before + 1)).at(-1)!);
+    expect(textsOf(list)[0]).toBe('Your upcoming appointments');
+    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001', 'issued']);
+  });
+
+  it('answers a click that needs consent with an in-card sign-in that leads to consent, and finishes it with the magic code', async () => {
+    const list = await signInAndList();
+    await signOut();
+    h.entra.withoutConsent.add(h.entra.user(ADELE).id);
+    const showMore = actionsOf(list).find((a) => a.title === 'Show more')!;
+    const login = await click(showMore, { authentication: { token: await h.entra.ssoToken(ADELE) } });
+    expect(login.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest', value: { text: expect.stringContaining('consent') } });
+    expect(login.body.value.tokenExchangeResource).toBeUndefined();
+    const code = await h.tokenService.completeSignInPage(login.body.value.buttons![0]!.value, ADELE);
+    const retried = await click(showMore, { state: code });
+    expect(retried.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+  });
+
+  it('renews an expired user token silently: the next click works with no sign-in prompt', async () => {
+    const list = await signInAndList();
+    h.tokenService.expire(TEAMS_USER_ID);
+    const showMore = actionsOf(list).find((a) => a.title === 'Show more')!;
+    const answer = await click(showMore);
+    expect(answer.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    // A renewed user token is a new assertion, so MSAL exchanges it once more.
+    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['issued', 'issued']);
+  });
+
+  it('signs out of the Token Service and drops the cached Graph tokens; the next request signs in again', async () => {
+    await signInAndList();
+    await signOut();
+    expect(h.tokenService.calls.filter((c) => c.op === 'SignOut')).toHaveLength(1);
+    expect(h.tokenService.signedIn(TEAMS_USER_ID)).toBe(false);
+    expect(h.logs.join('')).not.toMatch(/unhandled/);
+
+    const before = h.connector.calls.length;
+    await h.post(teamsActivity({ type: 'message', text: 'logout' }));
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    await expect.poll(() => h.connector.calls.length).toBeGreaterThan(before + 1);
+    expect(lastOAuthCard().tokenExchangeResource).toBeDefined();
+  });
+
+  it('says what the admin must fix when Teams reports an SSO failure, and logs the reason', async () => {
+    const answer = await h.post(teamsActivity({ type: 'invoke', name: 'signin/failure', value: { code: 'resourcematchfailed', message: 'Resource match failed' } }));
+    expect(answer.status).toBe(200);
+    await expect.poll(() => h.connector.calls.find((c) => c.activity.text?.includes('webApplicationInfo.resource'))).toBeDefined();
+    expect(h.logs.some((l) => l.includes('"signInFailure":"resourcematchfailed"'))).toBe(true);
+  });
+
+  it('says so when a magic code from the sign-in page is wrong, and keeps the pending request', async () => {
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    const verify = await h.post(teamsActivity({ type: 'invoke', name: 'signin/verifyState', value: { state: '000000' } }));
+    expect(verify.status).toBe(404);
+    await expect.poll(() => h.connector.calls.some((c) => c.activity.text?.startsWith("Sign-in didn't complete"))).toBe(true);
+  });
+
+  it('signs an Emulator user in with the sign-in link and the six-digit magic code, then shows the list', async () => {
+    const conversation = 'emulator-sso-1';
+    await h.post(emulatorActivity(conversation, { type: 'message', text: 'appointments' }));
+    const card = lastOAuthCard();
+    expect(card.buttons[0]).toMatchObject({ type: 'openUrl', title: 'Sign in' });
+    const code = await h.tokenService.completeSignInPage(card.buttons[0]!.value, ADELE);
+    const before = h.connector.cardCalls().length;
+    await h.post(emulatorActivity(conversation, { type: 'message', text: code }));
+    const list = cardOf((await h.connector.waitForCards(before + 1)).at(-1)!);
+    expect(textsOf(list)[0]).toBe('Your upcoming appointments');
+    expect(h.graph.requests.every((r) => r.user === ADELE)).toBe(true);
+  });
+
+  it('rejects activities without a valid Bot Framework token with 401 and answers nothing', async () => {
+    const activity = teamsActivity({ type: 'message', text: 'appointments' });
+    const now = Math.floor(Date.now() / 1000);
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ serviceurl: h.connector.url })
+      .setProtectedHeader({ alg: 'RS256', kid: 'local-channel-1' })
+      .setIssuer('https://api.botframework.com')
+      .setAudience(BOT_APP_ID)
+      .setExpirationTime(now + 600)
+      .sign(privateKey);
+    for (const authorization of ['', 'Bearer not.a.jwt', `Bearer ${forged}`, await h.connector.channelAuthorization(h.connector.url, '00000000-0000-0000-0000-000000000000')]) {
+      expect((await h.post(activity, { Authorization: authorization })).status, authorization.slice(0, 20)).toBe(401);
+    }
+    expect(h.connector.calls).toEqual([]);
+    expect(h.tokenService.calls).toEqual([]);
+  });
+
+  it('never logs a token or the secret during a full sign-in, list and cancel', async () => {
+    const list = await signInAndList();
+    const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    const prompt = await click(cancel);
+    const confirm = actionsOf(prompt.body.value).find((a) => a.title === 'Confirm cancellation')!;
+    const done = await click(confirm, {});
+    expect(done.body).toMatchObject({ statusCode: 200 });
+    const logs = h.logs.join('');
+    expect(logs).not.toMatch(/eyJ[\w-]{10,}\./);
+    expect(logs).not.toContain(BOT_SECRET);
+    expect(logs).not.toMatch(/@(contoso|fabrikam)\.com/i);
   });
 });

@@ -118,7 +118,8 @@ export class LocalEntra {
 
   private sign(claims: Record<string, unknown>, audience: string, subject: string, lifetimeSeconds: number): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT(claims)
+    // uti makes every token unique, as Entra's are: a renewed token must never equal the one it replaces.
+    return new SignJWT({ uti: randomUUID(), ...claims })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.jwk!.kid! })
       .setIssuer(this.issuer)
       .setAudience(audience)
