@@ -98,4 +98,12 @@ describe('Bookings Bot in the Bot Framework Emulator (local mode)', () => {
     expect(textsOf(cardOf(unknownCall!))).toContain('Sorry, I didn\'t understand "what is the weather".');
     expect(h.graph.requests).toEqual([]);
   });
+
+  it('answers "sign out" in local mode with why there is nothing to sign out of, and a six-digit message with help', async () => {
+    await say('sign out');
+    await expect.poll(() => h.connector.calls.find((c) => c.activity.text)?.activity.text).toMatch(/local mode/);
+    await say('123456');
+    const [helpCall] = await h.connector.waitForCards(1);
+    expect(textsOf(cardOf(helpCall!))).toContain('Sorry, I didn\'t understand "123456".');
+  });
 });

@@ -70,6 +70,11 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(h.connector.unauthorizedCalls).toBe(0);
   });
 
+  it('asks a user writing in Chinese to sign in, in Chinese', async () => {
+    await h.post(teamsActivity({ type: 'message', text: '我的预约' }, { locale: 'zh-CN' }));
+    expect(lastOAuthCard()).toMatchObject({ text: expect.stringContaining('请使用工作帐户登录'), buttons: [{ title: '登录' }] });
+  });
+
   it('serves a second and third click within the token lifetime from the MSAL cache: no call to the token endpoint', async () => {
     const list = await signInAndList();
     const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
