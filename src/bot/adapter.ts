@@ -29,7 +29,9 @@ export function createAdapter(mode: Config['mode'], logger: Logger, production?:
   const adapter = mode.kind === 'local' || !production ? new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})) : productionAdapter(mode, production);
   // The one sink for failures the bot did not answer itself: log, and tell a chatting user without details.
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
-    logger.error({ err: { type: error.name }, activityType: context.activity.type, channel: context.activity.channelId }, 'unhandled turn error');
+    // MSAL's errorCode (e.g. invalid_client when the bot's secret has expired) tells an admin what to fix.
+    const { errorCode } = error as Error & { errorCode?: unknown };
+    logger.error({ err: { type: error.name, code: errorCode }, activityType: context.activity.type, channel: context.activity.channelId }, 'unhandled turn error');
     if (context.activity.type === 'message') {
       await context.sendActivity('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
     }

@@ -116,7 +116,9 @@ export class BookingsBot extends ActivityHandler {
    */
   private async onTokenExchange(context: TurnContext): Promise<InvokeResponse> {
     const { id, connectionName } = (context.activity.value ?? {}) as { id?: unknown; connectionName?: unknown };
-    await this.resumeAfterSignIn(context, await this.auth.signIn.userToken(context).catch(() => undefined));
+    const signedIn = await this.auth.signIn.userToken(context).catch(() => undefined);
+    if (signedIn) await this.resumeAfterSignIn(context, signedIn);
+    else await context.sendActivity(t(turnInput(context).render.locale, 'signIn.incomplete'));
     return { status: 200, body: { id, connectionName, failureDetail: null } };
   }
 
@@ -144,8 +146,7 @@ export class BookingsBot extends ActivityHandler {
   }
 
   /** Runs the action the user asked for before they had to sign in (or shows the list), as a new message. */
-  private async resumeAfterSignIn(context: TurnContext, signedIn: SignedIn | undefined): Promise<void> {
-    if (!signedIn) return;
+  private async resumeAfterSignIn(context: TurnContext, signedIn: SignedIn): Promise<void> {
     const pending = await this.auth.pending.take(context);
     const turn = turnInput(context, pending?.locale);
     turn.user.credential = signedIn.credential;

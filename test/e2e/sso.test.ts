@@ -1,4 +1,9 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT, generateKeyPair } from 'jose';
+import selfsigned from 'selfsigned';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actionsOf, type Card, cardOf, emulatorActivity, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { ADELE } from '../helpers/localGraph.js';
@@ -250,5 +255,32 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(logs).not.toMatch(/eyJ[\w-]{10,}\./);
     expect(logs).not.toContain(BOT_SECRET);
     expect(logs).not.toMatch(/@(contoso|fabrikam)\.com/i);
+  });
+});
+
+describe('sign-in with a certificate instead of a client secret', () => {
+  it('gets both the Bot Connector token and the users\' Graph tokens with client assertions signed by the certificate', async () => {
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'bookings-bot' }], { keySize: 2048, algorithm: 'sha256' });
+    const der = Buffer.from(pems.cert.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'bot-cert-')), 'bot.key.pem');
+    writeFileSync(keyFile, pems.private);
+    const h = await startProductionBot({
+      MicrosoftAppPassword: '',
+      MicrosoftAppCertificateThumbprint: createHash('sha256').update(der).digest('hex'),
+      MicrosoftAppCertificateKeyFile: keyFile,
+    });
+    try {
+      h.entra.certificates.push(createPublicKey(pems.cert));
+      await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+      const oauth = h.connector.calls.find((c) => c.activity.attachments?.[0]?.contentType === OAUTH_CARD)!;
+      const { id } = (oauth.activity.attachments![0]!.content as unknown as OAuthCardContent).tokenExchangeResource!;
+      const before = h.connector.cardCalls().length;
+      await h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id, connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } }));
+      expect(textsOf(cardOf((await h.connector.waitForCards(before + 1)).at(-1)!))[0]).toBe('Your upcoming appointments');
+      expect(h.entra.calls.filter((c) => c.grantType !== 'client_credentials').map((c) => c.outcome)).toEqual(['issued']);
+      expect(h.entra.calls.every((c) => c.outcome === 'issued')).toBe(true);
+    } finally {
+      await h.stop();
+    }
   });
 });

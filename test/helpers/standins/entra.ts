@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, type KeyObject, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
 import type { DirectoryUser } from '../../../src/local-graph/seed.js';
@@ -38,6 +38,8 @@ export class LocalEntra {
   readonly calls: TokenCall[] = [];
   /** Users (object ids) who have not consented to the bot's Graph permissions. */
   readonly withoutConsent = new Set<string>();
+  /** Public keys of certificates registered on the bot's app (client assertions signed with them are accepted). */
+  readonly certificates: KeyObject[] = [];
   /** Lifetime of the Graph tokens issued on behalf of users. */
   graphTokenLifetimeSeconds = 3600;
   private readonly server = new StandInServer(true, (req, url, body, res) => this.handle(req.method ?? 'GET', url, body, res));
@@ -172,7 +174,11 @@ export class LocalEntra {
       });
     };
     if (clientId !== BOT_APP_ID) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
-    if (form.get('client_secret') !== BOT_SECRET) return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
+    if (form.has('client_assertion')) {
+      if (!(await this.validClientAssertion(form))) return fail(401, 'invalid_client', 700027, 'The certificate with identifier used to sign the client assertion is not registered on application.');
+    } else if (form.get('client_secret') !== BOT_SECRET) {
+      return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
+    }
 
     if (grantType === 'client_credentials') {
       if (scope !== `${BOT_FRAMEWORK_AUDIENCE}/.default`) return fail(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid.');
@@ -211,5 +217,20 @@ export class LocalEntra {
       });
     }
     return fail(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+  }
+
+  /** A certificate credential: a JWT the app signed with a registered certificate's key, for this token endpoint. */
+  private async validClientAssertion(form: URLSearchParams): Promise<boolean> {
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return false;
+    for (const key of this.certificates) {
+      try {
+        // Entra allows for clock skew; MSAL rounds nbf to the nearest second, so it can be a moment ahead.
+        await jwtVerify(form.get('client_assertion') ?? '', key, { issuer: BOT_APP_ID, subject: BOT_APP_ID, audience: `${this.url}/${TENANT_ID}/oauth2/v2.0/token`, clockTolerance: 300 });
+        return true;
+      } catch {
+        // not signed with this certificate; try the next
+      }
+    }
+    return false;
   }
 }
