@@ -44,7 +44,8 @@ describe('Agents Toolkit project files', () => {
     for (const name of placeholders) expect(written.has(name) || ['BOT_DOMAIN', 'APP_NAME_SUFFIX'].includes(name), name).toBe(true);
     const botEnv = local.deploy!.find((s) => s.uses === 'file/createOrUpdateEnvironmentFile')!.with!;
     expect(botEnv.target).toBe('./.env');
-    expect(botEnv.envs).toMatchObject({ MicrosoftAppId: '${{BOT_ID}}', MicrosoftAppPassword: '${{SECRET_BOT_PASSWORD}}' });
+    expect(botEnv.envs).toMatchObject({ MicrosoftAppId: '${{BOT_ID}}', MicrosoftAppPassword: '${{SECRET_BOT_PASSWORD}}', OAUTH_CONNECTION_NAME: '${{OAUTH_CONNECTION_NAME}}' });
+    expect(parseEnv(read('env/.env.local')).OAUTH_CONNECTION_NAME).toBe('bookings-sso');
     expect(read('appPackage/manifest.json')).toContain('"resource": "api://botid-${{BOT_ID}}"');
   });
 
