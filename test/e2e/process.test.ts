@@ -55,4 +55,16 @@ describe('the bot process', () => {
     expect(output()).toContain('GRAPH_API_VERSION:');
     expect(output()).not.toMatch(/\n\s+at /); // no stack trace
   });
+
+  it('refuses to start in production mode without the OAuth connection, naming it, without echoing the secret', async () => {
+    const { child, output } = launch({
+      MicrosoftAppId: '3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6',
+      MicrosoftAppPassword: 'hunter2-not-a-secret',
+      MicrosoftAppTenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(output()).toContain('OAUTH_CONNECTION_NAME: required');
+    expect(output()).not.toContain('hunter2');
+  });
 });
