@@ -1,6 +1,7 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { type Locale, t } from '../cards/i18n.js';
+import { measureGraphWait } from '../graph/graphWait.js';
 import { type AdaptiveCard, withSubmitActions } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import type { Logger } from '../logging/logger.js';
@@ -235,8 +236,9 @@ export class BookingsBot extends ActivityHandler {
   private async dispatch(turn: TurnInput, action: ActionData): Promise<AdaptiveCard> {
     const handler = this.routes.actions[action.verb] as (turn: TurnInput, data: ActionData['data']) => Promise<AdaptiveCard>;
     const started = performance.now();
-    const card = await handler(turn, action.data);
-    this.logger.info({ verb: action.verb, ms: Math.round(performance.now() - started) }, 'action handled');
+    const { result: card, wait } = await measureGraphWait(() => handler(turn, action.data));
+    // ms is the whole action, graphMs the part spent waiting on Graph: the difference is the bot's own cost.
+    this.logger.info({ verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls }, 'action handled');
     return card;
   }
 
@@ -287,6 +289,10 @@ function turnInput(context: TurnContext, cardLanguage?: Locale): TurnInput {
 
 function cardResponse(card: AdaptiveCard): InvokeResponse {
   return { status: 200, body: { statusCode: 200, type: CARD_TYPE, value: card } };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 /** An error's type and code only: messages of library errors may quote request data. */

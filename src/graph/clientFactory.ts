@@ -7,6 +7,7 @@ import {
   RetryHandlerOptions,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
+import { GraphWaitMiddleware } from './graphWait.js';
 
 export interface GraphClientOptions {
   /** e.g. https://graph.microsoft.com/ (always ends with '/'). */
@@ -52,6 +53,6 @@ export function createGraphClient(options: GraphClientOptions): Client {
   return Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: options.version,
-    middleware: [new DeadlineMiddleware(options.timeoutMs), retry, new TelemetryHandler(), new HTTPMessageHandler()],
+    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(), retry, new TelemetryHandler(), new HTTPMessageHandler()],
   });
 }

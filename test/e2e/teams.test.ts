@@ -143,4 +143,14 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     const english = await listCard({ locale: 'en-US' });
     expect(textsOf(english)[0]).toBe('Your upcoming appointments');
   });
+
+  it('logs each action with its own time and the part spent waiting on Graph (parallel calls counted once)', async () => {
+    h.graph.faults.add({ method: 'GET', pathIncludes: 'calendarView', delayMs: 120, times: Infinity });
+    await listCard();
+    const line = h.logs.map((l) => JSON.parse(l) as { msg: string; verb?: string; ms: number; graphMs: number; graphCalls: number }).find((l) => l.msg === 'action handled')!;
+    expect(line.verb).toBe('appointments.list');
+    expect(line.graphCalls).toBeGreaterThanOrEqual(6);
+    expect(line.graphMs).toBeGreaterThanOrEqual(120);
+    expect(line.ms).toBeGreaterThanOrEqual(line.graphMs);
+  });
 });
