@@ -53,6 +53,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   let tokens: TokenProvider;
   let signIn: SignIn;
   let production: ProductionAdapterParts | undefined;
+  let obo: OboTokenProvider | undefined;
   if (config.mode.kind === 'local') {
     if (graphBaseUrl === undefined) {
       localGraph = new LocalGraphService({ port: config.mode.graphPort, pageSize: config.mode.graphPageSize, now: clock });
@@ -72,7 +73,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       'Production mode: every activity must carry a valid Bot Framework token; Graph is called on behalf of each signed-in user',
     );
     const msal = createMsalClient(mode, logger);
-    const obo = new OboTokenProvider(msal, { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined });
+    obo = new OboTokenProvider(msal, { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined });
     tokens = obo;
     signIn = new TokenServiceSignIn(mode.connectionName, obo);
     production = { msal, storage };
@@ -100,7 +101,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     adapter: createAdapter(config.mode, logger, production),
     bot,
     logger,
-    health: () => ({ mode: config.mode.kind }),
+    health: () => ({ mode: config.mode.kind, memory: memoryMiB(), tokenCacheUsers: obo?.cachedUsers }),
   });
   logger.info({ url: `${server.url}/api/messages` }, 'Bookings Bot listening');
 
@@ -110,10 +111,17 @@ export async function start(env: Record<string, string | undefined>, options: St
     localGraph,
     async stop() {
       await server.close();
+      obo?.close();
       await localGraph?.stop();
       logger.info('Bookings Bot stopped');
     },
   };
+}
+
+/** Resident and JS-heap memory, for /healthz: what operators (and the benchmark) watch. */
+function memoryMiB(): { rss: number; heapUsed: number } {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss: Math.round(rss / 1048576), heapUsed: Math.round(heapUsed / 1048576) };
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ConfidentialClientApplication } from '@azure/msal-node';
+import type { AccountInfo, ConfidentialClientApplication } from '@azure/msal-node';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
@@ -11,6 +11,9 @@ export interface OboOptions {
   authorityHost: string;
   /** The bot's tenant; undefined for a multi-tenant bot, which asks each user's own tenant. */
   tenantId?: string;
+  /** How often expired users are dropped from MSAL's cache (default one minute). */
+  sweepIntervalMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -21,11 +24,43 @@ export interface OboOptions {
 export class OboTokenProvider implements TokenProvider {
   /** Exchanges under way, per incoming token, so a turn's parallel Graph calls share one call to Entra. */
   private readonly inFlight = new Map<string, Promise<string>>();
+  /**
+   * Each user's MSAL account and when their newest Graph token expires. MSAL never evicts on its own, so without
+   * this sweep its cache would grow with every user the process has ever served.
+   */
+  private readonly accounts = new Map<string, { account: AccountInfo; expiresAt: number }>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
 
   constructor(
     private readonly msal: ConfidentialClientApplication,
     private readonly options: OboOptions,
-  ) {}
+  ) {
+    this.now = options.now ?? Date.now;
+    this.sweeper = setInterval(() => void this.evictExpired(), options.sweepIntervalMs ?? 60_000).unref();
+  }
+
+  /** Stops the sweeper (at shutdown). */
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Removes from MSAL's cache every user whose Graph tokens have all expired; returns how many. */
+  async evictExpired(): Promise<number> {
+    const now = this.now();
+    const expired = [...this.accounts].filter(([, entry]) => entry.expiresAt <= now);
+    const cache = this.msal.getTokenCache();
+    for (const [key, { account }] of expired) {
+      this.accounts.delete(key);
+      await cache.removeAccount(account);
+    }
+    return expired.length;
+  }
+
+  /** Users whose tokens MSAL holds (for /healthz and the benchmark). */
+  get cachedUsers(): number {
+    return this.accounts.size;
+  }
 
   getToken(user: UserRef): Promise<string> {
     if (!user.credential) return Promise.reject(new BookingsError(ErrorCode.SignInRequired, 'No user token for this turn'));
@@ -44,6 +79,9 @@ export class OboTokenProvider implements TokenProvider {
     try {
       const result = await this.msal.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: this.options.scopes, authority: `${this.options.authorityHost}/${tenant}` });
       accessToken = result?.accessToken;
+      if (result?.account && result.expiresOn) {
+        this.accounts.set(result.account.homeAccountId, { account: result.account, expiresAt: result.expiresOn.getTime() });
+      }
     } catch (error) {
       throw toSignInError(error);
     }
@@ -56,6 +94,9 @@ export class OboTokenProvider implements TokenProvider {
     if (!user.aadObjectId) return;
     const cache = this.msal.getTokenCache();
     const accounts = await cache.getAllAccounts();
-    await Promise.all(accounts.filter((a) => a.localAccountId === user.aadObjectId).map((a) => cache.removeAccount(a)));
+    for (const account of accounts.filter((a) => a.localAccountId === user.aadObjectId)) {
+      this.accounts.delete(account.homeAccountId);
+      await cache.removeAccount(account);
+    }
   }
 }

@@ -27,6 +27,7 @@ export class LocalIdentity {
   private keys?: Promise<KeyPair>;
   private readonly issuer: string;
   private readonly trustedKeys?: JWTVerifyGetKey;
+  private readonly usersById: Map<string, DirectoryUser>;
 
   constructor(
     private readonly users: DirectoryUser[],
@@ -35,6 +36,7 @@ export class LocalIdentity {
     tenantId = 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
   ) {
     this.issuer = `https://sts.windows.net/${tenantId}/`;
+    this.usersById = new Map(users.map((u) => [u.id, u]));
     if (trusted) this.trustedKeys = createRemoteJWKSet(new URL(trusted.jwksUri));
   }
 
@@ -64,7 +66,7 @@ export class LocalIdentity {
         this.trusted && this.trustedKeys && issuerOf(token) === this.trusted.issuer
           ? await jwtVerify(token, this.trustedKeys, { issuer: this.trusted.issuer, audience, algorithms: ['RS256'] })
           : await jwtVerify(token, (await this.keyPair()).publicKey, { issuer: this.issuer, audience, algorithms: ['RS256'] });
-      const user = typeof payload.oid === 'string' ? this.users.find((u) => u.id === payload.oid) : undefined;
+      const user = typeof payload.oid === 'string' ? this.usersById.get(payload.oid) : undefined;
       if (!user) return { ok: false, message: 'Access token validation failure. Invalid user.' };
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
       return { ok: true, user, scopes };

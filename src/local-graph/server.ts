@@ -25,6 +25,8 @@ export interface LocalGraphOptions {
   tokenLifetimeSeconds?: number;
   /** Also accept tokens from this Entra ID (checked against its JWKS), as Graph accepts tokens from the user's tenant. */
   trustedIssuer?: TrustedIssuer;
+  /** Every Graph request waits this long before it is answered (the benchmark's stand-in for Graph's own time). */
+  latencyMs?: number;
   /** The longest cancellationMessage accepted (longer gets 400). */
   maxCancellationMessageLength?: number;
   now?: () => Date;
@@ -69,6 +71,8 @@ export class LocalGraphService {
   /** Graph requests in arrival order (token requests are counted apart). */
   readonly requests: RecordedRequest[] = [];
   tokenRequests = 0;
+  /** Added to every Graph request's answer time; may be changed while running. */
+  latencyMs: number;
   readonly store: BookingsStore;
   readonly identity: LocalIdentity;
   private readonly server: Server;
@@ -83,6 +87,7 @@ export class LocalGraphService {
     this.store = new BookingsStore(seed);
     this.identity = new LocalIdentity(seed.users, options.tokenLifetimeSeconds ?? 3600, options.trustedIssuer);
     this.pageSize = options.pageSize ?? 4;
+    this.latencyMs = options.latencyMs ?? 0;
     this.maxMessageLength = options.maxCancellationMessageLength ?? 1000;
     this.server = createServer((req, res) => void this.handle(req, res));
   }
@@ -122,6 +127,7 @@ export class LocalGraphService {
       if (record.path === '/local/token' && req.method === 'POST') return await this.token(raw, res);
       record.body = parseJsonOrText(raw);
       this.requests.push(record);
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
       await this.playFault(req.method ?? 'GET', decodeURIComponent(url.pathname));
       const result = await this.route(req.method ?? 'GET', url, record);
       if (result === undefined) {

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMsalClient } from '../../src/auth/msalClient.js';
+import { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
+import { Secret } from '../../src/auth/secret.js';
+import { ErrorCode } from '../../src/bookings/errors.js';
+import { loadConfig, type ProductionModeConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { ADELE } from '../helpers/localGraph.js';
+import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from '../helpers/standins/entra.js';
+
+/** The OBO provider with a real MSAL client against the local Entra ID stand-in (https on 127.0.0.1). */
+describe('OboTokenProvider', () => {
+  let entra: LocalEntra;
+  let now: number;
+  let obo: OboTokenProvider;
+
+  beforeEach(async () => {
+    entra = await new LocalEntra().start();
+    const mode = loadConfig({
+      MicrosoftAppId: BOT_APP_ID,
+      MicrosoftAppPassword: BOT_SECRET,
+      MicrosoftAppTenantId: TENANT_ID,
+      OAUTH_CONNECTION_NAME: 'bookings-sso',
+      ENTRA_AUTHORITY_HOST: entra.authorityHost,
+    }).mode as ProductionModeConfig;
+    now = Date.now();
+    obo = new OboTokenProvider(createMsalClient(mode, createLogger('silent')), { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: TENANT_ID, now: () => now });
+  });
+  afterEach(async () => {
+    obo.close();
+    await entra.stop();
+  });
+
+  const user = async () => ({ id: '29:adele', aadObjectId: entra.user(ADELE).id, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
+  const oboCalls = () => entra.calls.filter((c) => c.grantType.endsWith('jwt-bearer')).length;
+
+  it('exchanges once per user token and serves repeats from the cache', async () => {
+    const adele = await user();
+    const first = await obo.getToken(adele);
+    expect(await Promise.all([obo.getToken(adele), obo.getToken(adele)])).toEqual([first, first]);
+    expect(oboCalls()).toBe(1);
+    expect(obo.cachedUsers).toBe(1);
+  });
+
+  it('drops users whose Graph tokens have expired, so the cache does not grow with every user ever served', async () => {
+    const adele = await user();
+    await obo.getToken(adele);
+    expect(await obo.evictExpired()).toBe(0);
+    now += 2 * 60 * 60 * 1000;
+    expect(await obo.evictExpired()).toBe(1);
+    expect(obo.cachedUsers).toBe(0);
+    await obo.getToken(adele);
+    expect(oboCalls()).toBe(2);
+  });
+
+  it('forgets a user on sign-out', async () => {
+    const adele = await user();
+    await obo.getToken(adele);
+    await obo.forget(adele);
+    expect(obo.cachedUsers).toBe(0);
+    await obo.getToken(adele);
+    expect(oboCalls()).toBe(2);
+  });
+
+  it('refuses without a user token, and maps Entra refusals to codes', async () => {
+    await expect(obo.getToken({ id: '29:x' })).rejects.toMatchObject({ code: ErrorCode.SignInRequired });
+    entra.withoutConsent.add(entra.user(ADELE).id);
+    await expect(obo.getToken(await user())).rejects.toMatchObject({ code: ErrorCode.ConsentRequired });
+  });
+});
