@@ -47,7 +47,11 @@ export class LocalEntra {
   private jwk?: JWK;
   url = '';
 
-  constructor(readonly users: DirectoryUser[] = USERS) {}
+  private readonly usersById: Map<string, DirectoryUser>;
+
+  constructor(readonly users: DirectoryUser[] = USERS) {
+    this.usersById = new Map(users.map((u) => [u.id, u]));
+  }
 
   /** Entra's v2 issuer for the tenant; like the keys, the same for every instance. */
   get issuer(): string {
@@ -95,7 +99,7 @@ export class LocalEntra {
   async verify(token: string, audience: string | string[]): Promise<{ user: DirectoryUser; expired: false } | { expired: true } | undefined> {
     const verified = await this.verifyClaims(token, audience);
     if (!verified || verified.expired) return verified;
-    const user = this.users.find((u) => u.id === verified.claims.oid);
+    const user = typeof verified.claims.oid === 'string' ? this.usersById.get(verified.claims.oid) : undefined;
     return user ? { user, expired: false } : undefined;
   }
 

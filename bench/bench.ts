@@ -1,0 +1,252 @@
+// npm run bench [-- --quick] [-- --cpu-prof]: what Bookings Bot adds on top of Graph, against an echo bot and a
+// sample-style bot in the same run. Everything runs on 127.0.0.1; see docs/benchmarks.md.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { LocalGraphService } from '../src/local-graph/server.js';
+import { FakeConnector } from '../test/helpers/connector.js';
+import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
+import { CONNECTION_NAME, LocalTokenService } from '../test/helpers/standins/tokenService.js';
+import { BotProcess } from './botProcess.js';
+import { type BenchUser, benchSeed } from './seed.js';
+import { type Summary, summarize } from './stats.js';
+
+const quick = process.argv.includes('--quick');
+const cpuProf = process.argv.includes('--cpu-prof');
+const MEMORY_USERS = quick ? 1_000 : 10_000;
+const POOL_USERS = 1_400;
+// The memory phase's tokens must expire within the run: MSAL renews 300 s early, so 330 s leaves 30 s of cache life.
+const MEMORY_TOKEN_LIFETIME_S = 330;
+const TURNS = (c: number) => (quick ? (c === 1 ? 30 : 100) : c === 1 ? 150 : 400);
+
+const log = (text: string) => process.stdout.write(`${text}\n`);
+
+// ---- the far side of every network boundary, on loopback ----
+const now = new Date();
+const { seed, users } = benchSeed(MEMORY_USERS + POOL_USERS, (i) => (i < MEMORY_USERS ? 2 : 40), now);
+const memoryUsers = users.slice(0, MEMORY_USERS);
+let pool = users.slice(MEMORY_USERS);
+const take = (n: number): BenchUser[] => {
+  const taken = pool.slice(0, n);
+  pool = pool.slice(n);
+  return taken;
+};
+const entra = await new LocalEntra(seed.users).start();
+entra.graphTokenLifetimeSeconds = MEMORY_TOKEN_LIFETIME_S;
+const tokenService = await new LocalTokenService(entra).start();
+const connector = await new FakeConnector(entra).start();
+const graph = new LocalGraphService({ seed, pageSize: 50, trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri }, now: () => now });
+await graph.start();
+log(`signing ${users.length} users in at the Token Service stand-in…`);
+for (const user of users) await tokenService.signInDirectly(user.channelId, user.directory);
+const authorization = await connector.channelAuthorization(connector.url);
+
+const botEnv = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'info',
+  MicrosoftAppId: BOT_APP_ID,
+  MicrosoftAppPassword: BOT_SECRET,
+  MicrosoftAppTenantId: TENANT_ID,
+  OAUTH_CONNECTION_NAME: CONNECTION_NAME,
+  GRAPH_BASE_URL: graph.url,
+  ENTRA_AUTHORITY_HOST: entra.authorityHost,
+  BOT_TOKEN_SERVICE_URL: tokenService.url,
+  BOT_OPENID_METADATA_URL: connector.openIdMetadataUrl,
+};
+
+// ---- load generation ----
+type Verb = 'appointments.list' | 'appointment.cancel.confirm';
+interface Turn {
+  user: BenchUser;
+  verb: Verb;
+  appointmentId?: string;
+}
+
+function activity(turn: Turn): { id: string; body: string } {
+  const id = randomUUID();
+  const data =
+    turn.verb === 'appointments.list'
+      ? { offset: 0 }
+      : { businessId: turn.user.business.id, appointmentId: turn.appointmentId, cancellationMessage: 'We are sorry, we have to cancel. Please book a new time.' };
+  const body = JSON.stringify({
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    id,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    from: { id: turn.user.channelId, aadObjectId: turn.user.directory.id, name: turn.user.directory.displayName },
+    recipient: { id: `28:${BOT_APP_ID}`, name: 'Bookings Bot' },
+    conversation: { id: `a:bench-${turn.user.index}`, conversationType: 'personal', tenantId: TENANT_ID },
+    locale: 'en-US',
+    value: { action: { type: 'Action.Execute', verb: turn.verb, data }, trigger: 'manual' },
+  });
+  return { id, body };
+}
+
+interface RunResult {
+  latency: Summary;
+  overhead: Summary;
+  throughput: number;
+  errors: number;
+  oboCalls: number;
+  /** CPU the bot process used per turn, ms: what one turn costs the bot itself, whoever else shares the cores. */
+  cpuMsPerTurn: number;
+}
+
+async function run(bot: BotProcess, concurrency: number, turns: Turn[]): Promise<RunResult> {
+  const latencies: number[] = [];
+  const ids: string[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const oboBefore = entra.calls.filter((c) => c.grantType.endsWith('jwt-bearer')).length;
+  const cpuBefore = bot.cpuMs();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < turns.length) {
+        const { id, body } = activity(turns[next++]!);
+        const t = performance.now();
+        const response = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: authorization }, body });
+        const text = await response.text();
+        const answer = (text ? JSON.parse(text) : {}) as { statusCode?: number; type?: string };
+        latencies.push(performance.now() - t);
+        ids.push(id);
+        if (response.status !== 200 || answer.statusCode !== 200 || answer.type !== 'application/vnd.microsoft.card.adaptive') {
+          errors++;
+          firstError ??= `${response.status} ${JSON.stringify(answer).slice(0, 300)}`;
+        }
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  const cpuMsPerTurn = Math.round(((bot.cpuMs() - cpuBefore) / turns.length) * 100) / 100;
+  if (firstError) log(`  ${bot.name}: ${errors} errors, first: ${firstError}`);
+  // The bot logs each turn before answering it; give the pipe a moment to deliver the last lines.
+  for (let wait = 0; wait < 40 && bot.name !== 'echo' && ids.some((id) => !bot.turns.has(id)); wait++) await new Promise((r) => setTimeout(r, 50));
+  const overheads = latencies.map((ms, i) => ms - (bot.turns.get(ids[i]!)?.graphMs ?? 0));
+  return {
+    latency: summarize(latencies),
+    overhead: summarize(overheads),
+    throughput: Math.round((turns.length / elapsed) * 1000),
+    errors,
+    oboCalls: entra.calls.filter((c) => c.grantType.endsWith('jwt-bearer')).length - oboBefore,
+    cpuMsPerTurn,
+  };
+}
+
+const listTurns = (who: BenchUser[], count: number): Turn[] => Array.from({ length: count }, (_, k) => ({ user: who[k % who.length]!, verb: 'appointments.list' }));
+/** Each confirm cancels a fresh appointment: user k % n, that user's next appointment. */
+const confirmTurns = (who: BenchUser[], count: number): Turn[] =>
+  Array.from({ length: count }, (_, k) => {
+    const user = who[k % who.length]!;
+    return { user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[Math.floor(k / who.length)]!.id };
+  });
+
+async function memory(bot: BotProcess): Promise<{ rss: number; heapUsed: number; tokenCacheUsers?: number }> {
+  bot.signal('SIGUSR2');
+  await new Promise((r) => setTimeout(r, 500));
+  const health = await bot.health();
+  return { ...health.memory, tokenCacheUsers: health.tokenCacheUsers };
+}
+
+// ---- 1. memory: 10,000 users list and cancel, then their tokens expire (the wait overlaps the other phases) ----
+const memoryBot = await new BotProcess('ours (memory)', 'src/index.ts', botEnv, ['--expose-gc', '--import', './bench/gcOnSignal.mjs']).start();
+await run(memoryBot, 10, listTurns(take(10), 50));
+const memoryBaseline = await memory(memoryBot);
+log(`memory: ${MEMORY_USERS} users list and cancel at concurrency 100…`);
+const memoryTurns = memoryUsers.flatMap((user): Turn[] => [
+  { user, verb: 'appointments.list' },
+  { user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[0]!.id },
+]);
+const memoryRun = await run(memoryBot, 100, memoryTurns);
+const memoryLoaded = await memory(memoryBot);
+const memoryDoneAt = Date.now();
+entra.graphTokenLifetimeSeconds = 3600; // the other phases run within one ordinary token lifetime
+
+// ---- 2. per-turn overhead: ours, echo, sample-style, Graph at 0 and 50 ms, concurrency 1/10/100 ----
+const ours = await new BotProcess('ours', 'src/index.ts', botEnv, cpuProf ? ['--cpu-prof', '--cpu-prof-dir=bench-results'] : []).start();
+const echo = await new BotProcess('echo', 'bench/echoBot.ts', botEnv).start();
+const sample = await new BotProcess('sample-style', 'bench/sampleStyleBot.ts', botEnv).start();
+const listUsers = take(100);
+for (const bot of [ours, echo, sample]) await run(bot, 10, listTurns(listUsers, 100)); // warm-up: JIT, connections, caches
+
+interface Row {
+  bot: string;
+  verb: Verb;
+  graphLatencyMs: number;
+  concurrency: number;
+  result: RunResult;
+}
+const rows: Row[] = [];
+for (const graphLatencyMs of [0, 50]) {
+  graph.latencyMs = graphLatencyMs;
+  for (const concurrency of [1, 10, 100]) {
+    const turns = TURNS(concurrency);
+    for (const bot of [ours, sample, ...(graphLatencyMs === 0 ? [echo] : [])]) {
+      rows.push({ bot: bot.name, verb: 'appointments.list', graphLatencyMs, concurrency, result: await run(bot, concurrency, listTurns(listUsers, turns)) });
+      if (bot === echo) continue;
+      const who = take(Math.max(concurrency, Math.ceil(turns / 40)));
+      rows.push({ bot: bot.name, verb: 'appointment.cancel.confirm', graphLatencyMs, concurrency, result: await run(bot, concurrency, confirmTurns(who, turns)) });
+    }
+    log(`overhead: Graph ${graphLatencyMs} ms, concurrency ${concurrency} done`);
+  }
+}
+graph.latencyMs = 0;
+
+// ---- 3. token efficiency: 1,000 clicks by 100 users within one token lifetime ----
+const tokenUsersOurs = take(100);
+const tokenUsersSample = take(100);
+const clicks = (who: BenchUser[]) => Array.from({ length: 10 }, () => who.map((user): Turn => ({ user, verb: 'appointments.list' }))).flat();
+const tokensOurs = await run(ours, 100, clicks(tokenUsersOurs));
+const tokensSample = await run(sample, 100, clicks(tokenUsersSample));
+for (const bot of [ours, echo, sample, memoryBot]) if (bot.stderr.length) log(`${bot.name} stderr (last lines):\n  ${bot.stderr.slice(-8).join('\n  ')}`);
+
+await Promise.all([ours.stop(), echo.stop(), sample.stop()]);
+
+// ---- 1 (end). wait until every memory-phase token has expired and the sweep has run ----
+const expiryWaitMs = quick ? 0 : Math.max(0, memoryDoneAt + (MEMORY_TOKEN_LIFETIME_S + 75) * 1000 - Date.now());
+if (expiryWaitMs > 0) log(`waiting ${Math.round(expiryWaitMs / 1000)} s for the memory phase's tokens to expire…`);
+await new Promise((r) => setTimeout(r, expiryWaitMs));
+const memoryExpired = await memory(memoryBot);
+await memoryBot.stop();
+await Promise.all([graph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
+
+// ---- report ----
+const find = (bot: string, verb: Verb, graphLatencyMs: number, concurrency: number) =>
+  rows.find((r) => r.bot === bot && r.verb === verb && r.graphLatencyMs === graphLatencyMs && r.concurrency === concurrency)!.result;
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+log('\nPer turn, through /api/messages (latency = client round trip; overhead = latency minus the time the bot waited on Graph), ms');
+log('bot          turn     graph  conc |  p50    p95    p99  | overhead p50   p95    p99  | turns/s  CPU ms/turn  errors  token calls');
+for (const r of rows) {
+  const { latency: l, overhead: o } = r.result;
+  log(
+    `${r.bot.padEnd(12)} ${r.verb === 'appointments.list' ? 'list   ' : 'confirm'}  ${String(r.graphLatencyMs).padStart(3)}  ${String(r.concurrency).padStart(4)} | ${[l.p50, l.p95, l.p99].map((x) => x.toFixed(1).padStart(6)).join(' ')} | ${[o.p50, o.p95, o.p99].map((x) => x.toFixed(1).padStart(6)).join(' ')}      | ${String(r.result.throughput).padStart(7)} ${r.result.cpuMsPerTurn.toFixed(2).padStart(12)} ${String(r.result.errors).padStart(6)} ${String(r.result.oboCalls).padStart(8)}`,
+  );
+}
+const targets = {
+  listP50VsEchoAtC1Ms: Math.round((find('ours', 'appointments.list', 0, 1).overhead.p50 - find('echo', 'appointments.list', 0, 1).latency.p50) * 10) / 10,
+  cpuPerTurnOursVsEchoAtC100: ratio(find('ours', 'appointments.list', 0, 100).cpuMsPerTurn, find('echo', 'appointments.list', 0, 100).cpuMsPerTurn),
+  throughputVsEchoAtC100: ratio(find('ours', 'appointments.list', 0, 100).throughput, find('echo', 'appointments.list', 0, 100).throughput),
+  ownShareOfP99AtGraph50C10Ms: find('ours', 'appointments.list', 50, 10).overhead.p99,
+  listLatencyVsSampleAtGraph50C10: ratio(find('ours', 'appointments.list', 50, 10).latency.p50, find('sample-style', 'appointments.list', 50, 10).latency.p50),
+  tokenCallsPer1000ClicksOurs: tokensOurs.oboCalls,
+  tokenCallsPer1000ClicksSample: tokensSample.oboCalls,
+};
+log('\nTargets');
+log(`  list p50 at concurrency 1, Graph 0 ms: ours' own time − echo's   ${targets.listP50VsEchoAtC1Ms} ms   (target ≤ 3 ms)`);
+log(`  saturated throughput (concurrency 100) ours / echo            ${targets.throughputVsEchoAtC100}x   (target ≥ 0.7x)`);
+log(`  bot CPU per list turn at concurrency 100, ours / echo          ${targets.cpuPerTurnOursVsEchoAtC100}x   (the bot's own capacity ratio; the throughput above also pays for the stand-ins on the same cores)`);
+log(`  Graph 50 ms, concurrency 10: the bot's own share of p99         ${targets.ownShareOfP99AtGraph50C10Ms} ms   (target < 10 ms)`);
+log(`  list p50 at Graph 50 ms, concurrency 10: ours / sample-style     ${targets.listLatencyVsSampleAtGraph50C10}x`);
+log(`  token-endpoint calls per 1,000 clicks by 100 users: ours ${tokensOurs.oboCalls}, sample-style ${tokensSample.oboCalls}   (target ≤ 100)`);
+log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users listed and cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.tokenCacheUsers} users in the token cache, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.tokenCacheUsers} users cached)${quick ? ' [quick: no expiry wait]' : ''}`);
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+log(`\nMachine: ${machine}. The load generator and every stand-in share these cores with the bot under test.`);
+writeFileSync(
+  'bench-results.json',
+  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows, targets, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors } }, null, 2),
+);
+log('Written: bench-results.json');
