@@ -145,11 +145,11 @@ const confirmTurns = (who: BenchUser[], count: number): Turn[] =>
     return { user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[Math.floor(k / who.length)]!.id };
   });
 
-async function memory(bot: BotProcess): Promise<{ rss: number; heapUsed: number; tokenCacheUsers?: number }> {
+async function memory(bot: BotProcess): Promise<{ rss: number; heapUsed: number; graphTokensCached?: number }> {
   bot.signal('SIGUSR2');
   await new Promise((r) => setTimeout(r, 500));
   const health = await bot.health();
-  return { ...health.memory, tokenCacheUsers: health.tokenCacheUsers };
+  return { ...health.memory, graphTokensCached: health.graphTokensCached };
 }
 
 // ---- 1. memory: 10,000 users list and cancel, then their tokens expire (the wait overlaps the other phases) ----
@@ -242,7 +242,7 @@ log(`  bot CPU per list turn at concurrency 100, ours / echo          ${targets.
 log(`  Graph 50 ms, concurrency 10: the bot's own share of p99         ${targets.ownShareOfP99AtGraph50C10Ms} ms   (target < 10 ms)`);
 log(`  list p50 at Graph 50 ms, concurrency 10: ours / sample-style     ${targets.listLatencyVsSampleAtGraph50C10}x`);
 log(`  token-endpoint calls per 1,000 clicks by 100 users: ours ${tokensOurs.oboCalls}, sample-style ${tokensSample.oboCalls}   (target ≤ 100)`);
-log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users listed and cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.tokenCacheUsers} users in the token cache, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.tokenCacheUsers} users cached)${quick ? ' [quick: no expiry wait]' : ''}`);
+log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users listed and cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.graphTokensCached} Graph tokens cached, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.graphTokensCached} cached)${quick ? ' [quick: no expiry wait]' : ''}`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`\nMachine: ${machine}. The load generator and every stand-in share these cores with the bot under test.`);
 writeFileSync(

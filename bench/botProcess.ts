@@ -68,8 +68,8 @@ export class BotProcess {
     this.child?.kill(signal);
   }
 
-  async health(): Promise<{ memory: { rss: number; heapUsed: number }; tokenCacheUsers?: number }> {
-    return (await (await fetch(`${this.url}/healthz`)).json()) as { memory: { rss: number; heapUsed: number }; tokenCacheUsers?: number };
+  async health(): Promise<{ memory: { rss: number; heapUsed: number }; graphTokensCached?: number }> {
+    return (await (await fetch(`${this.url}/healthz`)).json()) as { memory: { rss: number; heapUsed: number }; graphTokensCached?: number };
   }
 
   async stop(): Promise<void> {

@@ -101,7 +101,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     adapter: createAdapter(config.mode, logger, production),
     bot,
     logger,
-    health: () => ({ mode: config.mode.kind, memory: memoryMiB(), tokenCacheUsers: obo?.cachedUsers }),
+    health: () => ({ mode: config.mode.kind, memory: memoryMiB(), graphTokensCached: obo?.cachedTokens }),
   });
   logger.info({ url: `${server.url}/api/messages` }, 'Bookings Bot listening');
 

@@ -238,7 +238,7 @@ export class BookingsBot extends ActivityHandler {
     const started = performance.now();
     const { result: card, wait } = await measureGraphWait(() => handler(turn, action.data));
     // ms is the whole action, graphMs the part spent waiting on Graph: the difference is the bot's own cost.
-    this.logger.info({ verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls }, 'action handled');
+    this.logger.info({ turn: turn.turnId, verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls }, 'action handled');
     return card;
   }
 
@@ -284,7 +284,7 @@ function signInTexts(reason: SignInReason, locale: Locale): SignInTexts {
 }
 
 function turnInput(context: TurnContext, cardLanguage?: Locale): TurnInput {
-  return { user: userOf(context.activity), render: renderContextOf(context.activity, cardLanguage) };
+  return { user: userOf(context.activity), render: renderContextOf(context.activity, cardLanguage), turnId: context.activity.id };
 }
 
 function cardResponse(card: AdaptiveCard): InvokeResponse {

@@ -13,6 +13,7 @@ describe('OboTokenProvider', () => {
   let entra: LocalEntra;
   let now: number;
   let obo: OboTokenProvider;
+  let msal: ReturnType<typeof createMsalClient>;
 
   beforeEach(async () => {
     entra = await new LocalEntra().start();
@@ -24,7 +25,8 @@ describe('OboTokenProvider', () => {
       ENTRA_AUTHORITY_HOST: entra.authorityHost,
     }).mode as ProductionModeConfig;
     now = Date.now();
-    obo = new OboTokenProvider(createMsalClient(mode, createLogger('silent')), { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: TENANT_ID, now: () => now });
+    msal = createMsalClient(mode, createLogger('silent'));
+    obo = new OboTokenProvider(msal, { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: TENANT_ID, now: () => now });
   });
   afterEach(async () => {
     obo.close();
@@ -39,16 +41,17 @@ describe('OboTokenProvider', () => {
     const first = await obo.getToken(adele);
     expect(await Promise.all([obo.getToken(adele), obo.getToken(adele)])).toEqual([first, first]);
     expect(oboCalls()).toBe(1);
-    expect(obo.cachedUsers).toBe(1);
+    expect(obo.cachedTokens).toBe(1);
   });
 
-  it('drops users whose Graph tokens have expired, so the cache does not grow with every user ever served', async () => {
+  it('keeps nothing in MSAL\'s own cache, and drops expired Graph tokens, so memory does not grow with every user ever served', async () => {
     const adele = await user();
     await obo.getToken(adele);
-    expect(await obo.evictExpired()).toBe(0);
+    expect(await msal.getTokenCache().getAllAccounts()).toEqual([]);
+    expect(obo.evictExpired()).toBe(0);
     now += 2 * 60 * 60 * 1000;
-    expect(await obo.evictExpired()).toBe(1);
-    expect(obo.cachedUsers).toBe(0);
+    expect(obo.evictExpired()).toBe(1);
+    expect(obo.cachedTokens).toBe(0);
     await obo.getToken(adele);
     expect(oboCalls()).toBe(2);
   });
@@ -56,8 +59,8 @@ describe('OboTokenProvider', () => {
   it('forgets a user on sign-out', async () => {
     const adele = await user();
     await obo.getToken(adele);
-    await obo.forget(adele);
-    expect(obo.cachedUsers).toBe(0);
+    obo.forget(adele);
+    expect(obo.cachedTokens).toBe(0);
     await obo.getToken(adele);
     expect(oboCalls()).toBe(2);
   });

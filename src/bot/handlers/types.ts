@@ -6,6 +6,8 @@ import type { ActionData } from '../cardActions.js';
 export interface TurnInput {
   user: UserRef;
   render: RenderContext;
+  /** The activity's id, so a turn's log lines can be found together. */
+  turnId?: string;
 }
 
 export type DataOf<V extends ActionData['verb']> = Extract<ActionData, { verb: V }>['data'];
