@@ -242,11 +242,11 @@ log(`  bot CPU per list turn at concurrency 100, ours / echo          ${targets.
 log(`  Graph 50 ms, concurrency 10: the bot's own share of p99         ${targets.ownShareOfP99AtGraph50C10Ms} ms   (target < 10 ms)`);
 log(`  list p50 at Graph 50 ms, concurrency 10: ours / sample-style     ${targets.listLatencyVsSampleAtGraph50C10}x`);
 log(`  token-endpoint calls per 1,000 clicks by 100 users: ours ${tokensOurs.oboCalls}, sample-style ${tokensSample.oboCalls}   (target ≤ 100)`);
-log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users listed and cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.graphTokensCached} Graph tokens cached, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.graphTokensCached} cached)${quick ? ' [quick: no expiry wait]' : ''}`);
+log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users listed and cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.graphTokensCached} Graph tokens cached; ${memoryRun.throughput} turns/s, p99 ${memoryRun.latency.p99} ms, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.graphTokensCached} cached)${quick ? ' [quick: no expiry wait]' : ''}`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`\nMachine: ${machine}. The load generator and every stand-in share these cores with the bot under test.`);
 writeFileSync(
   'bench-results.json',
-  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows, targets, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors } }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows, targets, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors, throughput: memoryRun.throughput, latency: memoryRun.latency } }, null, 2),
 );
 log('Written: bench-results.json');
