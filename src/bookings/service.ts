@@ -1,5 +1,6 @@
 import { type CancelLedger, type CancelRecord, restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
 import { BookingsError, ErrorCode } from './errors.js';
+import { mayCancel } from './roles.js';
 import type { BookingsGateway } from './gateway.js';
 import type {
   Appointment,
@@ -64,7 +65,7 @@ export class BookingsService {
         const appointments = await this.gateway.calendarView(user, business.id, window);
         return appointments
           .filter((a) => a.end > now && (a.staffMemberIds.length === 0 || a.staffMemberIds.includes(me.id)))
-          .map((a) => placeInContext(a, business, staff));
+          .map((a) => placeInContext(a, business, staff, me));
       }),
     );
     const appointments = perBusiness.flat().sort((a, b) => a.start.getTime() - b.start.getTime() || a.id.localeCompare(b.id));
@@ -73,13 +74,22 @@ export class BookingsService {
 
   /** One appointment, fetched fresh so a stale card never acts on data that changed. */
   async appointment(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
-    const [appointment, businesses, staff] = await Promise.all([
+    const [appointment, businesses, staff, person] = await Promise.all([
       this.gateway.getAppointment(user, businessId, appointmentId),
       this.gateway.listBusinesses(user),
       this.gateway.listStaff(user, businessId),
+      this.gateway.me(user),
     ]);
     const business = businesses.find((b) => b.id.toLowerCase() === businessId.toLowerCase()) ?? { id: businessId, displayName: businessId };
-    return placeInContext(appointment, business, staff);
+    const emails = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
+    return placeInContext(appointment, business, staff, staff.find((s) => emails.has(s.emailAddress.toLowerCase())));
+  }
+
+  /** The appointment, if the user's role lets them cancel it; otherwise Forbidden, before anything is sent. */
+  async appointmentToCancel(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
+    const appointment = await this.appointment(user, businessId, appointmentId);
+    if (!appointment.canCancel) throw new BookingsError(ErrorCode.Forbidden, "The user's Bookings role cannot cancel appointments");
+    return appointment;
   }
 
   /**
@@ -106,8 +116,9 @@ export class BookingsService {
     const previous = await this.ledger.get(key);
     if (previous?.state === 'cancelled') return outcomeOf(previous);
     try {
-      // Fetched first: the outcome card shows what was cancelled, and a stale card fails here without a POST.
-      const appointment = await this.appointment(user, businessId, appointmentId);
+      // Fetched first: the outcome card shows what was cancelled, and a stale card or a look-only role fails here
+      // without a POST.
+      const appointment = await this.appointmentToCancel(user, businessId, appointmentId);
       await this.ledger.put(key, { state: 'attempted', cancellationMessage, at: this.clock().toISOString(), appointment: storeAppointment(appointment) });
       await this.cancelOrForget(user, businessId, appointmentId, cancellationMessage, key);
       return await this.recordCancelled(key, cancellationMessage, storeAppointment(appointment));
@@ -152,11 +163,12 @@ function ledgerKey(businessId: string, appointmentId: string): string {
   return `cancel/${businessId.toLowerCase()}/${appointmentId}`;
 }
 
-function placeInContext(appointment: Appointment, business: Business, staff: StaffMember[]): UpcomingAppointment {
+function placeInContext(appointment: Appointment, business: Business, staff: StaffMember[], me: StaffMember | undefined): UpcomingAppointment {
   const names = new Map(staff.map((s) => [s.id, s.displayName]));
   return {
     ...appointment,
     businessName: business.displayName,
     staffNames: appointment.staffMemberIds.map((id) => names.get(id)).filter((n) => n !== undefined),
+    canCancel: mayCancel(me),
   };
 }

@@ -50,6 +50,8 @@ export interface Appointment {
 export interface UpcomingAppointment extends Appointment {
   businessName: string;
   staffNames: string[];
+  /** Whether the user's Bookings role in this business lets them cancel it (viewers and guests may only look). */
+  canCancel: boolean;
 }
 
 export interface TimeWindow {

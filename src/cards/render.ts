@@ -51,6 +51,7 @@ function labels(locale: Locale): Record<string, string> {
     business: t(locale, 'labels.business'),
     cancel: t(locale, 'actions.cancel'),
     join: t(locale, 'actions.join'),
+    viewOnly: t(locale, 'list.viewOnly'),
   };
 }
 
@@ -109,6 +110,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
       ...appointmentFacts(a, ctx),
       staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
       joinUrl: a.joinWebUrl ?? '',
+      canCancel: a.canCancel,
       cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: formatDay(a.start, locale, ctx.timeZone) }),
     })),
   }, locale);

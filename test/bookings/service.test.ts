@@ -83,12 +83,29 @@ describe('BookingsService after a refused cancel', () => {
   it('does not mistake a later 404 for its own success when Graph had refused the first attempt', async () => {
     const graph = await startLocalGraph();
     try {
+      const service = new BookingsService(gatewayFor(graph), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const result = await service.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
+      // 429 on the POST is a definitive "not done": the attempt is forgotten.
+      graph.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 60 });
+      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Throttled);
+      await gatewayFor(graph).cancelAppointment(user, CONTOSO, target.id, 'Cancelled by the administrator');
+      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.NotFound);
+    } finally {
+      await graph.stop();
+    }
+  });
+
+  it('refuses a viewer before sending anything, and marks their appointments look-only', async () => {
+    const graph = await startLocalGraph();
+    try {
       const viewer = new BookingsService(gatewayFor(graph, { login: 'AlexW@contoso.onmicrosoft.com' }), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
       const result = await viewer.upcoming(user);
-      const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
-      await expect(viewer.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Forbidden);
-      await gatewayFor(graph).cancelAppointment(user, CONTOSO, target.id, 'Cancelled by the administrator');
-      await expect(viewer.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.NotFound);
+      const appointments = result.kind === 'appointments' ? result.appointments : [];
+      expect(appointments.length).toBeGreaterThan(0);
+      expect(appointments.every((a) => !a.canCancel)).toBe(true);
+      await expect(viewer.cancel(user, CONTOSO, appointments[0]!.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Forbidden);
+      expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
     } finally {
       await graph.stop();
     }

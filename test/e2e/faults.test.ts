@@ -37,11 +37,19 @@ describe('Bookings Bot when things go wrong', () => {
     expect(posts()).toHaveLength(0);
   });
 
-  it('403: a viewer is told their role does not allow cancelling, and nothing is cancelled', async () => {
+  it('a viewer sees no Cancel button, and a forced click is refused politely before anything is sent', async () => {
     h = await startBot({ LOCAL_USER: 'AlexW@contoso.onmicrosoft.com' });
-    const answer = await press(confirmOf(await promptFor()), { cancellationMessage: 'Sorry' });
-    expect(textsOf(answer.body.value)).toEqual(expect.arrayContaining(["Couldn't cancel the appointment", "Your Bookings role doesn't allow this. Ask a Bookings administrator or scheduler to do it."]));
-    expect(posts()).toHaveLength(1);
+    const list = await invoke('appointments.list', {});
+    expect(actionsOf(list.body.value).filter((a) => a.title === 'Cancel')).toEqual([]);
+    expect(textsOf(list.body.value)).toContain("View only: your Bookings role in this business can't cancel appointments.");
+    const business = h.graph.store.business('ContosoLunchDelivery@contoso.onmicrosoft.com')!;
+    const target = h.graph.store.calendarView(business, new Date(), new Date(Date.now() + 14 * 86_400_000))[0]!;
+    const data = { businessId: business.id, appointmentId: target.id };
+    for (const answer of [await invoke('appointment.cancel.prompt', data), await invoke('appointment.cancel.confirm', { ...data, cancellationMessage: 'Sorry' })]) {
+      expect(answer.body.statusCode).toBe(200);
+      expect(textsOf(answer.body.value)).toContain("Your Bookings role doesn't allow this. Ask a Bookings administrator or scheduler to do it.");
+    }
+    expect(posts()).toHaveLength(0);
     expect(h.graph.store.cancellations).toEqual([]);
   });
 

@@ -16,6 +16,7 @@ export const appointment = (n: number, extra: Partial<UpcomingAppointment> = {})
   staffNames: ['Adele Vance'],
   isOnline: n % 2 === 0,
   joinWebUrl: n % 2 === 0 ? 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0' : undefined,
+  canCancel: true,
   ...extra,
 });
 export const window = { start: new Date(Date.UTC(2026, 2, 28)), end: new Date(Date.UTC(2026, 3, 11)) };
@@ -29,6 +30,7 @@ export const cardStates = (locale: Locale): [string, AdaptiveCard][] => {
     ['list, empty', renderList({ result: list(0), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
     ['list, not staff', renderList({ result: { kind: 'notStaff', window }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
     ['list, unassigned', renderList({ result: { ...list(0), appointments: [appointment(1, { staffMemberIds: [], staffNames: [] })] }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, view only (a viewer; one online, one not)', renderList({ result: { ...list(0), appointments: [appointment(0, { canCancel: false }), appointment(1, { canCancel: false })] }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
     ['prompt', renderCancelPrompt(appointment(0), ctx)],
     ['prompt after an error', renderCancelPrompt(appointment(0), ctx, { message: 'mine', error: 'Too long' })],
     ['cancelled', renderCancelled(appointment(0), 'Sorry ${not a template}', ctx)],
