@@ -2,7 +2,7 @@ import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from '
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { type Locale, t } from '../cards/i18n.js';
 import { measureGraphWait } from '../graph/graphWait.js';
-import { type AdaptiveCard, withSubmitActions } from '../cards/render.js';
+import { type AdaptiveCard, renderPrivateList, withSubmitActions } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import type { Logger } from '../logging/logger.js';
 import { type ActionData, languageOf, parseCardAction, submitOf } from './cardActions.js';
@@ -12,7 +12,7 @@ import type { help as helpHandler, welcome as welcomeHandler } from './handlers/
 import type { ActionHandlers, TurnInput } from './handlers/types.js';
 import type { PendingActions } from './signIn/pendingActions.js';
 import type { SignedIn, SignIn, SignInReason, SignInTexts } from './signIn/signIn.js';
-import { renderContextOf, supportsUniversalActions, userOf } from './turnContextInfo.js';
+import { isSharedConversation, renderContextOf, supportsUniversalActions, userOf } from './turnContextInfo.js';
 
 export interface BotRoutes {
   actions: ActionHandlers;
@@ -156,6 +156,10 @@ export class BookingsBot extends ActivityHandler {
 
   private async onMessageTurn(context: TurnContext): Promise<void> {
     const submit = submitOf(context.activity.value);
+    if (submit && isSharedConversation(context.activity)) {
+      // An Action.Submit answer is a message everyone in the chat sees: answer with the private stand-in instead.
+      return this.send(context, renderPrivateList(turnInput(context, languageOf(submit.data)).render.locale, context.activity.from.id));
+    }
     if (submit) {
       const turn = turnInput(context, languageOf(submit.data));
       return this.respond(context, turn, () => parseCardAction(submit.verb, submit.data), true);
@@ -163,7 +167,11 @@ export class BookingsBot extends ActivityHandler {
     const turn = turnInput(context);
     const text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? '';
     const command = text.toLowerCase().replace(/\s+/g, ' ');
-    if (LIST_COMMANDS.has(command)) return this.respond(context, turn, () => SHOW_LIST, false);
+    if (LIST_COMMANDS.has(command)) {
+      // Where others can read the chat, nobody's appointments go into a card everyone sees.
+      if (isSharedConversation(context.activity)) return this.send(context, renderPrivateList(turn.render.locale, context.activity.from.id));
+      return this.respond(context, turn, () => SHOW_LIST, false);
+    }
     if (SIGN_OUT_COMMANDS.has(command)) return this.signOut(context, turn);
     if (MAGIC_CODE.test(command) && (await this.auth.pending.has(context))) {
       const signedIn = await this.auth.signIn.userToken(context, command).catch(() => undefined);
@@ -284,7 +292,13 @@ function signInTexts(reason: SignInReason, locale: Locale): SignInTexts {
 }
 
 function turnInput(context: TurnContext, cardLanguage?: Locale): TurnInput {
-  return { user: userOf(context.activity), render: renderContextOf(context.activity, cardLanguage), turnId: context.activity.id };
+  const { activity } = context;
+  return {
+    user: userOf(activity),
+    render: renderContextOf(activity, cardLanguage),
+    turnId: activity.id,
+    refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
+  };
 }
 
 function cardResponse(card: AdaptiveCard): InvokeResponse {

@@ -34,3 +34,9 @@ export function renderContextOf(activity: Activity, cardLanguage?: Locale): Rend
 export function supportsUniversalActions(activity: Activity): boolean {
   return activity.channelId === 'msteams';
 }
+
+/** Group chats and channels: anything the bot posts there is read by everyone in them. */
+export function isSharedConversation(activity: Activity): boolean {
+  const type = activity.conversation?.conversationType;
+  return type === 'groupChat' || type === 'channel' || activity.conversation?.isGroup === true;
+}

@@ -82,6 +82,8 @@ export interface ListView {
   offset: number;
   pageSize: number;
   windowDays: number;
+  /** Teams user id (29:…) whose view this is: Teams then refreshes the card for that user alone when it is opened. */
+  refreshFor?: string;
 }
 
 /** The upcoming appointments, one page per card, each with Cancel (and Join when online). */
@@ -97,7 +99,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   if (offset + view.pageSize < all.length) pager.push({ title: t(locale, 'actions.showMore'), offset: offset + view.pageSize });
   const emptyText =
     view.result.kind === 'notStaff' ? t(locale, 'list.notStaff') : all.length === 0 ? t(locale, 'list.empty', { days: view.windowDays }) : '';
-  return expand('list', {
+  const card = expand('list', {
     title: t(locale, 'list.title'),
     subtitle: t(locale, 'list.subtitle', { days: view.windowDays, timeZone: ctx.timeZone }),
     fallbackText: t(locale, 'list.fallbackText', { count: all.length }),
@@ -114,6 +116,21 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
       cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: formatDay(a.start, locale, ctx.timeZone) }),
     })),
   }, locale);
+  return view.refreshFor ? withRefresh(card, { offset }, view.refreshFor, locale) : card;
+}
+
+/**
+ * Stands in for the list where others can see the card (group chats, channels): it names no appointment, and
+ * Teams replaces it with the list for the asking user only, through the card's refresh.
+ */
+export function renderPrivateList(locale: Locale, userId: string): AdaptiveCard {
+  const card = renderMessage({ locale, title: t(locale, 'list.privateTitle'), paragraphs: [t(locale, 'list.private')], actions: [] });
+  return withRefresh(card, { offset: 0 }, userId, locale);
+}
+
+/** Universal Actions refresh: when the listed user opens the card, Teams re-runs the list and shows them current data. */
+function withRefresh(card: AdaptiveCard, data: Record<string, unknown>, userId: string, locale: Locale): AdaptiveCard {
+  return { ...card, refresh: { action: { type: 'Action.Execute', verb: Verb.ListAppointments, data: { ...data, lang: locale } }, userIds: [userId] } };
 }
 
 export interface PromptState {
@@ -189,7 +206,7 @@ export function showAppointmentsAction(locale: Locale): MessageAction {
 /**
  * For hosts that cannot send Action.Execute (Bot Framework Emulator, Web Chat): every Execute is replaced by its
  * Action.Submit fallback. Such renderers may draw an Execute button and then drop the click, so relying on the
- * fallback alone is not enough.
+ * fallback alone is not enough. A card refresh (Universal Actions only) is dropped.
  */
 export function withSubmitActions<T>(node: T): T {
   if (Array.isArray(node)) return node.map((n) => withSubmitActions(n as unknown)) as T;
@@ -198,5 +215,6 @@ export function withSubmitActions<T>(node: T): T {
   if (record.type === 'Action.Execute' && record.fallback && typeof record.fallback === 'object') {
     return withSubmitActions(record.fallback) as T;
   }
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, withSubmitActions(v)])) as T;
+  const entries = Object.entries(record).filter(([k]) => !(k === 'refresh' && record.type === 'AdaptiveCard'));
+  return Object.fromEntries(entries.map(([k, v]) => [k, withSubmitActions(v)])) as T;
 }

@@ -153,4 +153,37 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     expect(line.graphMs).toBeGreaterThanOrEqual(120);
     expect(line.ms).toBeGreaterThanOrEqual(line.graphMs);
   });
+
+  it('gives list cards a refresh for the user alone, and a refresh shows current data', async () => {
+    const list = await listCard();
+    const from = (teamsActivity({}).from as { id: string }).id;
+    expect(list.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0, lang: 'en-US' } }, userIds: [from] });
+    const first = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    const { businessId, appointmentId } = first.data as { businessId: string; appointmentId: string };
+    const business = h.graph.store.business(businessId)!;
+    h.graph.store.cancel(h.graph.store.appointment(business, appointmentId)!, h.graph.identity.findUser('MeganB@contoso.onmicrosoft.com')!, 'elsewhere', new Date());
+    const refresh = list.refresh as { action: { verb: string; data: Record<string, unknown> } };
+    const answer = await h.post(
+      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: refresh.action.verb, data: refresh.action.data }, trigger: 'automatic' } }),
+    );
+    const refreshed = (answer.body as InvokeBody).value;
+    expect(actionsOf(refreshed).some((a) => (a.data as { appointmentId?: string } | undefined)?.appointmentId === appointmentId)).toBe(false);
+  });
+
+  it('in a group chat shows nobody\'s appointments: a private stand-in that Teams refreshes into the list for the asker only', async () => {
+    const group = { conversation: { id: '19:group-chat-id@thread.v2', conversationType: 'groupChat', isGroup: true, tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' } };
+    await h.post(teamsActivity({ type: 'message', text: 'appointments', ...group }));
+    const [call] = await h.connector.waitForCards(1);
+    const card = cardOf(call!);
+    expect(textsOf(card)[0]).toBe('Your appointments are private');
+    expect(JSON.stringify(card)).not.toMatch(/Jordan|Wang|Amelia|Catered|Consultation/i);
+    expect(h.graph.requests).toEqual([]);
+    const from = (teamsActivity({}).from as { id: string }).id;
+    const refresh = card.refresh as { action: { verb: string; data: Record<string, unknown> }; userIds: string[] };
+    expect(refresh.userIds).toEqual([from]);
+    const answer = await h.post(
+      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', ...group, value: { action: { type: 'Action.Execute', verb: refresh.action.verb, data: refresh.action.data }, trigger: 'automatic' } }),
+    );
+    expect(textsOf((answer.body as InvokeBody).value)[0]).toBe('Your upcoming appointments');
+  });
 });

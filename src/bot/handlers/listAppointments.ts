@@ -10,6 +10,6 @@ export interface ListSettings {
 export function listAppointments(bookings: BookingsService, settings: ListSettings) {
   return async (turn: TurnInput, data: DataOf<'appointments.list'>): Promise<AdaptiveCard> => {
     const result = await bookings.upcoming(turn.user);
-    return renderList({ result, offset: data.offset, ...settings }, turn.render);
+    return renderList({ result, offset: data.offset, ...settings, refreshFor: turn.refreshFor }, turn.render);
   };
 }

@@ -8,6 +8,8 @@ export interface TurnInput {
   render: RenderContext;
   /** The activity's id, so a turn's log lines can be found together. */
   turnId?: string;
+  /** Where cards can refresh themselves (Teams): the id of the user whose view a list card is. */
+  refreshFor?: string;
 }
 
 export type DataOf<V extends ActionData['verb']> = Extract<ActionData, { verb: V }>['data'];
