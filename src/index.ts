@@ -10,6 +10,7 @@ import { confirmCancel } from './bot/handlers/confirmCancel.js';
 import { help, welcome } from './bot/handlers/help.js';
 import { listAppointments } from './bot/handlers/listAppointments.js';
 import { promptCancel } from './bot/handlers/promptCancel.js';
+import { showDetails } from './bot/handlers/showDetails.js';
 import { LocalSignIn } from './bot/signIn/localSignIn.js';
 import { PendingActions } from './bot/signIn/pendingActions.js';
 import type { SignIn } from './bot/signIn/signIn.js';
@@ -88,6 +89,7 @@ export async function start(env: Record<string, string | undefined>, options: St
         [Verb.ListAppointments]: listAppointments(bookings, { windowDays: config.windowDays, pageSize: config.pageSize }),
         [Verb.PromptCancel]: promptCancel(bookings),
         [Verb.ConfirmCancel]: confirmCancel(bookings),
+        [Verb.ShowDetails]: showDetails(bookings),
       },
       help: help(config.windowDays),
       welcome,

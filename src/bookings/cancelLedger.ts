@@ -12,10 +12,13 @@ export interface CancelRecord {
   appointment: StoredAppointment;
 }
 
-export type StoredAppointment = Omit<UpcomingAppointment, 'start' | 'end'> & { start: string; end: string };
+export type StoredAppointment = Omit<UpcomingAppointment, 'start' | 'end' | 'details'> & { start: string; end: string };
 
+/** What the ledger keeps of an appointment: what the outcome card shows, without the details (no customer phone). */
 export function storeAppointment(a: UpcomingAppointment): StoredAppointment {
-  return { ...a, start: a.start.toISOString(), end: a.end.toISOString() };
+  const shown: Partial<UpcomingAppointment> = { ...a };
+  delete shown.details;
+  return { ...(shown as Omit<UpcomingAppointment, 'details'>), start: a.start.toISOString(), end: a.end.toISOString() };
 }
 
 export function restoreAppointment(a: StoredAppointment): UpcomingAppointment {

@@ -44,6 +44,21 @@ export interface Appointment {
   staffMemberIds: string[];
   isOnline: boolean;
   joinWebUrl?: string;
+  /** Present when the appointment was read by id. */
+  details?: AppointmentDetails;
+}
+
+/**
+ * What only a read by id returns (lists omit notes). The customer's phone is carried for the personal-chat Details
+ * card only; their e-mail address never is.
+ */
+export interface AppointmentDetails {
+  serviceNotes?: string;
+  customerNotes?: string;
+  location?: string;
+  /** Bookings price and how it applies (fixedPrice, hourly, free, …). */
+  price?: { amount: number; type: string };
+  customerPhone?: string;
 }
 
 /** An appointment placed in context for display. */

@@ -298,6 +298,7 @@ function turnInput(context: TurnContext, cardLanguage?: Locale): TurnInput {
     render: renderContextOf(activity, cardLanguage),
     turnId: activity.id,
     refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
+    personal: !isSharedConversation(activity),
   };
 }
 

@@ -11,6 +11,7 @@ const schemas = {
   [Verb.ListAppointments]: z.object({ offset: z.coerce.number().int().min(0).max(10_000).default(0) }),
   [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id }),
   [Verb.ConfirmCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).default('') }),
+  [Verb.ShowDetails]: z.object({ businessId: id, appointmentId: id }),
 };
 
 export type ActionData = { [V in keyof typeof schemas]: { verb: V; data: z.infer<(typeof schemas)[V]> } }[keyof typeof schemas];

@@ -24,6 +24,7 @@ const templates = {
   cancelPrompt: template('cancelPrompt'),
   cancelled: template('cancelled'),
   message: template('message'),
+  details: template('details'),
 };
 
 function expand(which: keyof typeof templates, data: Record<string, unknown>, locale: Locale): AdaptiveCard {
@@ -51,7 +52,13 @@ function labels(locale: Locale): Record<string, string> {
     business: t(locale, 'labels.business'),
     cancel: t(locale, 'actions.cancel'),
     join: t(locale, 'actions.join'),
+    details: t(locale, 'actions.details'),
     viewOnly: t(locale, 'list.viewOnly'),
+    phone: t(locale, 'labels.phone'),
+    location: t(locale, 'labels.location'),
+    price: t(locale, 'labels.price'),
+    serviceNotes: t(locale, 'labels.serviceNotes'),
+    customerNotes: t(locale, 'labels.customerNotes'),
   };
 }
 
@@ -131,6 +138,39 @@ export function renderPrivateList(locale: Locale, userId: string): AdaptiveCard 
 /** Universal Actions refresh: when the listed user opens the card, Teams re-runs the list and shows them current data. */
 function withRefresh(card: AdaptiveCard, data: Record<string, unknown>, userId: string, locale: Locale): AdaptiveCard {
   return { ...card, refresh: { action: { type: 'Action.Execute', verb: Verb.ListAppointments, data: { ...data, lang: locale } }, userIds: [userId] } };
+}
+
+export interface DetailsOptions {
+  /** Only in a personal chat: nobody else reads the card there. */
+  showPhone: boolean;
+}
+
+/** One appointment in full, as read by id: notes, location, price, Join; Cancel where the role allows. */
+export function renderDetails(a: UpcomingAppointment, ctx: RenderContext, options: DetailsOptions): AdaptiveCard {
+  const { locale } = ctx;
+  const details = a.details ?? {};
+  return expand('details', {
+    ...singleAppointment(a, ctx),
+    title: t(locale, 'details.title'),
+    staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
+    phone: options.showPhone ? (details.customerPhone ?? '') : '',
+    location: details.location ?? '',
+    price: details.price ? formatPrice(details.price, locale) : '',
+    serviceNotes: details.serviceNotes ?? '',
+    customerNotes: details.customerNotes ?? '',
+    joinUrl: a.joinWebUrl ?? '',
+    canCancel: a.canCancel,
+    back: t(locale, 'actions.back'),
+  }, locale);
+}
+
+/** Bookings prices carry no currency on the appointment, so the amount is shown as a number in the user's locale. */
+function formatPrice(price: { amount: number; type: string }, locale: Locale): string {
+  if (price.type === 'free') return t(locale, 'details.free');
+  const amount = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(price.amount);
+  if (price.type === 'hourly') return t(locale, 'details.perHour', { amount });
+  if (price.type === 'startingAt') return t(locale, 'details.from', { amount });
+  return amount;
 }
 
 export interface PromptState {

@@ -6,6 +6,7 @@ export const Verb = {
   ListAppointments: 'appointments.list',
   PromptCancel: 'appointment.cancel.prompt',
   ConfirmCancel: 'appointment.cancel.confirm',
+  ShowDetails: 'appointment.details',
 } as const;
 
 export type Verb = (typeof Verb)[keyof typeof Verb];

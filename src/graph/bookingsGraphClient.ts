@@ -9,6 +9,7 @@ import {
   type GraphStaffMember,
   type GraphUser,
   parseAppointment,
+  parseAppointmentDetails,
   parseBusiness,
   parsePerson,
   parseStaffMember,
@@ -73,7 +74,7 @@ export class BookingsGraphClient implements BookingsGateway {
     const raw = await this.get<GraphAppointment>(user, `${this.business(businessId)}/appointments/${segment(appointmentId)}`);
     const appointment = parseAppointment(raw, businessId);
     if (!appointment) throw new BookingsError(ErrorCode.Internal, 'Graph returned an appointment without id or times');
-    return appointment;
+    return { ...appointment, details: parseAppointmentDetails(raw) };
   }
 
   async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<void> {

@@ -1,9 +1,9 @@
-import type { Appointment, Business, Person, StaffMember } from '../bookings/types.js';
+import type { Appointment, AppointmentDetails, Business, Person, StaffMember } from '../bookings/types.js';
 
 /**
  * Graph JSON → domain objects. Bookings has two spellings of the same data: v1.0 documents startDateTime/
  * endDateTime and customers[], while beta (and some v1.0 examples) use start/end and flat customerName.
- * Both are read. Customer e-mail and phone are never copied out.
+ * Both are read. The customer's e-mail is never copied out; their phone only for the Details card.
  */
 interface DateTimeTimeZone {
   dateTime?: string;
@@ -17,8 +17,14 @@ export interface GraphAppointment {
   endDateTime?: DateTimeTimeZone;
   start?: DateTimeTimeZone;
   end?: DateTimeTimeZone;
-  customers?: { name?: string | null }[];
+  customers?: { name?: string | null; phone?: string | null; notes?: string | null }[];
   customerName?: string | null;
+  customerPhone?: string | null;
+  customerNotes?: string | null;
+  serviceNotes?: string | null;
+  serviceLocation?: { displayName?: string | null } | null;
+  price?: number | null;
+  priceType?: string | null;
   staffMemberIds?: string[] | null;
   isLocationOnline?: boolean;
   joinWebUrl?: string | null;
@@ -47,6 +53,19 @@ export function parseGraphDateTime(value: DateTimeTimeZone | undefined): Date | 
   const normalized = (hasZone ? text : `${text}Z`).replace(/\.(\d{3})\d*(?=Z|[+-])/, '.$1');
   const date = new Date(normalized);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The fields only a read by id carries, in either spelling; empty strings count as absent. */
+export function parseAppointmentDetails(raw: GraphAppointment): AppointmentDetails {
+  const text = (value: string | null | undefined) => (value && value.trim() !== '' ? value : undefined);
+  const customer = raw.customers?.[0];
+  return {
+    serviceNotes: text(raw.serviceNotes),
+    customerNotes: text(customer?.notes ?? raw.customerNotes),
+    location: text(raw.serviceLocation?.displayName),
+    price: typeof raw.price === 'number' && raw.priceType && raw.priceType !== 'notSet' ? { amount: raw.price, type: raw.priceType } : undefined,
+    customerPhone: text(customer?.phone ?? raw.customerPhone),
+  };
 }
 
 /** Undefined for an item too broken to show (no id or times). */

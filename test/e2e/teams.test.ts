@@ -186,4 +186,39 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     );
     expect(textsOf((answer.body as InvokeBody).value)[0]).toBe('Your upcoming appointments');
   });
+
+  /** An upcoming appointment of Adele's with both kinds of notes (the seed puts them on some appointments). */
+  const annotatedAppointment = () => {
+    const business = h.graph.store.business('ContosoLunchDelivery@contoso.onmicrosoft.com')!;
+    return h.graph.store
+      .calendarView(business, new Date(), new Date(Date.now() + 14 * 86_400_000))
+      .find((a) => a.serviceNotes && a.customerNotes && a.staffMemberIds.includes('8ee1c803-a1fa-406d-8259-7ab53233f148'))!;
+  };
+  const details = async (data: Record<string, unknown>, extra: Record<string, unknown> = {}, clientInfo = {}) =>
+    (await h.post(
+      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', ...extra, value: { action: { type: 'Action.Execute', verb: 'appointment.details', data }, trigger: 'manual' } }, clientInfo),
+    )) as { status: number; body: InvokeBody };
+
+  it('shows Details read by id: notes, location, price, phone in a personal chat, with Cancel and Back', async () => {
+    const list = await listCard();
+    const detailsButton = actionsOf(list).find((a) => a.title === 'Details')!;
+    expect(detailsButton).toMatchObject({ type: 'Action.Execute', verb: 'appointment.details', fallback: { type: 'Action.Submit' } });
+    const target = annotatedAppointment();
+    const answer = await details({ businessId: target.businessId, appointmentId: target.id });
+    const texts = textsOf(answer.body.value);
+    expect(texts[0]).toBe('Appointment details');
+    expect(texts).toEqual(expect.arrayContaining(['Customer: Jordan Miller', 'Phone: 213-555-0199', 'Service notes', target.serviceNotes!, 'Customer notes', target.customerNotes!, `Price: ${target.service.price.toFixed(2)}`]));
+    expect(JSON.stringify(answer.body.value)).not.toContain('jordanm@contoso.com');
+    expect(h.graph.requests.some((r) => r.method === 'GET' && r.path.includes('/appointments/'))).toBe(true);
+    expect(actionsOf(answer.body.value).map((a) => a.title)).toEqual(expect.arrayContaining(['Cancel', 'Back']));
+  });
+
+  it('leaves the customer\'s phone out of Details anywhere others can read, and speaks Chinese', async () => {
+    const target = annotatedAppointment();
+    const group = { conversation: { id: '19:group@thread.v2', conversationType: 'groupChat', isGroup: true } };
+    const shared = await details({ businessId: target.businessId, appointmentId: target.id }, group);
+    expect(JSON.stringify(shared.body.value)).not.toContain('213-555-0199');
+    const chinese = await details({ businessId: target.businessId, appointmentId: target.id, lang: 'zh-CN' });
+    expect(textsOf(chinese.body.value)).toEqual(expect.arrayContaining(['预约详细信息', '服务备注', '客户备注']));
+  });
 });

@@ -81,6 +81,22 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect((await codeOf(gateway.cancelAppointment(user, CONTOSO, target.id, 'again'))).code).toBe(ErrorCode.NotFound);
   });
 
+  it.each(['v1.0', 'beta'] as const)('reads the details only a read by id carries (%s spelling), never the customer e-mail', async (version) => {
+    const gateway = gatewayFor(graph, { version });
+    const seeded = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(), fortnight().end).find((a) => a.serviceNotes && a.customerNotes)!;
+    const fetched = await gateway.getAppointment(user, CONTOSO, seeded.id);
+    expect(fetched.details).toEqual({
+      serviceNotes: seeded.serviceNotes,
+      customerNotes: seeded.customerNotes,
+      location: seeded.service.isOnline ? 'Online' : 'Customer location',
+      price: { amount: seeded.service.price, type: 'fixedPrice' },
+      customerPhone: seeded.customer.phone,
+    });
+    expect(JSON.stringify(fetched)).not.toContain(seeded.customer.emailAddress);
+    const listed = (await gateway.calendarView(user, CONTOSO, fortnight())).find((a) => a.id === seeded.id)!;
+    expect(listed.details).toBeUndefined();
+  });
+
   it('maps Graph errors to coded errors that keep the request-id', async () => {
     const gateway = gatewayFor(graph);
     const missing = await codeOf(gateway.getAppointment(user, CONTOSO, 'AAMkADdoesnotexist='));

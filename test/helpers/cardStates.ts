@@ -1,6 +1,6 @@
 import type { UpcomingAppointment } from '../../src/bookings/types.js';
 import type { Locale } from '../../src/cards/i18n.js';
-import { type AdaptiveCard, renderCancelled, renderCancelPrompt, renderList, renderMessage, renderPrivateList } from '../../src/cards/render.js';
+import { type AdaptiveCard, renderCancelled, renderCancelPrompt, renderDetails, renderList, renderMessage, renderPrivateList } from '../../src/cards/render.js';
 import { Verb } from '../../src/cards/verbs.js';
 
 /** Every state each card template can be in, for the card tests (object model in Node, renderer in Chromium). */
@@ -33,6 +33,11 @@ export const cardStates = (locale: Locale): [string, AdaptiveCard][] => {
     ['list, view only (a viewer; one online, one not)', renderList({ result: { ...list(0), appointments: [appointment(0, { canCancel: false }), appointment(1, { canCancel: false })] }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
     ['list with a refresh for one user (Teams)', renderList({ result: list(2), offset: 0, pageSize: 5, windowDays: 14, refreshFor: '29:1GcS4EyB' }, ctx)],
     ['private stand-in (group chat)', renderPrivateList(locale, '29:1GcS4EyB')],
+    [
+      'details, everything (personal chat)',
+      renderDetails(appointment(0, { details: { serviceNotes: 'Quiet table', customerNotes: 'Call on arrival', location: 'Customer location', price: { amount: 10, type: 'fixedPrice' }, customerPhone: '213-555-0199' } }), ctx, { showPhone: true }),
+    ],
+    ['details, nothing extra, view only', renderDetails(appointment(1, { canCancel: false, staffMemberIds: [], staffNames: [] }), ctx, { showPhone: false })],
     ['prompt', renderCancelPrompt(appointment(0), ctx)],
     ['prompt after an error', renderCancelPrompt(appointment(0), ctx, { message: 'mine', error: 'Too long' })],
     ['cancelled', renderCancelled(appointment(0), 'Sorry ${not a template}', ctx)],

@@ -10,6 +10,8 @@ export interface TurnInput {
   turnId?: string;
   /** Where cards can refresh themselves (Teams): the id of the user whose view a list card is. */
   refreshFor?: string;
+  /** A one-to-one chat with the bot, where nobody else reads the cards. */
+  personal?: boolean;
 }
 
 export type DataOf<V extends ActionData['verb']> = Extract<ActionData, { verb: V }>['data'];
