@@ -5,8 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { LocalGraphService } from '../src/local-graph/server.js';
 import { FakeConnector } from '../test/helpers/connector.js';
-import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
-import { CONNECTION_NAME, LocalTokenService } from '../test/helpers/standins/tokenService.js';
+import { productionEnv } from '../test/helpers/productionHarness.js';
+import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
+import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { BotProcess } from './botProcess.js';
 import { type BenchUser, benchSeed } from './seed.js';
 import { type Summary, summarize } from './stats.js';
@@ -41,19 +42,7 @@ log(`signing ${users.length} users in at the Token Service stand-in…`);
 for (const user of users) await tokenService.signInDirectly(user.channelId, user.directory);
 const authorization = await connector.channelAuthorization(connector.url);
 
-const botEnv = {
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'info',
-  MicrosoftAppId: BOT_APP_ID,
-  MicrosoftAppPassword: BOT_SECRET,
-  MicrosoftAppTenantId: TENANT_ID,
-  OAUTH_CONNECTION_NAME: CONNECTION_NAME,
-  GRAPH_BASE_URL: graph.url,
-  ENTRA_AUTHORITY_HOST: entra.authorityHost,
-  BOT_TOKEN_SERVICE_URL: tokenService.url,
-  BOT_OPENID_METADATA_URL: connector.openIdMetadataUrl,
-};
+const botEnv = productionEnv({ entra, tokenService, connector, graph });
 
 // ---- load generation ----
 type Verb = 'appointments.list' | 'appointment.cancel.confirm';

@@ -86,7 +86,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   const bot = new BookingsBot(
     {
       actions: {
-        [Verb.ListAppointments]: listAppointments(bookings, { windowDays: config.windowDays, pageSize: config.pageSize }),
+        [Verb.ListAppointments]: listAppointments(bookings, { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
         [Verb.PromptCancel]: promptCancel(bookings),
         [Verb.ConfirmCancel]: confirmCancel(bookings),
         [Verb.ShowDetails]: showDetails(bookings),
@@ -96,6 +96,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     },
     { signIn, pending: new PendingActions(storage) },
     logger,
+    clock,
   );
   const server = await startServer({
     port: config.port,

@@ -44,9 +44,9 @@ export class BookingsService {
    * The user's upcoming appointments in every business where they are staff: those assigned to them
    * and those assigned to nobody (which any staff member may have to handle), soonest first.
    */
-  async upcoming(user: UserRef): Promise<UpcomingResult> {
+  async upcoming(user: UserRef, window?: TimeWindow): Promise<UpcomingResult> {
     const now = this.clock();
-    const window: TimeWindow = { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
+    window ??= { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
     const [person, businesses] = await Promise.all([this.gateway.me(user), this.gateway.listBusinesses(user)]);
     const emails = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
 

@@ -1,4 +1,5 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
+import { parseRange, type RangeKey } from '../bookings/dateRange.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { type Locale, t } from '../cards/i18n.js';
 import { measureGraphWait } from '../graph/graphWait.js';
@@ -25,13 +26,14 @@ export interface BotSignIn {
   pending: PendingActions;
 }
 
-/** Typed commands (English and Chinese) that show the list; anything unknown gets help. */
-const LIST_COMMANDS = new Set(['appointments', 'appointment', 'upcoming', 'list', 'my appointments', '预约', '我的预约']);
+/** Typed commands (English and Chinese) that show the list, optionally followed by the days; anything unknown gets help. */
+const LIST_COMMANDS = ['my appointments', 'appointments', 'appointment', 'upcoming', 'list'];
+const CHINESE_LIST_COMMAND = /^(.*?)(?:的)?(?:我的)?预约(.*)$/;
 const HELP_COMMANDS = new Set(['help', '?', '帮助']);
 const SIGN_OUT_COMMANDS = new Set(['sign out', 'signout', 'log out', 'logout', '退出登录', '注销']);
 /** The code the sign-in page shows where SSO is not available (Emulator, Web Chat): six digits typed into the chat. */
 const MAGIC_CODE = /^\d{6}$/;
-const SHOW_LIST: ActionData = { verb: Verb.ListAppointments, data: { offset: 0 } };
+const SHOW_LIST: ActionData = { verb: Verb.ListAppointments, data: { offset: 0, range: 'upcoming' } };
 
 const CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -45,6 +47,7 @@ export class BookingsBot extends ActivityHandler {
     private readonly routes: BotRoutes,
     private readonly auth: BotSignIn,
     private readonly logger: Logger,
+    private readonly clock: () => Date = () => new Date(),
   ) {
     super();
     this.onMessage(async (context, next) => {
@@ -167,10 +170,11 @@ export class BookingsBot extends ActivityHandler {
     const turn = turnInput(context);
     const text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? '';
     const command = text.toLowerCase().replace(/\s+/g, ' ');
-    if (LIST_COMMANDS.has(command)) {
+    const range = listCommandRange(command, this.clock(), turn.render.timeZone);
+    if (range) {
       // Where others can read the chat, nobody's appointments go into a card everyone sees.
       if (isSharedConversation(context.activity)) return this.send(context, renderPrivateList(turn.render.locale, context.activity.from.id));
-      return this.respond(context, turn, () => SHOW_LIST, false);
+      return this.respond(context, turn, () => ({ verb: Verb.ListAppointments, data: { offset: 0, range } }), false);
     }
     if (SIGN_OUT_COMMANDS.has(command)) return this.signOut(context, turn);
     if (MAGIC_CODE.test(command) && (await this.auth.pending.has(context))) {
@@ -276,6 +280,18 @@ export class BookingsBot extends ActivityHandler {
     const { locale } = turn.render;
     return { error: coded, treatment, text: errorText(coded, treatment, locale), card: errorCard(coded, treatment, action, locale) };
   }
+}
+
+/**
+ * "appointments", "appointments tomorrow", "list dec 3", "预约", "明天的预约", "我的预约 12月3日": the days asked for,
+ * or undefined when the text is not a list command.
+ */
+function listCommandRange(command: string, now: Date, timeZone: string): RangeKey | undefined {
+  const english = LIST_COMMANDS.find((c) => command === c || command.startsWith(`${c} `));
+  if (english) return parseRange(command.slice(english.length), now, timeZone);
+  const chinese = CHINESE_LIST_COMMAND.exec(command);
+  if (chinese) return parseRange(`${chinese[1]!.replace(/的$/, '')}${chinese[2]!}`, now, timeZone);
+  return undefined;
 }
 
 interface CardActionValue {

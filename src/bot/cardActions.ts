@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RANGE_KEY, type RangeKey } from '../bookings/dateRange.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import type { Locale } from '../cards/i18n.js';
 import { Verb } from '../cards/verbs.js';
@@ -8,7 +9,10 @@ const MAX_INPUT_CHARS = 10_000;
 
 const id = z.string().trim().min(1).max(512);
 const schemas = {
-  [Verb.ListAppointments]: z.object({ offset: z.coerce.number().int().min(0).max(10_000).default(0) }),
+  [Verb.ListAppointments]: z.object({
+    offset: z.coerce.number().int().min(0).max(10_000).default(0),
+    range: z.string().regex(RANGE_KEY).default('upcoming').transform((r) => r as RangeKey),
+  }),
   [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id }),
   [Verb.ConfirmCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).default('') }),
   [Verb.ShowDetails]: z.object({ businessId: id, appointmentId: id }),

@@ -4,6 +4,7 @@ import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/service.js';
 import type { UpcomingAppointment, UpcomingResult } from '../bookings/types.js';
 import { formatDateTime, formatDay, formatTimeRange } from './format.js';
 import { type Locale, t } from './i18n.js';
+import type { RangeKey } from '../bookings/dateRange.js';
 import { Verb } from './verbs.js';
 
 /** An Adaptive Card as JSON. */
@@ -89,8 +90,18 @@ export interface ListView {
   offset: number;
   pageSize: number;
   windowDays: number;
+  /** Which days the list covers (see bookings/dateRange.ts); the default is the next windowDays days. */
+  range?: RangeKey;
   /** Teams user id (29:…) whose view this is: Teams then refreshes the card for that user alone when it is opened. */
   refreshFor?: string;
+}
+
+/** "Next 14 days" / "Today" / "Thu, Dec 3": what the list covers, for its subtitle and its empty text. */
+function periodOf(view: ListView, ctx: RenderContext): string {
+  const range = view.range ?? 'upcoming';
+  if (range === 'upcoming') return t(ctx.locale, 'list.period.upcoming', { days: view.windowDays });
+  if (range === 'today' || range === 'tomorrow' || range === 'week') return t(ctx.locale, `list.period.${range}`);
+  return formatDay(view.result.window.start, ctx.locale, ctx.timeZone);
 }
 
 /** The upcoming appointments, one page per card, each with Cancel (and Join when online). */
@@ -104,26 +115,33 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   const pager = [];
   if (offset > 0) pager.push({ title: t(locale, 'actions.previous'), offset: Math.max(0, offset - view.pageSize) });
   if (offset + view.pageSize < all.length) pager.push({ title: t(locale, 'actions.showMore'), offset: offset + view.pageSize });
-  const emptyText =
-    view.result.kind === 'notStaff' ? t(locale, 'list.notStaff') : all.length === 0 ? t(locale, 'list.empty', { days: view.windowDays }) : '';
+  const period = periodOf(view, ctx);
+  const emptyText = view.result.kind === 'notStaff' ? t(locale, 'list.notStaff') : all.length === 0 ? t(locale, 'list.emptyPeriod', { period }) : '';
+  const range = view.range ?? 'upcoming';
   const card = expand('list', {
     title: t(locale, 'list.title'),
-    subtitle: t(locale, 'list.subtitle', { days: view.windowDays, timeZone: ctx.timeZone }),
+    subtitle: t(locale, 'list.subtitle', { period, timeZone: ctx.timeZone }),
     fallbackText: t(locale, 'list.fallbackText', { count: all.length }),
     emptyText,
     range: all.length > view.pageSize ? t(locale, 'list.range', { from: offset + 1, to: offset + page.length, total: all.length }) : '',
     labels: labels(locale),
     verbs: Verb,
-    pager,
-    items: page.map((a) => ({
-      ...appointmentFacts(a, ctx),
-      staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
-      joinUrl: a.joinWebUrl ?? '',
-      canCancel: a.canCancel,
-      cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: formatDay(a.start, locale, ctx.timeZone) }),
-    })),
+    pager: pager.map((p) => ({ ...p, range })),
+    // Grouped by day: a day's heading above its first appointment on the page, then times only.
+    items: page.map((a, i) => {
+      const day = formatDay(a.start, locale, ctx.timeZone);
+      return {
+        ...appointmentFacts(a, ctx),
+        dayHeading: i === 0 || formatDay(page[i - 1]!.start, locale, ctx.timeZone) !== day ? day : '',
+        time: formatTimeRange(a.start, a.end, locale, ctx.timeZone),
+        staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
+        joinUrl: a.joinWebUrl ?? '',
+        canCancel: a.canCancel,
+        cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: day }),
+      };
+    }),
   }, locale);
-  return view.refreshFor ? withRefresh(card, { offset }, view.refreshFor, locale) : card;
+  return view.refreshFor ? withRefresh(card, { offset, range }, view.refreshFor, locale) : card;
 }
 
 /**

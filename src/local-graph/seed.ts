@@ -1,4 +1,4 @@
-import { dateInZone, zonedTimeToUtc } from './timeZones.js';
+import { dateInZone, zonedTimeToUtc } from '../bookings/timeZones.js';
 
 /** A person in the local directory: who can sign in locally, and what GET /me returns. */
 export interface DirectoryUser {

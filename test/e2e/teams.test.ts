@@ -157,7 +157,7 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
   it('gives list cards a refresh for the user alone, and a refresh shows current data', async () => {
     const list = await listCard();
     const from = (teamsActivity({}).from as { id: string }).id;
-    expect(list.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0, lang: 'en-US' } }, userIds: [from] });
+    expect(list.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0, range: 'upcoming', lang: 'en-US' } }, userIds: [from] });
     const first = actionsOf(list).find((a) => a.title === 'Cancel')!;
     const { businessId, appointmentId } = first.data as { businessId: string; appointmentId: string };
     const business = h.graph.store.business(businessId)!;
@@ -220,5 +220,26 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     expect(JSON.stringify(shared.body.value)).not.toContain('213-555-0199');
     const chinese = await details({ businessId: target.businessId, appointmentId: target.id, lang: 'zh-CN' });
     expect(textsOf(chinese.body.value)).toEqual(expect.arrayContaining(['预约详细信息', '服务备注', '客户备注']));
+  });
+
+  it('lists the days asked for ("appointments tomorrow", "明天的预约"), in the user\'s zone, grouped by day', async () => {
+    const day = (offsetDays: number, locale: string) =>
+      new Intl.DateTimeFormat(locale, { timeZone: 'America/Chicago', weekday: 'short', month: 'short', day: 'numeric' }).format(new Date(Date.now() + offsetDays * 86_400_000));
+    await h.post(teamsActivity({ type: 'message', text: 'appointments tomorrow' }));
+    const card = cardOf((await h.connector.waitForCards(1)).at(-1)!);
+    const texts = textsOf(card);
+    expect(texts[1]).toBe('Tomorrow · times in America/Chicago');
+    const headings = texts.filter((text) => /^[A-Z][a-z]{2}, [A-Z][a-z]{2} \d+$/.test(text));
+    expect(new Set(headings)).toEqual(new Set(headings.length > 0 ? [day(1, 'en-US')] : []));
+    expect(headings.length > 0 || texts.includes('No appointments to come: Tomorrow.')).toBe(true);
+    const more = actionsOf(card).find((a) => a.title === 'Show more');
+    if (more) expect(more.data).toMatchObject({ range: 'tomorrow' });
+
+    await h.post(teamsActivity({ type: 'message', text: '明天的预约' }, { locale: 'zh-CN' }));
+    const chinese = textsOf(cardOf((await h.connector.waitForCards(2)).at(-1)!));
+    expect(chinese[1]).toBe('明天 · 时间按 America/Chicago 显示');
+
+    await h.post(teamsActivity({ type: 'message', text: 'appointments feb 30' }));
+    expect(textsOf(cardOf((await h.connector.waitForCards(3)).at(-1)!))).toContain('Sorry, I didn\'t understand "appointments feb 30".');
   });
 });

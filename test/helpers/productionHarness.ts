@@ -17,24 +17,25 @@ export async function startProductionBot(env: Record<string, string> = {}): Prom
   const graph = new LocalGraphService({ trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri } });
   await graph.start();
   const { logs, logDestination } = captureLogs();
-  const bot = await start(
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'debug',
-      MicrosoftAppId: BOT_APP_ID,
-      MicrosoftAppPassword: BOT_SECRET,
-      MicrosoftAppTenantId: TENANT_ID,
-      OAUTH_CONNECTION_NAME: CONNECTION_NAME,
-      GRAPH_BASE_URL: graph.url,
-      ENTRA_AUTHORITY_HOST: entra.authorityHost,
-      BOT_TOKEN_SERVICE_URL: tokenService.url,
-      BOT_OPENID_METADATA_URL: connector.openIdMetadataUrl,
-      ...env,
-    },
-    { logDestination },
-  );
+  const bot = await start({ ...productionEnv({ entra, tokenService, connector, graph }), LOG_LEVEL: 'debug', ...env }, { logDestination });
   return new ProductionHarness(bot, connector, logs, graph, entra, tokenService);
+}
+
+/** The environment of a production-mode bot whose every peer is a stand-in (also used by the benchmark). */
+export function productionEnv(peers: { entra: LocalEntra; tokenService: LocalTokenService; connector: FakeConnector; graph: LocalGraphService }): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    MicrosoftAppId: BOT_APP_ID,
+    MicrosoftAppPassword: BOT_SECRET,
+    MicrosoftAppTenantId: TENANT_ID,
+    OAUTH_CONNECTION_NAME: CONNECTION_NAME,
+    GRAPH_BASE_URL: peers.graph.url,
+    ENTRA_AUTHORITY_HOST: peers.entra.authorityHost,
+    BOT_TOKEN_SERVICE_URL: peers.tokenService.url,
+    BOT_OPENID_METADATA_URL: peers.connector.openIdMetadataUrl,
+  };
 }
 
 export class ProductionHarness extends BotHarness {

@@ -1,3 +1,4 @@
+import { windowOf } from '../../bookings/dateRange.js';
 import type { BookingsService } from '../../bookings/service.js';
 import { type AdaptiveCard, renderList } from '../../cards/render.js';
 import type { DataOf, TurnInput } from './types.js';
@@ -5,11 +6,15 @@ import type { DataOf, TurnInput } from './types.js';
 export interface ListSettings {
   windowDays: number;
   pageSize: number;
+  clock: () => Date;
 }
 
+/** The list for the days asked for (the next N days by default), in the user's time zone. */
 export function listAppointments(bookings: BookingsService, settings: ListSettings) {
   return async (turn: TurnInput, data: DataOf<'appointments.list'>): Promise<AdaptiveCard> => {
-    const result = await bookings.upcoming(turn.user);
-    return renderList({ result, offset: data.offset, ...settings, refreshFor: turn.refreshFor }, turn.render);
+    const window = windowOf(data.range, settings.clock(), turn.render.timeZone, settings.windowDays);
+    const result = await bookings.upcoming(turn.user, window);
+    const { windowDays, pageSize } = settings;
+    return renderList({ result, offset: data.offset, range: data.range, windowDays, pageSize, refreshFor: turn.refreshFor }, turn.render);
   };
 }
