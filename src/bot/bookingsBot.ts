@@ -1,5 +1,4 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
-import { parseRange, type RangeKey } from '../bookings/dateRange.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { type Locale, t } from '../cards/i18n.js';
 import { measureGraphWait } from '../graph/graphWait.js';
@@ -7,6 +6,7 @@ import { type AdaptiveCard, renderPrivateList, withSubmitActions } from '../card
 import { Verb } from '../cards/verbs.js';
 import type { Logger } from '../logging/logger.js';
 import { type ActionData, languageOf, parseCardAction, submitOf } from './cardActions.js';
+import { parseCommand } from './commands.js';
 import { errorCard, errorText } from './errorCard.js';
 import { treatmentOf } from './errorPolicy.js';
 import type { help as helpHandler, welcome as welcomeHandler } from './handlers/help.js';
@@ -26,13 +26,6 @@ export interface BotSignIn {
   pending: PendingActions;
 }
 
-/** Typed commands (English and Chinese) that show the list, optionally followed by the days; anything unknown gets help. */
-const LIST_COMMANDS = ['my appointments', 'appointments', 'appointment', 'upcoming', 'list'];
-const CHINESE_LIST_COMMAND = /^(.*?)(?:的)?(?:我的)?预约(.*)$/;
-const HELP_COMMANDS = new Set(['help', '?', '帮助']);
-const SIGN_OUT_COMMANDS = new Set(['sign out', 'signout', 'log out', 'logout', '退出登录', '注销']);
-/** The code the sign-in page shows where SSO is not available (Emulator, Web Chat): six digits typed into the chat. */
-const MAGIC_CODE = /^\d{6}$/;
 const SHOW_LIST: ActionData = { verb: Verb.ListAppointments, data: { offset: 0, range: 'upcoming' } };
 
 const CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -169,21 +162,21 @@ export class BookingsBot extends ActivityHandler {
     }
     const turn = turnInput(context);
     const text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? '';
-    const command = text.toLowerCase().replace(/\s+/g, ' ');
-    const range = listCommandRange(command, this.clock(), turn.render.timeZone);
-    if (range) {
+    const command = parseCommand(text, this.clock(), turn.render.timeZone);
+    if (command.kind === 'list') {
       // Where others can read the chat, nobody's appointments go into a card everyone sees.
       if (isSharedConversation(context.activity)) return this.send(context, renderPrivateList(turn.render.locale, context.activity.from.id));
-      return this.respond(context, turn, () => ({ verb: Verb.ListAppointments, data: { offset: 0, range } }), false);
+      return this.respond(context, turn, () => ({ verb: Verb.ListAppointments, data: { offset: 0, range: command.range } }), false);
     }
-    if (SIGN_OUT_COMMANDS.has(command)) return this.signOut(context, turn);
-    if (MAGIC_CODE.test(command) && (await this.auth.pending.has(context))) {
-      const signedIn = await this.auth.signIn.userToken(context, command).catch(() => undefined);
+    if (command.kind === 'signOut') return this.signOut(context, turn);
+    // Six digits mean a magic code only while a sign-in is waiting for one.
+    if (command.kind === 'magicCode' && (await this.auth.pending.has(context))) {
+      const signedIn = await this.auth.signIn.userToken(context, command.code).catch(() => undefined);
       if (signedIn) return this.resumeAfterSignIn(context, signedIn);
       await context.sendActivity(t(turn.render.locale, 'signIn.codeRejected'));
       return;
     }
-    await this.send(context, this.routes.help(turn, HELP_COMMANDS.has(command) ? undefined : text));
+    await this.send(context, this.routes.help(turn, command.kind === 'help' && command.understood ? undefined : text));
   }
 
   private async signOut(context: TurnContext, turn: TurnInput): Promise<void> {
@@ -280,18 +273,6 @@ export class BookingsBot extends ActivityHandler {
     const { locale } = turn.render;
     return { error: coded, treatment, text: errorText(coded, treatment, locale), card: errorCard(coded, treatment, action, locale) };
   }
-}
-
-/**
- * "appointments", "appointments tomorrow", "list dec 3", "预约", "明天的预约", "我的预约 12月3日": the days asked for,
- * or undefined when the text is not a list command.
- */
-function listCommandRange(command: string, now: Date, timeZone: string): RangeKey | undefined {
-  const english = LIST_COMMANDS.find((c) => command === c || command.startsWith(`${c} `));
-  if (english) return parseRange(command.slice(english.length), now, timeZone);
-  const chinese = CHINESE_LIST_COMMAND.exec(command);
-  if (chinese) return parseRange(`${chinese[1]!.replace(/的$/, '')}${chinese[2]!}`, now, timeZone);
-  return undefined;
 }
 
 interface CardActionValue {

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/bot/commands.js';
+
+describe('typed commands', () => {
+  const now = new Date('2026-11-27T18:00:00Z');
+  const parse = (text: string) => parseCommand(text, now, 'Asia/Shanghai');
+
+  it.each([
+    ['appointments', { kind: 'list', range: 'upcoming' }],
+    ['  My   Appointments ', { kind: 'list', range: 'upcoming' }],
+    ['appointments tomorrow', { kind: 'list', range: 'tomorrow' }],
+    ['list dec 3', { kind: 'list', range: '2026-12-03' }],
+    ['upcoming this week', { kind: 'list', range: 'week' }],
+    ['预约', { kind: 'list', range: 'upcoming' }],
+    ['我的预约', { kind: 'list', range: 'upcoming' }],
+    ['明天的预约', { kind: 'list', range: 'tomorrow' }],
+    ['我的预约 12月3日', { kind: 'list', range: '2026-12-03' }],
+    ['sign out', { kind: 'signOut' }],
+    ['退出登录', { kind: 'signOut' }],
+    ['123456', { kind: 'magicCode', code: '123456' }],
+    ['help', { kind: 'help', understood: true }],
+    ['帮助', { kind: 'help', understood: true }],
+    ['appointments feb 30', { kind: 'help', understood: false }],
+    ['what is the weather', { kind: 'help', understood: false }],
+  ])('%j', (text, command) => {
+    expect(parse(text)).toEqual(command);
+  });
+});
