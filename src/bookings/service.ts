@@ -1,11 +1,12 @@
 import { type CancelLedger, type CancelRecord, restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
 import { BookingsError, ErrorCode } from './errors.js';
-import { mayCancel } from './roles.js';
+import { mayCancel, maySeeWholeBusiness } from './roles.js';
 import type { BookingsGateway } from './gateway.js';
 import type {
   Appointment,
   Business,
   CancelOutcome,
+  ListScope,
   StaffMember,
   TimeWindow,
   UpcomingAppointment,
@@ -42,9 +43,10 @@ export class BookingsService {
 
   /**
    * The user's upcoming appointments in every business where they are staff: those assigned to them
-   * and those assigned to nobody (which any staff member may have to handle), soonest first.
+   * and those assigned to nobody (which any staff member may have to handle), soonest first. With scope
+   * "business", administrators and schedulers get everyone's appointments in the businesses they run.
    */
-  async upcoming(user: UserRef, window?: TimeWindow): Promise<UpcomingResult> {
+  async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine'): Promise<UpcomingResult> {
     const now = this.clock();
     window ??= { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
     const [person, businesses] = await Promise.all([this.gateway.me(user), this.gateway.listBusinesses(user)]);
@@ -63,13 +65,14 @@ export class BookingsService {
     const perBusiness = await Promise.all(
       mine.map(async ({ business, staff, me }) => {
         const appointments = await this.gateway.calendarView(user, business.id, window);
+        const everyone = scope === 'business' && maySeeWholeBusiness(me);
         return appointments
-          .filter((a) => a.end > now && (a.staffMemberIds.length === 0 || a.staffMemberIds.includes(me.id)))
+          .filter((a) => a.end > now && (everyone || a.staffMemberIds.length === 0 || a.staffMemberIds.includes(me.id)))
           .map((a) => placeInContext(a, business, staff, me));
       }),
     );
     const appointments = perBusiness.flat().sort((a, b) => a.start.getTime() - b.start.getTime() || a.id.localeCompare(b.id));
-    return { kind: 'appointments', window, appointments };
+    return { kind: 'appointments', window, appointments, scope, canSeeWholeBusiness: mine.some(({ me }) => maySeeWholeBusiness(me)) };
   }
 
   /** One appointment, fetched fresh so a stale card never acts on data that changed. */

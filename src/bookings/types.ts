@@ -74,8 +74,18 @@ export interface TimeWindow {
   end: Date;
 }
 
+/** Whose appointments a list shows: the user's own (and unassigned ones), or everyone's where the role allows. */
+export type ListScope = 'mine' | 'business';
+
 export type UpcomingResult =
-  | { kind: 'appointments'; window: TimeWindow; appointments: UpcomingAppointment[] }
+  | {
+      kind: 'appointments';
+      window: TimeWindow;
+      appointments: UpcomingAppointment[];
+      scope: ListScope;
+      /** Whether the user administers or schedules any of their businesses (and so may switch to the whole business). */
+      canSeeWholeBusiness: boolean;
+    }
   /** The user is not a staff member of any booking business they can see. */
   | { kind: 'notStaff'; window: TimeWindow };
 

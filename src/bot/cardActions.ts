@@ -12,6 +12,7 @@ const schemas = {
   [Verb.ListAppointments]: z.object({
     offset: z.coerce.number().int().min(0).max(10_000).default(0),
     range: z.string().regex(RANGE_KEY).default('upcoming').transform((r) => r as RangeKey),
+    scope: z.enum(['mine', 'business']).default('mine'),
   }),
   [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id }),
   [Verb.ConfirmCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).default('') }),

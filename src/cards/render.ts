@@ -118,15 +118,22 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   const period = periodOf(view, ctx);
   const emptyText = view.result.kind === 'notStaff' ? t(locale, 'list.notStaff') : all.length === 0 ? t(locale, 'list.emptyPeriod', { period }) : '';
   const range = view.range ?? 'upcoming';
+  const scope = view.result.kind === 'appointments' ? view.result.scope : 'mine';
+  // Administrators and schedulers switch between their own appointments and the whole business.
+  const switchTo = view.result.kind === 'appointments' && view.result.canSeeWholeBusiness ? (scope === 'mine' ? 'business' : 'mine') : undefined;
+  const nav = [
+    ...pager.map((p) => ({ ...p, range, scope })),
+    ...(switchTo ? [{ title: t(locale, switchTo === 'business' ? 'actions.wholeBusiness' : 'actions.onlyMine'), offset: 0, range, scope: switchTo }] : []),
+  ];
   const card = expand('list', {
-    title: t(locale, 'list.title'),
+    title: t(locale, scope === 'business' ? 'list.titleBusiness' : 'list.title'),
     subtitle: t(locale, 'list.subtitle', { period, timeZone: ctx.timeZone }),
     fallbackText: t(locale, 'list.fallbackText', { count: all.length }),
     emptyText,
     range: all.length > view.pageSize ? t(locale, 'list.range', { from: offset + 1, to: offset + page.length, total: all.length }) : '',
     labels: labels(locale),
     verbs: Verb,
-    pager: pager.map((p) => ({ ...p, range })),
+    pager: nav,
     // Grouped by day: a day's heading above its first appointment on the page, then times only.
     items: page.map((a, i) => {
       const day = formatDay(a.start, locale, ctx.timeZone);
@@ -141,7 +148,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
       };
     }),
   }, locale);
-  return view.refreshFor ? withRefresh(card, { offset, range }, view.refreshFor, locale) : card;
+  return view.refreshFor ? withRefresh(card, { offset, range, scope }, view.refreshFor, locale) : card;
 }
 
 /**

@@ -3,7 +3,7 @@ import { MemoryCancelLedger } from '../../src/bookings/cancelLedger.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
 import { BookingsService } from '../../src/bookings/service.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
-import { ADELE, CONTOSO, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
+import { ADELE, CONTOSO, FABRIKAM, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
 
 const user = { id: '29:user' };
 
@@ -91,6 +91,27 @@ describe('BookingsService after a refused cancel', () => {
       await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Throttled);
       await gatewayFor(graph).cancelAppointment(user, CONTOSO, target.id, 'Cancelled by the administrator');
       await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.NotFound);
+    } finally {
+      await graph.stop();
+    }
+  });
+
+  it('lists the whole business only where the user administers or schedules it', async () => {
+    const graph = await startLocalGraph();
+    try {
+      const service = (login: string) => new BookingsService(gatewayFor(graph, { login }), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const adele = service('AdeleV@contoso.onmicrosoft.com');
+      const mine = await adele.upcoming(user);
+      const business = await adele.upcoming(user, undefined, 'business');
+      if (mine.kind !== 'appointments' || business.kind !== 'appointments') throw new Error('expected lists');
+      expect(mine).toMatchObject({ scope: 'mine', canSeeWholeBusiness: true });
+      expect(business.scope).toBe('business');
+      // More in Contoso (administrator), the same in Fabrikam (team member).
+      const count = (list: typeof mine, id: string) => list.appointments.filter((a) => a.businessId === id).length;
+      expect(count(business, CONTOSO)).toBeGreaterThan(count(mine, CONTOSO));
+      expect(count(business, FABRIKAM)).toBe(count(mine, FABRIKAM));
+      const alex = await service('AlexW@contoso.onmicrosoft.com').upcoming(user, undefined, 'business');
+      expect(alex).toMatchObject({ canSeeWholeBusiness: false });
     } finally {
       await graph.stop();
     }

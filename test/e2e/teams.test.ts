@@ -157,7 +157,7 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
   it('gives list cards a refresh for the user alone, and a refresh shows current data', async () => {
     const list = await listCard();
     const from = (teamsActivity({}).from as { id: string }).id;
-    expect(list.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0, range: 'upcoming', lang: 'en-US' } }, userIds: [from] });
+    expect(list.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0, range: 'upcoming', scope: 'mine', lang: 'en-US' } }, userIds: [from] });
     const first = actionsOf(list).find((a) => a.title === 'Cancel')!;
     const { businessId, appointmentId } = first.data as { businessId: string; appointmentId: string };
     const business = h.graph.store.business(businessId)!;
@@ -241,5 +241,30 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
 
     await h.post(teamsActivity({ type: 'message', text: 'appointments feb 30' }));
     expect(textsOf(cardOf((await h.connector.waitForCards(3)).at(-1)!))).toContain('Sorry, I didn\'t understand "appointments feb 30".');
+  });
+
+  it('lets an administrator switch to the whole business and back; a team member\'s other businesses stay "mine"', async () => {
+    const list = await listCard();
+    const mine = actionsOf(list).filter((a) => a.title === 'Details').length;
+    const whole = actionsOf(list).find((a) => a.title === 'Whole business')!;
+    expect(whole).toMatchObject({ verb: 'appointments.list', data: { scope: 'business', offset: 0, range: 'upcoming' } });
+    const answer = await press(whole);
+    const card = answer.body.value;
+    expect(textsOf(card)[0]).toBe('Upcoming appointments in your businesses');
+    const now = new Date();
+    const fortnight = new Date(Date.now() + 14 * 86_400_000);
+    const store = h.graph.store;
+    const contoso = store.calendarView(store.business('ContosoLunchDelivery@contoso.onmicrosoft.com')!, now, fortnight).filter((a) => a.end > now);
+    const adeleInFabrikam = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e';
+    const fabrikam = store
+      .calendarView(store.business('FabrikamWellness@contoso.onmicrosoft.com')!, now, fortnight)
+      .filter((a) => a.end > now && (a.staffMemberIds.length === 0 || a.staffMemberIds.includes(adeleInFabrikam)));
+    const total = (texts: string[]) => Number(/of (\d+)$/.exec(texts.find((x) => / of \d+$/.test(x))!)![1]);
+    // Everyone's appointments in Contoso (she administers it), still only hers in Fabrikam (she is a team member there).
+    expect(total(textsOf(card))).toBe(contoso.length + fabrikam.length);
+    expect(total(textsOf(card))).toBeGreaterThan(total(textsOf(list)));
+    expect(actionsOf(card).find((a) => a.title === 'Only mine')).toMatchObject({ data: { scope: 'mine' } });
+    expect(actionsOf(card).find((a) => a.title === 'Show more')).toMatchObject({ data: { scope: 'business', offset: 4 } });
+    expect(mine).toBe(4);
   });
 });

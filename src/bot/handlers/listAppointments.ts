@@ -13,7 +13,7 @@ export interface ListSettings {
 export function listAppointments(bookings: BookingsService, settings: ListSettings) {
   return async (turn: TurnInput, data: DataOf<'appointments.list'>): Promise<AdaptiveCard> => {
     const window = windowOf(data.range, settings.clock(), turn.render.timeZone, settings.windowDays);
-    const result = await bookings.upcoming(turn.user, window);
+    const result = await bookings.upcoming(turn.user, window, data.scope);
     const { windowDays, pageSize } = settings;
     return renderList({ result, offset: data.offset, range: data.range, windowDays, pageSize, refreshFor: turn.refreshFor }, turn.render);
   };
