@@ -11,6 +11,7 @@ import { help, welcome } from './bot/handlers/help.js';
 import { listAppointments } from './bot/handlers/listAppointments.js';
 import { promptCancel } from './bot/handlers/promptCancel.js';
 import { showDetails } from './bot/handlers/showDetails.js';
+import { StoredBusinessChoices } from './bot/preferences.js';
 import { LocalSignIn } from './bot/signIn/localSignIn.js';
 import { PendingActions } from './bot/signIn/pendingActions.js';
 import type { SignIn } from './bot/signIn/signIn.js';
@@ -86,7 +87,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   const bot = new BookingsBot(
     {
       actions: {
-        [Verb.ListAppointments]: listAppointments(bookings, { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
+        [Verb.ListAppointments]: listAppointments(bookings, new StoredBusinessChoices(storage), { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
         [Verb.PromptCancel]: promptCancel(bookings),
         [Verb.ConfirmCancel]: confirmCancel(bookings),
         [Verb.ShowDetails]: showDetails(bookings),

@@ -5,6 +5,7 @@ import type { BookingsGateway } from './gateway.js';
 import type {
   Appointment,
   Business,
+  BusinessFilter,
   CancelOutcome,
   ListScope,
   StaffMember,
@@ -46,7 +47,7 @@ export class BookingsService {
    * and those assigned to nobody (which any staff member may have to handle), soonest first. With scope
    * "business", administrators and schedulers get everyone's appointments in the businesses they run.
    */
-  async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine'): Promise<UpcomingResult> {
+  async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}): Promise<UpcomingResult> {
     const now = this.clock();
     window ??= { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
     const [person, businesses] = await Promise.all([this.gateway.me(user), this.gateway.listBusinesses(user)]);
@@ -61,9 +62,13 @@ export class BookingsService {
     );
     const mine = memberships.filter((m) => m !== undefined);
     if (mine.length === 0) return { kind: 'notStaff', window };
+    const all = mine.map((m) => m.business);
+    const chosen = chooseBusiness(all, filter);
+    if (filter.name && !chosen) return { kind: 'noSuchBusiness', window, name: filter.name, businesses: all };
+    const shown = chosen ? mine.filter((m) => m.business === chosen) : mine;
 
     const perBusiness = await Promise.all(
-      mine.map(async ({ business, staff, me }) => {
+      shown.map(async ({ business, staff, me }) => {
         const appointments = await this.gateway.calendarView(user, business.id, window);
         const everyone = scope === 'business' && maySeeWholeBusiness(me);
         return appointments
@@ -72,7 +77,7 @@ export class BookingsService {
       }),
     );
     const appointments = perBusiness.flat().sort((a, b) => a.start.getTime() - b.start.getTime() || a.id.localeCompare(b.id));
-    return { kind: 'appointments', window, appointments, scope, canSeeWholeBusiness: mine.some(({ me }) => maySeeWholeBusiness(me)) };
+    return { kind: 'appointments', window, appointments, scope, canSeeWholeBusiness: mine.some(({ me }) => maySeeWholeBusiness(me)), businesses: all, business: chosen };
   }
 
   /** One appointment, fetched fresh so a stale card never acts on data that changed. */
@@ -147,6 +152,13 @@ export class BookingsService {
     await this.ledger.put(key, cancelled);
     return outcomeOf(cancelled);
   }
+}
+
+/** By id (a stale id means all), else the first whose name contains the typed text, ignoring case. */
+function chooseBusiness(businesses: Business[], filter: BusinessFilter): Business | undefined {
+  if (filter.id) return businesses.find((b) => b.id.toLowerCase() === filter.id!.toLowerCase());
+  const name = filter.name?.trim().toLowerCase();
+  return name ? businesses.find((b) => b.displayName.toLowerCase().includes(name) || b.id.toLowerCase().startsWith(name)) : undefined;
 }
 
 function outcomeOf(record: CancelRecord): CancelOutcome {

@@ -77,6 +77,12 @@ export interface TimeWindow {
 /** Whose appointments a list shows: the user's own (and unassigned ones), or everyone's where the role allows. */
 export type ListScope = 'mine' | 'business';
 
+/** Which business a list shows: one by id (a remembered or clicked choice) or by a typed name; all when neither. */
+export interface BusinessFilter {
+  id?: string;
+  name?: string;
+}
+
 export type UpcomingResult =
   | {
       kind: 'appointments';
@@ -85,7 +91,13 @@ export type UpcomingResult =
       scope: ListScope;
       /** Whether the user administers or schedules any of their businesses (and so may switch to the whole business). */
       canSeeWholeBusiness: boolean;
+      /** Every business where the user is staff, for switching between them. */
+      businesses: Business[];
+      /** The one business shown, or undefined for all of them. */
+      business?: Business;
     }
+  /** "appointments <name>" named no business where the user is staff. */
+  | { kind: 'noSuchBusiness'; window: TimeWindow; name: string; businesses: Business[] }
   /** The user is not a staff member of any booking business they can see. */
   | { kind: 'notStaff'; window: TimeWindow };
 

@@ -166,7 +166,7 @@ export class BookingsBot extends ActivityHandler {
     if (command.kind === 'list') {
       // Where others can read the chat, nobody's appointments go into a card everyone sees.
       if (isSharedConversation(context.activity)) return this.send(context, renderPrivateList(turn.render.locale, context.activity.from.id));
-      return this.respond(context, turn, () => ({ verb: Verb.ListAppointments, data: { offset: 0, range: command.range, scope: 'mine' } }), false);
+      return this.respond(context, turn, () => ({ verb: Verb.ListAppointments, data: { offset: 0, range: command.range, scope: 'mine', businessName: command.businessName } }), false);
     }
     if (command.kind === 'signOut') return this.signOut(context, turn);
     // Six digits mean a magic code only while a sign-in is waiting for one.

@@ -13,6 +13,10 @@ const schemas = {
     offset: z.coerce.number().int().min(0).max(10_000).default(0),
     range: z.string().regex(RANGE_KEY).default('upcoming').transform((r) => r as RangeKey),
     scope: z.enum(['mine', 'business']).default('mine'),
+    /** A business id, or "all": a switch on the card (remembered for the user). */
+    business: z.string().trim().min(1).max(320).optional(),
+    /** What followed "appointments" when it was not a date: part of a business name. */
+    businessName: z.string().trim().min(1).max(100).optional(),
   }),
   [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id }),
   [Verb.ConfirmCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).default('') }),

@@ -2,7 +2,8 @@ import { parseRange, type RangeKey } from '../bookings/dateRange.js';
 
 /** What a typed message asks for. Anything else gets help. */
 export type Command =
-  | { kind: 'list'; range: RangeKey }
+  /** With businessName when what followed "appointments" was not a date. */
+  | { kind: 'list'; range: RangeKey; businessName?: string }
   | { kind: 'signOut' }
   /** Six digits: the code a sign-in page shows where SSO is not available (Emulator, Web Chat). */
   | { kind: 'magicCode'; code: string }
@@ -16,21 +17,25 @@ const MAGIC_CODE = /^\d{6}$/;
 
 /**
  * Reads a typed message, English or Chinese: "appointments", "appointments tomorrow", "list dec 3", "预约",
- * "明天的预约", "我的预约 12月3日", "sign out", a magic code, "help". Days are taken in the user's time zone.
+ * "明天的预约", "我的预约 12月3日", "appointments contoso" (a business), "sign out", a magic code, "help". Days are
+ * taken in the user's time zone.
  */
 export function parseCommand(text: string, now: Date, timeZone: string): Command {
   const command = text.trim().toLowerCase().replace(/\s+/g, ' ');
-  const range = listRange(command, now, timeZone);
-  if (range) return { kind: 'list', range };
+  const rest = listCommandRest(command);
+  if (rest !== undefined) {
+    const range = parseRange(rest, now, timeZone);
+    return range ? { kind: 'list', range } : { kind: 'list', range: 'upcoming', businessName: rest.trim() };
+  }
   if (SIGN_OUT_COMMANDS.has(command)) return { kind: 'signOut' };
   if (MAGIC_CODE.test(command)) return { kind: 'magicCode', code: command };
   return { kind: 'help', understood: HELP_COMMANDS.has(command) };
 }
 
-function listRange(command: string, now: Date, timeZone: string): RangeKey | undefined {
+/** What follows a list command ("" for none), or undefined when the message is not one. */
+function listCommandRest(command: string): string | undefined {
   const english = LIST_COMMANDS.find((c) => command === c || command.startsWith(`${c} `));
-  if (english) return parseRange(command.slice(english.length), now, timeZone);
+  if (english) return command.slice(english.length);
   const chinese = CHINESE_LIST_COMMAND.exec(command);
-  if (chinese) return parseRange(`${chinese[1]!.replace(/的$/, '')}${chinese[2]!}`, now, timeZone);
-  return undefined;
+  return chinese ? `${chinese[1]!.replace(/的$/, '')}${chinese[2]!}` : undefined;
 }

@@ -116,15 +116,34 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   if (offset > 0) pager.push({ title: t(locale, 'actions.previous'), offset: Math.max(0, offset - view.pageSize) });
   if (offset + view.pageSize < all.length) pager.push({ title: t(locale, 'actions.showMore'), offset: offset + view.pageSize });
   const period = periodOf(view, ctx);
-  const emptyText = view.result.kind === 'notStaff' ? t(locale, 'list.notStaff') : all.length === 0 ? t(locale, 'list.emptyPeriod', { period }) : '';
+  const { result } = view;
+  const emptyText =
+    result.kind === 'notStaff'
+      ? t(locale, 'list.notStaff')
+      : result.kind === 'noSuchBusiness'
+        ? t(locale, 'list.noSuchBusiness', { name: result.name.slice(0, 60), businesses: result.businesses.map((b) => b.displayName).join(', ') })
+        : all.length === 0
+          ? t(locale, 'list.emptyPeriod', { period })
+          : '';
   const range = view.range ?? 'upcoming';
-  const scope = view.result.kind === 'appointments' ? view.result.scope : 'mine';
+  const scope = result.kind === 'appointments' ? result.scope : 'mine';
+  const shown = result.kind === 'appointments' ? result.business : undefined;
+  const business = shown?.id ?? 'all';
   // Administrators and schedulers switch between their own appointments and the whole business.
-  const switchTo = view.result.kind === 'appointments' && view.result.canSeeWholeBusiness ? (scope === 'mine' ? 'business' : 'mine') : undefined;
+  const switchTo = result.kind === 'appointments' && result.canSeeWholeBusiness ? (scope === 'mine' ? 'business' : 'mine') : undefined;
   const nav = [
-    ...pager.map((p) => ({ ...p, range, scope })),
-    ...(switchTo ? [{ title: t(locale, switchTo === 'business' ? 'actions.wholeBusiness' : 'actions.onlyMine'), offset: 0, range, scope: switchTo }] : []),
+    ...pager.map((p) => ({ ...p, range, scope, business })),
+    ...(switchTo ? [{ title: t(locale, switchTo === 'business' ? 'actions.wholeBusiness' : 'actions.onlyMine'), offset: 0, range, scope: switchTo, business }] : []),
   ];
+  // Staff of several businesses switch between them (and back to all); the choice is remembered for them.
+  const businesses = result.kind === 'notStaff' ? [] : result.businesses;
+  const switches =
+    businesses.length < 2
+      ? []
+      : [
+          ...(shown ? [{ title: t(locale, 'actions.allBusinesses'), business: 'all' }] : []),
+          ...businesses.filter((b) => b.id !== shown?.id).map((b) => ({ title: b.displayName, business: b.id })),
+        ].map((s) => ({ ...s, offset: 0, range, scope }));
   const card = expand('list', {
     title: t(locale, scope === 'business' ? 'list.titleBusiness' : 'list.title'),
     subtitle: t(locale, 'list.subtitle', { period, timeZone: ctx.timeZone }),
@@ -134,6 +153,8 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
     labels: labels(locale),
     verbs: Verb,
     pager: nav,
+    businessLine: shown ? t(locale, 'list.businessShown', { business: shown.displayName }) : switches.length > 0 ? t(locale, 'list.chooseBusiness') : '',
+    businessSwitches: switches,
     // Grouped by day: a day's heading above its first appointment on the page, then times only.
     items: page.map((a, i) => {
       const day = formatDay(a.start, locale, ctx.timeZone);
@@ -148,7 +169,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
       };
     }),
   }, locale);
-  return view.refreshFor ? withRefresh(card, { offset, range, scope }, view.refreshFor, locale) : card;
+  return view.refreshFor ? withRefresh(card, { offset, range, scope, business }, view.refreshFor, locale) : card;
 }
 
 /**

@@ -117,6 +117,27 @@ describe('BookingsService after a refused cancel', () => {
     }
   });
 
+  it('shows one business by id or by part of its name, all for a stale id, and says when a name matches none', async () => {
+    const graph = await startLocalGraph();
+    try {
+      const adele = new BookingsService(gatewayFor(graph), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const byId = await adele.upcoming(user, undefined, 'mine', { id: FABRIKAM.toUpperCase() });
+      const byName = await adele.upcoming(user, undefined, 'mine', { name: 'wellness' });
+      const stale = await adele.upcoming(user, undefined, 'mine', { id: 'Gone@contoso.onmicrosoft.com' });
+      const none = await adele.upcoming(user, undefined, 'mine', { name: 'northwind' });
+      for (const result of [byId, byName]) {
+        if (result.kind !== 'appointments') throw new Error('expected a list');
+        expect(result.business?.id).toBe(FABRIKAM);
+        expect(new Set(result.appointments.map((a) => a.businessId))).toEqual(new Set([FABRIKAM]));
+        expect(result.businesses.map((b) => b.id).sort()).toEqual([CONTOSO, FABRIKAM].sort());
+      }
+      expect(stale).toMatchObject({ kind: 'appointments', business: undefined });
+      expect(none).toMatchObject({ kind: 'noSuchBusiness', name: 'northwind', businesses: [expect.objectContaining({ id: CONTOSO }), expect.objectContaining({ id: FABRIKAM })] });
+    } finally {
+      await graph.stop();
+    }
+  });
+
   it('refuses a viewer before sending anything, and marks their appointments look-only', async () => {
     const graph = await startLocalGraph();
     try {

@@ -20,7 +20,9 @@ describe('typed commands', () => {
     ['123456', { kind: 'magicCode', code: '123456' }],
     ['help', { kind: 'help', understood: true }],
     ['帮助', { kind: 'help', understood: true }],
-    ['appointments feb 30', { kind: 'help', understood: false }],
+    ['appointments feb 30', { kind: 'list', range: 'upcoming', businessName: 'feb 30' }],
+    ['appointments Contoso', { kind: 'list', range: 'upcoming', businessName: 'contoso' }],
+    ['预约 fabrikam', { kind: 'list', range: 'upcoming', businessName: 'fabrikam' }],
     ['what is the weather', { kind: 'help', understood: false }],
   ])('%j', (text, command) => {
     expect(parse(text)).toEqual(command);

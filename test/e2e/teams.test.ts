@@ -157,7 +157,7 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
   it('gives list cards a refresh for the user alone, and a refresh shows current data', async () => {
     const list = await listCard();
     const from = (teamsActivity({}).from as { id: string }).id;
-    expect(list.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0, range: 'upcoming', scope: 'mine', lang: 'en-US' } }, userIds: [from] });
+    expect(list.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0, range: 'upcoming', scope: 'mine', business: 'all', lang: 'en-US' } }, userIds: [from] });
     const first = actionsOf(list).find((a) => a.title === 'Cancel')!;
     const { businessId, appointmentId } = first.data as { businessId: string; appointmentId: string };
     const business = h.graph.store.business(businessId)!;
@@ -240,7 +240,9 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     expect(chinese[1]).toBe('明天 · 时间按 America/Chicago 显示');
 
     await h.post(teamsActivity({ type: 'message', text: 'appointments feb 30' }));
-    expect(textsOf(cardOf((await h.connector.waitForCards(3)).at(-1)!))).toContain('Sorry, I didn\'t understand "appointments feb 30".');
+    expect(textsOf(cardOf((await h.connector.waitForCards(3)).at(-1)!))).toContain(
+      'You are not staff in a business called "feb 30". Yours: Contoso Lunch Delivery, Fabrikam Wellness Clinic.',
+    );
   });
 
   it('lets an administrator switch to the whole business and back; a team member\'s other businesses stay "mine"', async () => {
@@ -266,5 +268,27 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     expect(actionsOf(card).find((a) => a.title === 'Only mine')).toMatchObject({ data: { scope: 'mine' } });
     expect(actionsOf(card).find((a) => a.title === 'Show more')).toMatchObject({ data: { scope: 'business', offset: 4 } });
     expect(mine).toBe(4);
+  });
+
+  it('switches between businesses from the card or by name, and remembers the choice for the next list', async () => {
+    const list = await listCard();
+    const fabrikamSwitch = actionsOf(list).find((a) => a.title === 'Fabrikam Wellness Clinic')!;
+    expect(fabrikamSwitch).toMatchObject({ verb: 'appointments.list', data: { business: 'FabrikamWellness@contoso.onmicrosoft.com' } });
+    const fabrikam = (await press(fabrikamSwitch)).body.value;
+    expect(textsOf(fabrikam)).toContain('Only Fabrikam Wellness Clinic');
+    expect(textsOf(fabrikam).filter((x) => x.startsWith('Business: ') && x !== 'Business: Fabrikam Wellness Clinic')).toEqual([]);
+    expect(actionsOf(fabrikam).map((a) => a.title)).toEqual(expect.arrayContaining(['All businesses', 'Contoso Lunch Delivery']));
+
+    // Remembered: a plain "appointments" shows Fabrikam again.
+    const again = await listCard();
+    expect(textsOf(again)).toContain('Only Fabrikam Wellness Clinic');
+    // By name, case-insensitive, and remembered too; "All businesses" goes back.
+    const before = h.connector.cardCalls().length;
+    await h.post(teamsActivity({ type: 'message', text: 'appointments CONTOSO' }));
+    const contoso = cardOf((await h.connector.waitForCards(before + 1)).at(-1)!);
+    expect(textsOf(contoso)).toContain('Only Contoso Lunch Delivery');
+    const all = (await press(actionsOf(contoso).find((a) => a.title === 'All businesses')!)).body.value;
+    expect(textsOf(all)).toEqual(expect.arrayContaining(['Business: Contoso Lunch Delivery', 'Business: Fabrikam Wellness Clinic']));
+    expect(textsOf(await listCard()).some((x) => x.startsWith('Only '))).toBe(false);
   });
 });

@@ -20,12 +20,16 @@ export const appointment = (n: number, extra: Partial<UpcomingAppointment> = {})
   ...extra,
 });
 export const window = { start: new Date(Date.UTC(2026, 2, 28)), end: new Date(Date.UTC(2026, 3, 11)) };
-export const list = (count: number, extra: { scope?: 'mine' | 'business'; canSeeWholeBusiness?: boolean } = {}) => ({
+const contoso = { id: 'ContosoLunchDelivery@contoso.onmicrosoft.com', displayName: 'Contoso Lunch Delivery' };
+const fabrikam = { id: 'FabrikamWellness@contoso.onmicrosoft.com', displayName: 'Fabrikam Wellness Clinic' };
+export const list = (count: number, extra: { scope?: 'mine' | 'business'; canSeeWholeBusiness?: boolean; twoBusinesses?: boolean; oneShown?: boolean } = {}) => ({
   kind: 'appointments' as const,
   window,
   appointments: Array.from({ length: count }, (_, n) => appointment(n)),
   scope: extra.scope ?? ('mine' as const),
   canSeeWholeBusiness: extra.canSeeWholeBusiness ?? false,
+  businesses: extra.twoBusinesses ? [contoso, fabrikam] : [contoso],
+  business: extra.oneShown ? contoso : undefined,
 });
 
 export const cardStates = (locale: Locale): [string, AdaptiveCard][] => {
@@ -39,6 +43,9 @@ export const cardStates = (locale: Locale): [string, AdaptiveCard][] => {
     ['list, view only (a viewer; one online, one not)', renderList({ result: { ...list(0), appointments: [appointment(0, { canCancel: false }), appointment(1, { canCancel: false })] }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
     ['list with a refresh for one user (Teams)', renderList({ result: list(2), offset: 0, pageSize: 5, windowDays: 14, refreshFor: '29:1GcS4EyB' }, ctx)],
     ['list, mine, with the switch to the whole business (a scheduler)', renderList({ result: list(2, { canSeeWholeBusiness: true }), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, two businesses, all shown', renderList({ result: list(2, { twoBusinesses: true, canSeeWholeBusiness: true }), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, two businesses, one chosen', renderList({ result: list(2, { twoBusinesses: true, oneShown: true }), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
+    ['list, no such business', renderList({ result: { kind: 'noSuchBusiness', window, name: 'northwind', businesses: [contoso, fabrikam] }, offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
     ['list, whole business', renderList({ result: list(2, { scope: 'business', canSeeWholeBusiness: true }), offset: 0, pageSize: 5, windowDays: 14 }, ctx)],
     ['private stand-in (group chat)', renderPrivateList(locale, '29:1GcS4EyB')],
     [
