@@ -68,9 +68,9 @@ function when(a: UpcomingAppointment, ctx: RenderContext): string {
 }
 
 /** The facts every appointment card shows. Never customer e-mail or phone: those are not even in the domain type. */
-function appointmentFacts(a: UpcomingAppointment, ctx: RenderContext): Record<string, unknown> {
+/** What every card says about an appointment; lists add their own day headings and times. */
+function appointmentFacts(a: UpcomingAppointment): Record<string, unknown> {
   return {
-    when: when(a, ctx),
     service: a.serviceName,
     customer: a.customerName,
     business: a.businessName,
@@ -81,7 +81,7 @@ function appointmentFacts(a: UpcomingAppointment, ctx: RenderContext): Record<st
 
 /** Prompt and outcome cards: one appointment's facts with the labels and verbs their templates read. */
 function singleAppointment(a: UpcomingAppointment, ctx: RenderContext): Record<string, unknown> {
-  return { ...appointmentFacts(a, ctx), labels: labels(ctx.locale), verbs: Verb };
+  return { ...appointmentFacts(a), when: when(a, ctx), labels: labels(ctx.locale), verbs: Verb };
 }
 
 export interface ListView {
@@ -159,7 +159,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
     items: page.map((a, i) => {
       const day = formatDay(a.start, locale, ctx.timeZone);
       return {
-        ...appointmentFacts(a, ctx),
+        ...appointmentFacts(a),
         dayHeading: i === 0 || formatDay(page[i - 1]!.start, locale, ctx.timeZone) !== day ? day : '',
         time: formatTimeRange(a.start, a.end, locale, ctx.timeZone),
         staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
