@@ -284,3 +284,23 @@ describe('sign-in with a certificate instead of a client secret', () => {
     }
   });
 });
+
+describe('a multi-tenant bot', () => {
+  // (Its own Bot Connector token comes from botframework.com; botbuilder caches that token process-wide, so which
+  // tenant served it cannot be observed here reliably.)
+  it('gets each user\'s Graph token from the user\'s own tenant', async () => {
+    const h = await startProductionBot({ MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' });
+    try {
+      await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+      const oauth = h.connector.calls.find((c) => c.activity.attachments?.[0]?.contentType === OAUTH_CARD)!;
+      const { id } = (oauth.activity.attachments![0]!.content as unknown as OAuthCardContent).tokenExchangeResource!;
+      const before = h.connector.cardCalls().length;
+      await h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id, connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } }));
+      expect(textsOf(cardOf((await h.connector.waitForCards(before + 1)).at(-1)!))[0]).toBe('Your upcoming appointments');
+      const tenantOf = (grant: string) => [...new Set(h.entra.calls.filter((c) => c.grantType.endsWith(grant)).map((c) => c.tenant))];
+      expect(tenantOf('jwt-bearer')).toEqual([(teamsActivity({}).conversation as { tenantId: string }).tenantId]);
+    } finally {
+      await h.stop();
+    }
+  });
+});

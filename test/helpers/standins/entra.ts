@@ -13,6 +13,8 @@ export const GRAPH_SCOPES = ['BookingsAppointment.ReadWrite.All', 'Bookings.Read
 
 /** One call to the token endpoint, as tests assert on it (no secrets kept). */
 export interface TokenCall {
+  /** The tenant in the token endpoint's path: the bot's, or botframework.com for a multi-tenant bot's own tokens. */
+  tenant: string;
   grantType: string;
   clientId: string;
   scope: string;
@@ -137,7 +139,10 @@ export class LocalEntra {
   }
 
   private async handle(method: string, url: URL, body: string, res: ServerResponse): Promise<void> {
-    const base = `/${TENANT_ID}`;
+    // The bot's tenant, and botframework.com, where a multi-tenant bot gets its own Bot Connector tokens.
+    const tenant = [TENANT_ID, 'botframework.com'].find((t) => url.pathname.startsWith(`/${t}/`));
+    if (!tenant) return sendJson(res, 400, { error: 'invalid_tenant', error_description: 'AADSTS90002: Tenant not found.', error_codes: [90002] });
+    const base = `/${tenant}`;
     if (method === 'GET' && url.pathname === `${base}/v2.0/.well-known/openid-configuration`) {
       return sendJson(res, 200, {
         token_endpoint: `${this.url}${base}/oauth2/v2.0/token`,
@@ -153,16 +158,16 @@ export class LocalEntra {
       });
     }
     if (method === 'GET' && url.pathname === `${base}/discovery/v2.0/keys`) return sendJson(res, 200, { keys: [this.jwk] });
-    if (method === 'POST' && url.pathname === `${base}/oauth2/v2.0/token`) return this.token(new URLSearchParams(body), res);
+    if (method === 'POST' && url.pathname === `${base}/oauth2/v2.0/token`) return this.token(tenant, new URLSearchParams(body), res);
     return sendJson(res, 404, { error: 'invalid_request', error_description: `AADSTS90002: No such endpoint ${url.pathname}.`, error_codes: [90002] });
   }
 
-  private async token(form: URLSearchParams, res: ServerResponse): Promise<void> {
+  private async token(tenant: string, form: URLSearchParams, res: ServerResponse): Promise<void> {
     const grantType = form.get('grant_type') ?? '';
     const clientId = form.get('client_id') ?? '';
     const scope = form.get('scope') ?? '';
     const fail = (status: number, error: string, code: number, description: string, extra: Record<string, unknown> = {}) => {
-      this.calls.push({ grantType, clientId, scope, outcome: `${error}/${code}` });
+      this.calls.push({ tenant, grantType, clientId, scope, outcome: `${error}/${code}` });
       const traceId = randomUUID();
       const correlationId = randomUUID();
       const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
@@ -179,7 +184,7 @@ export class LocalEntra {
     };
     if (clientId !== BOT_APP_ID) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
     if (form.has('client_assertion')) {
-      if (!(await this.validClientAssertion(form))) return fail(401, 'invalid_client', 700027, 'The certificate with identifier used to sign the client assertion is not registered on application.');
+      if (!(await this.validClientAssertion(tenant, form))) return fail(401, 'invalid_client', 700027, 'The certificate with identifier used to sign the client assertion is not registered on application.');
     } else if (form.get('client_secret') !== BOT_SECRET) {
       return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
     }
@@ -187,7 +192,7 @@ export class LocalEntra {
     if (grantType === 'client_credentials') {
       if (scope !== `${BOT_FRAMEWORK_AUDIENCE}/.default`) return fail(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid.');
       const accessToken = await this.sign({ appid: clientId, azp: clientId, tid: TENANT_ID, ver: '2.0' }, BOT_FRAMEWORK_AUDIENCE, clientId, 3600);
-      this.calls.push({ grantType, clientId, scope, outcome: 'issued' });
+      this.calls.push({ tenant, grantType, clientId, scope, outcome: 'issued' });
       return sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken });
     }
 
@@ -208,7 +213,7 @@ export class LocalEntra {
         this.graphTokenLifetimeSeconds,
       );
       const idToken = await this.sign({ oid: user.id, tid: TENANT_ID, preferred_username: user.userPrincipalName, name: user.displayName, ver: '2.0' }, clientId, user.id, 3600);
-      this.calls.push({ grantType, clientId, scope, outcome: 'issued' });
+      this.calls.push({ tenant, grantType, clientId, scope, outcome: 'issued' });
       return sendJson(res, 200, {
         token_type: 'Bearer',
         scope: requested.map((s) => `https://graph.microsoft.com/${s}`).join(' '),
@@ -224,12 +229,12 @@ export class LocalEntra {
   }
 
   /** A certificate credential: a JWT the app signed with a registered certificate's key, for this token endpoint. */
-  private async validClientAssertion(form: URLSearchParams): Promise<boolean> {
+  private async validClientAssertion(tenant: string, form: URLSearchParams): Promise<boolean> {
     if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return false;
     for (const key of this.certificates) {
       try {
         // Entra allows for clock skew; MSAL rounds nbf to the nearest second, so it can be a moment ahead.
-        await jwtVerify(form.get('client_assertion') ?? '', key, { issuer: BOT_APP_ID, subject: BOT_APP_ID, audience: `${this.url}/${TENANT_ID}/oauth2/v2.0/token`, clockTolerance: 300 });
+        await jwtVerify(form.get('client_assertion') ?? '', key, { issuer: BOT_APP_ID, subject: BOT_APP_ID, audience: `${this.url}/${tenant}/oauth2/v2.0/token`, clockTolerance: 300 });
         return true;
       } catch {
         // not signed with this certificate; try the next
