@@ -23,6 +23,28 @@ interface OAuthCardContent {
   buttons: { type: string; title: string; value: string }[];
 }
 
+/** The OAuthCard the bot last sent. */
+function lastOAuthCardOf(h: ProductionHarness): OAuthCardContent {
+  const call = [...h.connector.calls].reverse().find((c) => c.activity.attachments?.[0]?.contentType === OAUTH_CARD);
+  if (!call) throw new Error('no OAuthCard sent');
+  return call.activity.attachments![0]!.content as unknown as OAuthCardContent;
+}
+
+function tokenExchangeIn(h: ProductionHarness, id: string, token: string) {
+  return h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id, connectionName: CONNECTION_NAME, token } }));
+}
+
+/** Teams personal chat: "appointments", the silent SSO exchange, and the list that follows. */
+async function signInAndListIn(h: ProductionHarness, upn: string): Promise<Card> {
+  await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+  const card = lastOAuthCardOf(h);
+  const before = h.connector.cardCalls().length;
+  const exchange = await tokenExchangeIn(h, card.tokenExchangeResource!.id, await h.entra.ssoToken(upn));
+  expect(exchange.status).toBe(200);
+  const calls = await h.connector.waitForCards(before + 1);
+  return cardOf(calls.at(-1)!);
+}
+
 describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, every peer a local stand-in)', () => {
   let h: ProductionHarness;
 
@@ -33,26 +55,9 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     await h.stop();
   });
 
-  /** The OAuthCard the bot last sent. */
-  const lastOAuthCard = (): OAuthCardContent => {
-    const call = [...h.connector.calls].reverse().find((c) => c.activity.attachments?.[0]?.contentType === OAUTH_CARD);
-    if (!call) throw new Error('no OAuthCard sent');
-    return call.activity.attachments![0]!.content as unknown as OAuthCardContent;
-  };
-
-  const tokenExchange = (id: string, token: string) =>
-    h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id, connectionName: CONNECTION_NAME, token } }));
-
-  /** Teams personal chat: "appointments", the silent SSO exchange, and the list that follows. */
-  const signInAndList = async (upn = ADELE): Promise<Card> => {
-    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
-    const card = lastOAuthCard();
-    const before = h.connector.cardCalls().length;
-    const exchange = await tokenExchange(card.tokenExchangeResource!.id, await h.entra.ssoToken(upn));
-    expect(exchange.status).toBe(200);
-    const calls = await h.connector.waitForCards(before + 1);
-    return cardOf(calls.at(-1)!);
-  };
+  const lastOAuthCard = () => lastOAuthCardOf(h);
+  const tokenExchange = (id: string, token: string) => tokenExchangeIn(h, id, token);
+  const signInAndList = (upn = ADELE) => signInAndListIn(h, upn);
 
   it('answers a first message with an OAuthCard for silent SSO, then completes the list after the token exchange, calling Graph as the user', async () => {
     await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
@@ -271,12 +276,7 @@ describe('sign-in with a certificate instead of a client secret', () => {
     });
     try {
       h.entra.certificates.push(createPublicKey(pems.cert));
-      await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
-      const oauth = h.connector.calls.find((c) => c.activity.attachments?.[0]?.contentType === OAUTH_CARD)!;
-      const { id } = (oauth.activity.attachments![0]!.content as unknown as OAuthCardContent).tokenExchangeResource!;
-      const before = h.connector.cardCalls().length;
-      await h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id, connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } }));
-      expect(textsOf(cardOf((await h.connector.waitForCards(before + 1)).at(-1)!))[0]).toBe('Your upcoming appointments');
+      expect(textsOf(await signInAndListIn(h, ADELE))[0]).toBe('Your upcoming appointments');
       expect(h.entra.calls.filter((c) => c.grantType !== 'client_credentials').map((c) => c.outcome)).toEqual(['issued']);
       expect(h.entra.calls.every((c) => c.outcome === 'issued')).toBe(true);
     } finally {
@@ -291,12 +291,7 @@ describe('a multi-tenant bot', () => {
   it('gets each user\'s Graph token from the user\'s own tenant', async () => {
     const h = await startProductionBot({ MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' });
     try {
-      await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
-      const oauth = h.connector.calls.find((c) => c.activity.attachments?.[0]?.contentType === OAUTH_CARD)!;
-      const { id } = (oauth.activity.attachments![0]!.content as unknown as OAuthCardContent).tokenExchangeResource!;
-      const before = h.connector.cardCalls().length;
-      await h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id, connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } }));
-      expect(textsOf(cardOf((await h.connector.waitForCards(before + 1)).at(-1)!))[0]).toBe('Your upcoming appointments');
+      expect(textsOf(await signInAndListIn(h, ADELE))[0]).toBe('Your upcoming appointments');
       const tenantOf = (grant: string) => [...new Set(h.entra.calls.filter((c) => c.grantType.endsWith(grant)).map((c) => c.tenant))];
       expect(tenantOf('jwt-bearer')).toEqual([(teamsActivity({}).conversation as { tenantId: string }).tenantId]);
     } finally {
