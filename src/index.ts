@@ -1,5 +1,4 @@
 import { pathToFileURL } from 'node:url';
-import { MemoryStorage } from 'botbuilder';
 import { LocalTokenProvider } from './auth/localTokenProvider.js';
 import { createMsalClient } from './auth/msalClient.js';
 import { OboTokenProvider } from './auth/oboTokenProvider.js';
@@ -16,8 +15,9 @@ import { LocalSignIn } from './bot/signIn/localSignIn.js';
 import { PendingActions } from './bot/signIn/pendingActions.js';
 import type { SignIn } from './bot/signIn/signIn.js';
 import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
-import { MemoryCancelLedger } from './bookings/cancelLedger.js';
-import { BookingsService } from './bookings/service.js';
+import { BufferedAuditTrail } from './audit/bufferedAuditTrail.js';
+import { sinkFor } from './audit/sinks.js';
+import { BookingsService, CANCEL_DEFAULTS } from './bookings/service.js';
 import { Verb } from './cards/verbs.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
@@ -26,6 +26,9 @@ import { DEFAULT_LOCAL_USER } from './local-graph/seed.js';
 import { LocalGraphService } from './local-graph/server.js';
 import { createLogger } from './logging/logger.js';
 import { startServer } from './server/server.js';
+import { createStorage } from './storage/createStorage.js';
+import { StorageCancelLedger } from './storage/storageCancelLedger.js';
+import { StorageTokenCache } from './storage/storageTokenCache.js';
 
 export interface RunningBot {
   /** e.g. http://127.0.0.1:3978 (messages at /api/messages) */
@@ -50,8 +53,12 @@ export async function start(env: Record<string, string | undefined>, options: St
 
   let localGraph: LocalGraphService | undefined;
   let graphBaseUrl = config.graph.baseUrl;
-  // Everything kept between turns (pending sign-ins, token-exchange de-duplication) goes through one Storage.
-  const storage = new MemoryStorage();
+  // Everything kept between turns (pending sign-ins, token-exchange de-duplication, cancel ledger, business choices,
+  // shared Graph tokens) goes through one Storage: memory for one instance, a Blob container for several.
+  const state = createStorage(config.storage);
+  const { storage } = state;
+  const shared = config.storage.kind === 'blob';
+  const audit = new BufferedAuditTrail(sinkFor(config.storage), logger);
   let tokens: TokenProvider;
   let signIn: SignIn;
   let production: ProductionAdapterParts | undefined;
@@ -75,15 +82,31 @@ export async function start(env: Record<string, string | undefined>, options: St
       'Production mode: every activity must carry a valid Bot Framework token; Graph is called on behalf of each signed-in user',
     );
     const msal = createMsalClient(mode, logger);
-    obo = new OboTokenProvider(msal, { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined });
+    obo = new OboTokenProvider(msal, {
+      scopes: mode.graphScopes,
+      authorityHost: mode.authorityHost,
+      tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined,
+      // One instance has nothing to share; several share Graph tokens through the Blob container.
+      shared: shared ? new StorageTokenCache(storage) : undefined,
+      onSharedCacheError: (error) => logger.warn({ err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, 'shared token cache unavailable; using this instance\'s own'),
+    });
     tokens = obo;
     signIn = new TokenServiceSignIn(mode.connectionName, obo);
     production = { msal, storage };
   }
 
+  logger.info({ storage: config.storage.kind, container: config.storage.kind === 'blob' ? config.storage.container : undefined, auditMessages: config.auditMessages }, 'State and audit storage');
   const graphOptions = { ...config.graph, baseUrl: graphBaseUrl! };
-  const gateway = new BookingsGraphClient(createGraphClient(graphOptions), tokens, { ...graphOptions, maxPages: 100 });
-  const bookings = new BookingsService(gateway, new MemoryCancelLedger(), clock, { windowDays: config.windowDays });
+  const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger), tokens, { ...graphOptions, maxPages: 100 });
+  const { turnTimeoutMs } = config.graph;
+  const bookings = new BookingsService(gateway, new StorageCancelLedger(storage), audit, clock, {
+    ...CANCEL_DEFAULTS,
+    windowDays: config.windowDays,
+    // A claimed cancel outlives its turn's Graph budget; a second confirm waits at most a turn's budget for it.
+    attemptLeaseMs: turnTimeoutMs + 1_000,
+    awaitOtherTurnMs: turnTimeoutMs,
+    auditMessages: config.auditMessages,
+  });
   const bot = new BookingsBot(
     {
       actions: {
@@ -98,6 +121,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     { signIn, pending: new PendingActions(storage) },
     logger,
     clock,
+    turnTimeoutMs,
   );
   const server = await startServer({
     port: config.port,
@@ -105,7 +129,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     adapter: createAdapter(config.mode, logger, production),
     bot,
     logger,
-    health: () => ({ mode: config.mode.kind, memory: memoryMiB(), graphTokensCached: obo?.cachedTokens }),
+    health: () => ({ mode: config.mode.kind, storage: config.storage.kind, memory: memoryMiB(), graphTokensCached: obo?.cachedTokens, auditBacklog: audit.backlog }),
   });
   logger.info({ url: `${server.url}/api/messages` }, 'Bookings Bot listening');
 
@@ -115,6 +139,8 @@ export async function start(env: Record<string, string | undefined>, options: St
     localGraph,
     async stop() {
       await server.close();
+      await audit.close();
+      state.close();
       obo?.close();
       await localGraph?.stop();
       logger.info('Bookings Bot stopped');

@@ -3,6 +3,7 @@ import type { AuthenticationResult, ConfidentialClientApplication } from '@azure
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
+import type { CachedGraphToken, SharedTokenCache } from './sharedTokenCache.js';
 import type { TokenProvider } from './tokenProvider.js';
 
 export interface OboOptions {
@@ -15,6 +16,10 @@ export interface OboOptions {
   /** How often expired Graph tokens are dropped (default one minute). */
   sweepIntervalMs?: number;
   now?: () => number;
+  /** Graph tokens shared with the other instances (Blob storage); without it each instance exchanges on its own. */
+  shared?: SharedTokenCache;
+  /** Told when the shared cache fails; the token is then exchanged (or kept) locally. */
+  onSharedCacheError?: (error: unknown) => void;
 }
 
 /** MSAL renews a cached token this long before it expires; this cache does the same. */
@@ -27,12 +32,13 @@ const RENEWAL_MARGIN_MS = 300_000;
  * straight away. MSAL's in-memory cache never evicts and scans every entry on each call: in the benchmark its
  * lookups were the bot's largest cost at 1,000 users and saturated a core at 10,000. This map answers in O(1),
  * loses expired tokens every minute, and serves repeated clicks within a token's life with no call to Entra ID.
+ * Behind it, the shared cache (same partition key) lets an instance use a token another instance obtained.
  */
 export class OboTokenProvider implements TokenProvider {
   /** Exchanges under way, per user token, so a turn's parallel Graph calls share one call to Entra. */
   private readonly inFlight = new Map<string, Promise<string>>();
   /** Graph tokens by a hash of the user's token (so no user token is kept as a key). */
-  private readonly graphTokens = new Map<string, { accessToken: string; renewAt: number; expiresAt: number; userObjectId?: string }>();
+  private readonly graphTokens = new Map<string, CachedGraphToken>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -74,7 +80,7 @@ export class OboTokenProvider implements TokenProvider {
     if (cached && this.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.exchange(assertion, key, user).finally(() => this.inFlight.delete(key));
+      pending = this.fromSharedOrExchange(assertion, key, user).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
@@ -86,7 +92,20 @@ export class OboTokenProvider implements TokenProvider {
     for (const [key, entry] of this.graphTokens) if (entry.userObjectId === user.aadObjectId) this.graphTokens.delete(key);
   }
 
-  private async exchange(assertion: string, key: string, user: UserRef): Promise<string> {
+  private async fromSharedOrExchange(assertion: string, key: string, user: UserRef): Promise<string> {
+    const { shared, onSharedCacheError } = this.options;
+    const found = await shared?.get(key, assertion).catch((error: unknown) => void onSharedCacheError?.(error));
+    if (found && this.now() < found.renewAt) {
+      this.graphTokens.set(key, found);
+      return found.accessToken;
+    }
+    const token = await this.exchange(assertion, user);
+    this.graphTokens.set(key, token);
+    await shared?.set(key, assertion, token).catch((error: unknown) => onSharedCacheError?.(error));
+    return token.accessToken;
+  }
+
+  private async exchange(assertion: string, user: UserRef): Promise<CachedGraphToken> {
     const tenant = this.options.tenantId ?? user.tenantId ?? 'organizations';
     let result: AuthenticationResult | null;
     try {
@@ -97,7 +116,6 @@ export class OboTokenProvider implements TokenProvider {
     if (result?.account) await this.msal.getTokenCache().removeAccount(result.account);
     if (!result?.accessToken) throw new BookingsError(ErrorCode.SignInRequired, 'Entra ID returned no token');
     const expiresAt = result.expiresOn?.getTime() ?? this.now();
-    this.graphTokens.set(key, { accessToken: result.accessToken, renewAt: expiresAt - RENEWAL_MARGIN_MS, expiresAt, userObjectId: user.aadObjectId });
-    return result.accessToken;
+    return { accessToken: result.accessToken, renewAt: expiresAt - RENEWAL_MARGIN_MS, expiresAt, userObjectId: user.aadObjectId };
   }
 }

@@ -1,15 +1,26 @@
 import type { UpcomingAppointment } from './types.js';
 
 /**
- * Remembers cancel attempts so a double click or a re-delivered action never reaches Graph twice,
- * and so a retry that meets 404 after an attempt of unknown outcome is recognised as "already cancelled".
+ * What the bot remembers of each cancel, shared by every instance: a double click, a re-delivered invoke or the
+ * same activity on two instances reaches Graph once, and a retry after an attempt whose outcome was never learned
+ * (timeout, crash) is recognised as "already cancelled" when Graph answers 404.
  */
 export interface CancelRecord {
   state: 'attempted' | 'cancelled';
+  /** Names the attempt in the audit trail, so an attempt finished by another turn is not counted twice. */
+  attemptId: string;
+  /** Until then the attempt's turn may still be waiting on Graph (epoch ms); after it, another turn may take over. */
+  leaseUntil: number;
   cancellationMessage: string;
   at: string;
   /** What was cancelled, as shown on the outcome card; JSON-safe (ISO dates) so any storage can hold it. */
   appointment: StoredAppointment;
+}
+
+/** A record and the version it was read at, for a conditional write. */
+export interface LedgerEntry {
+  record: CancelRecord;
+  version: string;
 }
 
 export type StoredAppointment = Omit<UpcomingAppointment, 'start' | 'end' | 'details'> & { start: string; end: string };
@@ -26,46 +37,13 @@ export function restoreAppointment(a: StoredAppointment): UpcomingAppointment {
 }
 
 export interface CancelLedger {
-  get(key: string): Promise<CancelRecord | undefined>;
+  get(key: string): Promise<LedgerEntry | undefined>;
+  /**
+   * Stores the record only if the key is free (no version) or still at `version`: true for the one turn that wins,
+   * false for every other. This is what makes a cancel happen once across instances.
+   */
+  claim(key: string, record: CancelRecord, version?: string): Promise<boolean>;
+  /** Replaces the record of an attempt this turn has claimed. */
   put(key: string, record: CancelRecord): Promise<void>;
   delete(key: string): Promise<void>;
-}
-
-/** Per-process ledger; entries older than the TTL are dropped so memory stays bounded. */
-export class MemoryCancelLedger implements CancelLedger {
-  private readonly records = new Map<string, { record: CancelRecord; storedAt: number }>();
-
-  constructor(
-    private readonly ttlMs = 24 * 60 * 60 * 1000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  get(key: string): Promise<CancelRecord | undefined> {
-    const entry = this.records.get(key);
-    if (entry && this.now() - entry.storedAt > this.ttlMs) {
-      this.records.delete(key);
-      return Promise.resolve(undefined);
-    }
-    return Promise.resolve(entry?.record);
-  }
-
-  put(key: string, record: CancelRecord): Promise<void> {
-    this.prune();
-    this.records.delete(key); // re-insert so iteration order stays oldest-first
-    this.records.set(key, { record, storedAt: this.now() });
-    return Promise.resolve();
-  }
-
-  delete(key: string): Promise<void> {
-    this.records.delete(key);
-    return Promise.resolve();
-  }
-
-  private prune(): void {
-    const oldest = this.now() - this.ttlMs;
-    for (const [key, entry] of this.records) {
-      if (entry.storedAt >= oldest) break;
-      this.records.delete(key);
-    }
-  }
 }

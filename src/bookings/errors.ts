@@ -29,6 +29,10 @@ export enum ErrorCode {
   MessageTooLong = 'messageTooLong',
   /** A card action arrived with data we did not put there (forged, truncated or from an old card version). */
   InvalidAction = 'invalidAction',
+  /** The bot's shared storage cannot be reached: nothing that needs it (a cancel) is attempted. */
+  StorageUnavailable = 'storageUnavailable',
+  /** Another turn (a double click, another instance) is cancelling this appointment right now. */
+  CancelInProgress = 'cancelInProgress',
   /** Anything we did not foresee. */
   Internal = 'internal',
 }

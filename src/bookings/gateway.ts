@@ -11,6 +11,6 @@ export interface BookingsGateway {
   /** Every appointment in the window, across all pages. */
   calendarView(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]>;
   getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment>;
-  /** Sends the cancel POST once; never retried blindly. */
-  cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<void>;
+  /** Sends the cancel POST once; never retried blindly. Resolves with Graph's request-id, for the audit trail. */
+  cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }>;
 }

@@ -1,5 +1,8 @@
-import { type CancelLedger, type CancelRecord, restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
-import { BookingsError, ErrorCode } from './errors.js';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuditEntry, AuditTrail } from './audit.js';
+import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointment, storeAppointment } from './cancelLedger.js';
+import { BookingsError, ErrorCode, toBookingsError } from './errors.js';
 import { mayCancel, maySeeWholeBusiness } from './roles.js';
 import type { BookingsGateway } from './gateway.js';
 import type {
@@ -23,7 +26,18 @@ export const MAX_CANCELLATION_MESSAGE_LENGTH = 500;
 export interface BookingsServiceOptions {
   /** How far ahead "upcoming" looks. */
   windowDays: number;
+  /** How long a claimed cancel belongs to its turn: longer than that turn's Graph budget (TURN_TIMEOUT_MS). */
+  attemptLeaseMs: number;
+  /** How long a confirm waits for another turn's cancel of the same appointment before saying it is in progress. */
+  awaitOtherTurnMs: number;
+  /** How often that wait looks at the ledger. */
+  pollMs: number;
+  /** Whether audit entries keep the cancellation message (AUDIT_MESSAGES). */
+  auditMessages: boolean;
 }
+
+/** Defaults for everything but the window: a 12 s turn budget, as configured by default. */
+export const CANCEL_DEFAULTS = { attemptLeaseMs: 13_000, awaitOtherTurnMs: 12_000, pollMs: 200, auditMessages: false } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -38,8 +52,11 @@ export class BookingsService {
   constructor(
     private readonly gateway: BookingsGateway,
     private readonly ledger: CancelLedger,
+    private readonly audit: AuditTrail,
     private readonly clock: Clock,
     private readonly options: BookingsServiceOptions,
+    /** Wall-clock time for leases, which every instance compares (the clock above may be a test's fixed "now"). */
+    private readonly leaseClock: () => number = Date.now,
   ) {}
 
   /**
@@ -101,57 +118,130 @@ export class BookingsService {
   }
 
   /**
-   * Cancels once. A repeated confirm (double click, re-delivery) gets the first outcome without a second
-   * Graph call; a 404 after an attempt whose outcome we never learned (timeout) means that attempt worked.
+   * Cancels once, across instances and restarts. The attempt is claimed in the shared ledger before the POST; a
+   * confirm that finds it claimed waits for that outcome instead of sending its own. Every attempt is audited.
    */
   async cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
-    const cancellationMessage = validateMessage(message);
     const key = ledgerKey(businessId, appointmentId);
     const running = this.inFlight.get(key);
     if (running) return running;
-    const attempt = this.cancelOnce(user, businessId, appointmentId, cancellationMessage, key).finally(() => this.inFlight.delete(key));
+    const attempt = this.auditedCancel({ user, businessId, appointmentId, message, key }).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, attempt);
     return attempt;
   }
 
-  private async cancelOnce(
-    user: UserRef,
-    businessId: string,
-    appointmentId: string,
-    cancellationMessage: string,
-    key: string,
-  ): Promise<CancelOutcome> {
-    const previous = await this.ledger.get(key);
-    if (previous?.state === 'cancelled') return outcomeOf(previous);
+  private async auditedCancel(request: CancelRequest): Promise<CancelOutcome> {
+    const audit: AuditNote = { attemptId: randomUUID(), outcome: 'cancelled' };
     try {
-      // Fetched first: the outcome card shows what was cancelled, and a stale card or a look-only role fails here
-      // without a POST.
-      const appointment = await this.appointmentToCancel(user, businessId, appointmentId);
-      await this.ledger.put(key, { state: 'attempted', cancellationMessage, at: this.clock().toISOString(), appointment: storeAppointment(appointment) });
-      await this.cancelOrForget(user, businessId, appointmentId, cancellationMessage, key);
-      return await this.recordCancelled(key, cancellationMessage, storeAppointment(appointment));
+      return await this.cancelOnce(request, audit, 0);
     } catch (error) {
-      const earlierAttemptLanded = previous?.state === 'attempted' && error instanceof BookingsError && error.code === ErrorCode.NotFound;
-      if (!earlierAttemptLanded) throw error;
-      return this.recordCancelled(key, previous.cancellationMessage, previous.appointment);
-    }
-  }
-
-  /** Sends the cancel; a definitive refusal (403, 429, …) erases the attempt so a later 404 is not taken for success. */
-  private async cancelOrForget(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string, key: string): Promise<void> {
-    try {
-      await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage);
-    } catch (error) {
-      if (!(error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code))) await this.ledger.delete(key);
+      const coded = toBookingsError(error);
+      await this.record(request, { ...audit, outcome: 'failed', errorCode: coded.code, graphRequestId: coded.requestId });
       throw error;
     }
   }
 
-  private async recordCancelled(key: string, cancellationMessage: string, appointment: StoredAppointment): Promise<CancelOutcome> {
-    const cancelled: CancelRecord = { state: 'cancelled', cancellationMessage, appointment, at: this.clock().toISOString() };
-    await this.ledger.put(key, cancelled);
+  private async cancelOnce(request: CancelRequest, audit: AuditNote, retry: number): Promise<CancelOutcome> {
+    const { user, businessId, appointmentId, key } = request;
+    const cancellationMessage = validateMessage(request.message);
+    const seen = await this.ledger.get(key);
+    if (seen?.record.state === 'cancelled') return this.repeated(request, seen.record);
+    if (seen && seen.record.leaseUntil > this.leaseClock()) return this.awaitOtherTurn(request, audit, retry);
+    // `seen` is now an attempt whose turn stopped without an outcome (timeout, crash): its cancel may have landed.
+    let appointment: UpcomingAppointment;
+    try {
+      // Fetched first: the outcome card shows what was cancelled, and a stale card or a look-only role fails here.
+      appointment = await this.appointmentToCancel(user, businessId, appointmentId);
+    } catch (error) {
+      if (seen && isNotFound(error)) return this.settleLanded(request, seen, audit, retry);
+      throw error;
+    }
+    const record: CancelRecord = {
+      state: 'attempted',
+      attemptId: audit.attemptId,
+      leaseUntil: this.leaseClock() + this.options.attemptLeaseMs,
+      cancellationMessage,
+      at: this.clock().toISOString(),
+      appointment: storeAppointment(appointment),
+    };
+    if (!(await this.ledger.claim(key, record, seen?.version))) return this.awaitOtherTurn(request, audit, retry);
+    try {
+      audit.graphRequestId = (await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage)).requestId;
+    } catch (error) {
+      if (seen && isNotFound(error)) return this.recordCancelled(request, { ...seen.record, state: 'attempted' }, { ...audit, attemptId: seen.record.attemptId, recovered: true });
+      // Outcome unknown: keep the attempt (released) so a retry that meets 404 knows it landed; otherwise forget it.
+      if (error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code)) await this.ledger.put(key, { ...record, leaseUntil: 0 });
+      else await this.ledger.delete(key);
+      throw error;
+    }
+    return this.recordCancelled(request, record, audit);
+  }
+
+  /** An earlier attempt's cancel landed (Graph now says 404): one turn takes the record over and records it. */
+  private async settleLanded(request: CancelRequest, earlier: LedgerEntry, audit: AuditNote, retry: number): Promise<CancelOutcome> {
+    const takeover = { ...earlier.record, leaseUntil: this.leaseClock() + this.options.attemptLeaseMs };
+    if (!(await this.ledger.claim(request.key, takeover, earlier.version))) return this.awaitOtherTurn(request, audit, retry);
+    return this.recordCancelled(request, takeover, { ...audit, attemptId: earlier.record.attemptId, recovered: true });
+  }
+
+  /**
+   * Another turn holds the attempt: wait for its outcome while its lease lasts. If it gave up (or its process
+   * stopped), try once more ourselves; the ledger still lets only one turn through.
+   */
+  private async awaitOtherTurn(request: CancelRequest, audit: AuditNote, retry: number): Promise<CancelOutcome> {
+    const giveUpAt = performance.now() + this.options.awaitOtherTurnMs;
+    while (performance.now() < giveUpAt) {
+      await sleep(this.options.pollMs);
+      const entry = await this.ledger.get(request.key);
+      if (entry?.record.state === 'cancelled') return this.repeated(request, entry.record);
+      if (!entry || entry.record.leaseUntil <= this.leaseClock()) {
+        if (retry >= 1) break;
+        return this.cancelOnce(request, audit, retry + 1);
+      }
+    }
+    throw new BookingsError(ErrorCode.CancelInProgress, 'Another turn is still cancelling this appointment');
+  }
+
+  private async repeated(request: CancelRequest, record: CancelRecord): Promise<CancelOutcome> {
+    await this.record(request, { attemptId: record.attemptId, outcome: 'repeated' });
+    return outcomeOf(record);
+  }
+
+  /** Audit first, then the ledger: a crash in between leaves a duplicate entry (same attemptId), never a gap. */
+  private async recordCancelled(request: CancelRequest, attempt: CancelRecord, audit: AuditNote): Promise<CancelOutcome> {
+    await this.record(request, { ...audit, outcome: 'cancelled', cancellationMessage: attempt.cancellationMessage });
+    const cancelled: CancelRecord = { ...attempt, state: 'cancelled', at: this.clock().toISOString() };
+    await this.ledger.put(request.key, cancelled);
     return outcomeOf(cancelled);
   }
+
+  private record(request: CancelRequest, note: AuditNote & { cancellationMessage?: string }): Promise<void> {
+    const { user, businessId, appointmentId } = request;
+    const { cancellationMessage, ...rest } = note;
+    return this.audit.record({
+      at: this.clock().toISOString(),
+      ...rest,
+      userObjectId: user.aadObjectId,
+      tenantId: user.tenantId,
+      businessId,
+      appointmentId,
+      ...(this.options.auditMessages ? { cancellationMessage: cancellationMessage ?? request.message } : {}),
+    });
+  }
+}
+
+interface CancelRequest {
+  user: UserRef;
+  businessId: string;
+  appointmentId: string;
+  message: string;
+  key: string;
+}
+
+type AuditNote = Omit<AuditEntry, 'at' | 'userObjectId' | 'tenantId' | 'businessId' | 'appointmentId' | 'cancellationMessage'>;
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof BookingsError && error.code === ErrorCode.NotFound;
 }
 
 /** By id (a stale id means all), else the first whose name contains the typed text, ignoring case. */

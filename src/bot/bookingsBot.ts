@@ -4,6 +4,7 @@ import { type Locale, t } from '../cards/i18n.js';
 import { measureGraphWait } from '../graph/graphWait.js';
 import { type AdaptiveCard, renderPrivateList, withSubmitActions } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
+import { hashOf, withLogContext } from '../logging/logContext.js';
 import type { Logger } from '../logging/logger.js';
 import { type ActionData, languageOf, parseCardAction, submitOf } from './cardActions.js';
 import { parseCommand } from './commands.js';
@@ -41,6 +42,8 @@ export class BookingsBot extends ActivityHandler {
     private readonly auth: BotSignIn,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
+    /** Budget for all Graph calls of one action (TURN_TIMEOUT_MS), below Teams' 15 s invoke limit. */
+    private readonly turnTimeoutMs = Infinity,
   ) {
     super();
     this.onMessage(async (context, next) => {
@@ -51,6 +54,12 @@ export class BookingsBot extends ActivityHandler {
       await this.onMembersAddedTurn(context);
       await next();
     });
+  }
+
+  /** Every log line of the turn names it: the activity id and a hash of the conversation (never the id itself). */
+  override run(context: TurnContext): Promise<void> {
+    const { id, conversation } = context.activity;
+    return withLogContext({ turn: id, conversation: conversation?.id ? hashOf(conversation.id) : undefined }, () => super.run(context));
   }
 
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
@@ -241,9 +250,12 @@ export class BookingsBot extends ActivityHandler {
   private async dispatch(turn: TurnInput, action: ActionData): Promise<AdaptiveCard> {
     const handler = this.routes.actions[action.verb] as (turn: TurnInput, data: ActionData['data']) => Promise<AdaptiveCard>;
     const started = performance.now();
-    const { result: card, wait } = await measureGraphWait(() => handler(turn, action.data));
+    const { result: card, wait } = await measureGraphWait(() => handler(turn, action.data), this.turnTimeoutMs);
     // ms is the whole action, graphMs the part spent waiting on Graph: the difference is the bot's own cost.
-    this.logger.info({ turn: turn.turnId, verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls }, 'action handled');
+    this.logger.info(
+      { verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
+      'action handled',
+    );
     return card;
   }
 
@@ -293,7 +305,6 @@ function turnInput(context: TurnContext, cardLanguage?: Locale): TurnInput {
   return {
     user: userOf(activity),
     render: renderContextOf(activity, cardLanguage),
-    turnId: activity.id,
     refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
     personal: !isSharedConversation(activity),
   };

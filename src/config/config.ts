@@ -25,11 +25,16 @@ const envSchema = z.object({
   GRAPH_BASE_URL: url,
   GRAPH_API_VERSION: z.preprocess(blankToUndefined, z.enum(['v1.0', 'beta']).default('v1.0')),
   GRAPH_BOOKINGS_PATH: z.preprocess(blankToUndefined, z.enum(['/solutions/bookingBusinesses', '/bookingBusinesses']).default('/solutions/bookingBusinesses')),
-  GRAPH_TIMEOUT_MS: int(10_000, 100, 60_000),
+  GRAPH_TIMEOUT_MS: int(8_000, 100, 60_000),
+  TURN_TIMEOUT_MS: int(12_000, 1_000, 14_000),
   GRAPH_MAX_RETRIES: int(3, 0, 10),
   GRAPH_MAX_RETRY_WAIT_SECONDS: int(5, 0, 180),
   APPOINTMENT_WINDOW_DAYS: int(14, 1, 90),
   LIST_PAGE_SIZE: int(5, 1, 20),
+  STORAGE_CONNECTION_STRING: optionalText,
+  STORAGE_CONTAINER: z.preprocess(blankToUndefined, z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name (3-63 lowercase letters, digits and single hyphens)').default('bookings-bot')),
+  AUDIT_MESSAGES: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
+  AUDIT_DIR: z.preprocess(blankToUndefined, z.string().default('.data/audit')),
   LOCAL_USER: z.preprocess(blankToUndefined, z.email().optional()),
   LOCAL_GRAPH_PORT: int(3979, 0, 65535),
   LOCAL_GRAPH_PAGE_SIZE: int(4, 1, 100),
@@ -48,7 +53,15 @@ export interface GraphConfig {
   timeoutMs: number;
   maxRetries: number;
   maxRetryWaitSeconds: number;
+  /** Budget for all Graph calls of one turn, so a click is answered within Teams' invoke limit (15 s). */
+  turnTimeoutMs: number;
 }
+
+/**
+ * Where state kept between turns lives: in this process (one instance), or in an Azure Blob container every
+ * instance shares. The audit trail goes to the same container, or to files when there is none.
+ */
+export type StorageConfig = { kind: 'memory'; auditDir: string } | { kind: 'blob'; connectionString: string; container: string };
 
 export interface LocalModeConfig {
   kind: 'local';
@@ -88,6 +101,9 @@ export interface Config {
   graph: GraphConfig;
   windowDays: number;
   pageSize: number;
+  storage: StorageConfig;
+  /** Whether the audit trail keeps the text of each cancellation message (off by default: it is customer-facing text). */
+  auditMessages: boolean;
 }
 
 export class ConfigError extends Error {
@@ -119,10 +135,19 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       timeoutMs: env.GRAPH_TIMEOUT_MS,
       maxRetries: env.GRAPH_MAX_RETRIES,
       maxRetryWaitSeconds: env.GRAPH_MAX_RETRY_WAIT_SECONDS,
+      turnTimeoutMs: env.TURN_TIMEOUT_MS,
     },
     windowDays: env.APPOINTMENT_WINDOW_DAYS,
     pageSize: env.LIST_PAGE_SIZE,
+    storage: storageOf(env),
+    auditMessages: env.AUDIT_MESSAGES === 'true',
   };
+}
+
+function storageOf(env: Env): StorageConfig {
+  return env.STORAGE_CONNECTION_STRING
+    ? { kind: 'blob', connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER }
+    : { kind: 'memory', auditDir: env.AUDIT_DIR };
 }
 
 function localMode(env: Env): LocalModeConfig {

@@ -1,9 +1,9 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { type Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import type { BookingsGateway } from '../bookings/gateway.js';
 import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
-import { toDomainError } from './errors.js';
+import { graphErrorOf, toDomainError } from './errors.js';
 import {
   type GraphAppointment,
   type GraphStaffMember,
@@ -77,14 +77,18 @@ export class BookingsGraphClient implements BookingsGateway {
     return { ...appointment, details: parseAppointmentDetails(raw) };
   }
 
-  async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<void> {
+  async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }> {
     const token = await this.tokens.getToken(user);
     const path = `${this.business(businessId)}/appointments/${segment(appointmentId)}/cancel`;
+    let response: Response;
     try {
-      await this.client.api(path).header('Authorization', `Bearer ${token}`).post({ cancellationMessage });
+      // The raw response, because a 204 has no body to carry the request-id that the audit trail keeps.
+      response = (await this.client.api(path).header('Authorization', `Bearer ${token}`).responseType(ResponseType.RAW).post({ cancellationMessage })) as Response;
     } catch (error) {
       throw toDomainError(error);
     }
+    if (!response.ok) throw toDomainError(await graphErrorOf(response));
+    return { requestId: response.headers.get('request-id') ?? undefined };
   }
 
   private business(businessId: string): string {

@@ -7,7 +7,8 @@ import {
   RetryHandlerOptions,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
-import { GraphWaitMiddleware } from './graphWait.js';
+import type { Logger } from '../logging/logger.js';
+import { currentGraphWait, GraphWaitMiddleware } from './graphWait.js';
 
 export interface GraphClientOptions {
   /** e.g. https://graph.microsoft.com/ (always ends with '/'). */
@@ -20,7 +21,10 @@ export interface GraphClientOptions {
   maxRetryWaitSeconds: number;
 }
 
-/** Gives each request (with all its retries) one deadline, so a slow Graph cannot hold a turn open. */
+/**
+ * Gives each request (with all its retries) one deadline, so a slow Graph cannot hold a turn open: its own budget,
+ * or what is left of the turn's, whichever ends first.
+ */
 class DeadlineMiddleware implements Middleware {
   private next?: Middleware;
 
@@ -31,7 +35,8 @@ class DeadlineMiddleware implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
-    context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
+    const turnLeft = currentGraphWait()?.remainingMs() ?? Infinity;
+    context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(1, Math.min(this.timeoutMs, turnLeft))) };
     await this.next?.execute(context);
   }
 }
@@ -42,7 +47,7 @@ class DeadlineMiddleware implements Middleware {
  * refuses to follow links off the configured base URL, so a token never leaves for another host).
  * Only reads are retried: a cancel POST that is retried after a lost answer could cancel twice.
  */
-export function createGraphClient(options: GraphClientOptions): Client {
+export function createGraphClient(options: GraphClientOptions, logger?: Logger): Client {
   const retry = new RetryHandler(
     new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, fetchOptions, response) => {
       const method = (fetchOptions?.method ?? 'GET').toUpperCase();
@@ -53,6 +58,6 @@ export function createGraphClient(options: GraphClientOptions): Client {
   return Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: options.version,
-    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(), retry, new TelemetryHandler(), new HTTPMessageHandler()],
+    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new HTTPMessageHandler()],
   });
 }

@@ -14,6 +14,23 @@ export function toDomainError(error: unknown): BookingsError {
   return new BookingsError(code, `Graph answered ${error.statusCode} ${error.code ?? ''}`.trim(), details);
 }
 
+/** Graph's error for a response read raw: its JSON error body ({error: {code, message, innerError}}) and headers. */
+export async function graphErrorOf(response: Response): Promise<GraphError> {
+  const text = await response.text().catch(() => '');
+  let body: { error?: { code?: string; message?: string; innerError?: { 'request-id'?: string } } } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  const error = new GraphError(response.status, body?.error?.message ?? response.statusText);
+  error.code = body?.error?.code ?? null;
+  error.requestId = body?.error?.innerError?.['request-id'] ?? response.headers.get('request-id');
+  error.headers = response.headers;
+  error.body = text;
+  return error;
+}
+
 function codeForStatus(error: GraphError): ErrorCode {
   switch (error.statusCode) {
     case 400:

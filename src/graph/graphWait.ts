@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import type { Logger } from '../logging/logger.js';
 
 /**
  * How long one turn waited on Graph: the union of its Graph calls' lifetimes (retries included), so calls made in
@@ -8,8 +9,18 @@ import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 export class GraphWait {
   calls = 0;
   waitedMs = 0;
+  /** Graph's request-id of each call, for the turn's log line (support cases name them). */
+  readonly requestIds: string[] = [];
   private inFlight = 0;
   private since = 0;
+
+  /** @param deadline performance.now() by which every Graph call of the turn must be over. */
+  constructor(readonly deadline = Infinity) {}
+
+  /** What is left of the turn's Graph budget, in ms. */
+  remainingMs(): number {
+    return this.deadline - performance.now();
+  }
 
   begin(): void {
     this.calls++;
@@ -23,16 +34,26 @@ export class GraphWait {
 
 const current = new AsyncLocalStorage<GraphWait>();
 
-/** Runs `work` and measures the Graph calls it makes, however deep in the call tree. */
-export async function measureGraphWait<T>(work: () => Promise<T>): Promise<{ result: T; wait: GraphWait }> {
-  const wait = new GraphWait();
+/**
+ * Runs `work` and measures the Graph calls it makes, however deep in the call tree. With a budget, those calls
+ * share one deadline, so a turn that makes several calls in a row still answers within Teams' invoke limit.
+ */
+export async function measureGraphWait<T>(work: () => Promise<T>, budgetMs = Infinity): Promise<{ result: T; wait: GraphWait }> {
+  const wait = new GraphWait(performance.now() + budgetMs);
   const result = await current.run(wait, work);
   return { result, wait };
 }
 
-/** The Graph client middleware that reports each call to the turn's GraphWait, if any. */
+/** The turn's GraphWait, if the caller is inside one. */
+export function currentGraphWait(): GraphWait | undefined {
+  return current.getStore();
+}
+
+/** The Graph client middleware that reports each call to the turn's GraphWait, if any, and logs it (debug). */
 export class GraphWaitMiddleware implements Middleware {
   private next?: Middleware;
+
+  constructor(private readonly logger?: Logger) {}
 
   setNext(next: Middleware): void {
     this.next = next;
@@ -40,11 +61,16 @@ export class GraphWaitMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const wait = current.getStore();
+    const started = performance.now();
     wait?.begin();
     try {
       await this.next?.execute(context);
     } finally {
       wait?.end();
+      const requestId = context.response?.headers.get('request-id') ?? undefined;
+      if (requestId) wait?.requestIds.push(requestId);
+      // Method, status and timing only: the URL names businesses and appointments.
+      this.logger?.debug({ method: context.options?.method ?? 'GET', status: context.response?.status, requestId, ms: Math.round(performance.now() - started) }, 'graph call');
     }
   }
 }

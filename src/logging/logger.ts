@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { logContext } from './logContext.js';
 
 export type { Logger };
 
@@ -11,6 +12,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     {
       level,
       base: { service: 'bookings-bot' },
+      // Every line written while a turn is served says which turn and conversation (hashed) it belongs to.
+      mixin: logContext,
       redact: {
         paths: [
           'token',
@@ -21,6 +24,9 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
           'cancellationMessage',
           'emailAddress',
           'phone',
+          'customerPhone',
+          'customerEmailAddress',
+          'connectionString',
           '*.token',
           '*.accessToken',
           '*.authorization',
@@ -28,6 +34,9 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
           '*.cancellationMessage',
           '*.emailAddress',
           '*.phone',
+          '*.customerPhone',
+          '*.customerEmailAddress',
+          '*.connectionString',
           'req.headers.authorization',
         ],
         censor: '[redacted]',

@@ -1,16 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryCancelLedger } from '../../src/bookings/cancelLedger.js';
+import { MemoryStorage } from 'botbuilder';
+import type { AuditEntry } from '../../src/bookings/audit.js';
+import type { BookingsGateway } from '../../src/bookings/gateway.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
-import { BookingsService } from '../../src/bookings/service.js';
+import { BookingsService, CANCEL_DEFAULTS } from '../../src/bookings/service.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';
 import { ADELE, CONTOSO, FABRIKAM, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
 
 const user = { id: '29:user' };
 
+/** The service over a gateway, with its ledger in memory and audit entries collected (the storage side of both). */
+function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = []): BookingsService {
+  const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
+  return new BookingsService(gateway, new StorageCancelLedger(new MemoryStorage()), audit, clock, { ...CANCEL_DEFAULTS, windowDays: 14 });
+}
+
 describe('BookingsService against the local Graph service', () => {
   let graph: LocalGraphService;
   const now = new Date();
-  const serviceFor = (login = ADELE) => new BookingsService(gatewayFor(graph, { login }), new MemoryCancelLedger(), () => now, { windowDays: 14 });
+  const serviceFor = (login = ADELE) => serviceOver(gatewayFor(graph, { login }), () => now);
 
   beforeEach(async () => {
     graph = await startLocalGraph({ now: () => now });
@@ -63,27 +72,11 @@ describe('BookingsService against the local Graph service', () => {
   });
 });
 
-describe('MemoryCancelLedger', () => {
-  it('forgets records older than its time to live, so memory stays bounded', async () => {
-    let clock = 0;
-    const ledger = new MemoryCancelLedger(1000, () => clock);
-    const record = { state: 'cancelled' as const, cancellationMessage: 'm', at: 'now', appointment: {} as never };
-    await ledger.put('a', record);
-    clock = 500;
-    await ledger.put('b', record);
-    expect(await ledger.get('a')).toEqual(record);
-    clock = 1200;
-    expect(await ledger.get('a')).toBeUndefined();
-    await ledger.put('c', record);
-    expect(await ledger.get('b')).toEqual(record);
-  });
-});
-
 describe('BookingsService after a refused cancel', () => {
   it('does not mistake a later 404 for its own success when Graph had refused the first attempt', async () => {
     const graph = await startLocalGraph();
     try {
-      const service = new BookingsService(gatewayFor(graph), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const service = serviceOver(gatewayFor(graph), () => new Date());
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
       // 429 on the POST is a definitive "not done": the attempt is forgotten.
@@ -99,7 +92,7 @@ describe('BookingsService after a refused cancel', () => {
   it('lists the whole business only where the user administers or schedules it', async () => {
     const graph = await startLocalGraph();
     try {
-      const service = (login: string) => new BookingsService(gatewayFor(graph, { login }), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const service = (login: string) => serviceOver(gatewayFor(graph, { login }), () => new Date());
       const adele = service('AdeleV@contoso.onmicrosoft.com');
       const mine = await adele.upcoming(user);
       const business = await adele.upcoming(user, undefined, 'business');
@@ -120,7 +113,7 @@ describe('BookingsService after a refused cancel', () => {
   it('shows one business by id or by part of its name, all for a stale id, and says when a name matches none', async () => {
     const graph = await startLocalGraph();
     try {
-      const adele = new BookingsService(gatewayFor(graph), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const adele = serviceOver(gatewayFor(graph), () => new Date());
       const byId = await adele.upcoming(user, undefined, 'mine', { id: FABRIKAM.toUpperCase() });
       const byName = await adele.upcoming(user, undefined, 'mine', { name: 'wellness' });
       const stale = await adele.upcoming(user, undefined, 'mine', { id: 'Gone@contoso.onmicrosoft.com' });
@@ -141,7 +134,7 @@ describe('BookingsService after a refused cancel', () => {
   it('refuses a viewer before sending anything, and marks their appointments look-only', async () => {
     const graph = await startLocalGraph();
     try {
-      const viewer = new BookingsService(gatewayFor(graph, { login: 'AlexW@contoso.onmicrosoft.com' }), new MemoryCancelLedger(), () => new Date(), { windowDays: 14 });
+      const viewer = serviceOver(gatewayFor(graph, { login: 'AlexW@contoso.onmicrosoft.com' }), () => new Date());
       const result = await viewer.upcoming(user);
       const appointments = result.kind === 'appointments' ? result.appointments : [];
       expect(appointments.length).toBeGreaterThan(0);

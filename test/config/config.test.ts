@@ -26,7 +26,16 @@ describe('configuration', () => {
   it('defaults to local mode on 3978 with the embedded Graph, loopback only', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 3978, host: '127.0.0.1', mode: { kind: 'local', graphPort: 3979 }, windowDays: 14, pageSize: 5 });
-    expect(config.graph).toMatchObject({ baseUrl: undefined, version: 'v1.0', bookingsRoot: '/solutions/bookingBusinesses', timeoutMs: 10_000 });
+    expect(config.graph).toMatchObject({ baseUrl: undefined, version: 'v1.0', bookingsRoot: '/solutions/bookingBusinesses', timeoutMs: 8_000, turnTimeoutMs: 12_000 });
+    expect(config).toMatchObject({ storage: { kind: 'memory', auditDir: '.data/audit' }, auditMessages: false });
+  });
+
+  it('shares state through a Blob container when given a connection string, and audits message text only when asked', () => {
+    const config = loadConfig({ STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', AUDIT_MESSAGES: 'true' });
+    expect(config).toMatchObject({ storage: { kind: 'blob', connectionString: 'UseDevelopmentStorage=true', container: 'bookings-bot' }, auditMessages: true });
+    expect(() => loadConfig({ STORAGE_CONTAINER: 'Bookings_Bot' })).toThrow(/STORAGE_CONTAINER/);
+    expect(() => loadConfig({ TURN_TIMEOUT_MS: '20000' })).toThrow(/TURN_TIMEOUT_MS/);
+    expect(() => loadConfig({ AUDIT_MESSAGES: 'yes' })).toThrow(/AUDIT_MESSAGES/);
   });
 
   it('treats blank values as unset, as an .env copied from .env.sample has them', () => {

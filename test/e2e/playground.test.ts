@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBot, start } from '../../src/index.js';
+import { temporaryAuditDir } from '../helpers/botHarness.js';
 import { browserTestsEnabled, launchBrowser, loopbackPage, screenshotPath, startPlayground } from '../helpers/browser.js';
 
 /**
@@ -52,7 +53,7 @@ describe.skipIf(!browserTestsEnabled)('Bookings Bot in the Microsoft 365 Agents 
 
   beforeAll(async () => {
     const quiet = new Writable({ write: (_c, _e, done) => done() });
-    bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LIST_PAGE_SIZE: '5' }, { logDestination: quiet });
+    bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LIST_PAGE_SIZE: '5', AUDIT_DIR: temporaryAuditDir() }, { logDestination: quiet });
     const started = await startPlayground(`${bot.url}/api/messages`, 'America/Chicago');
     playground = started.process;
     browser = await launchBrowser();

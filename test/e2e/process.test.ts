@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
+import { temporaryAuditDir } from '../helpers/botHarness.js';
+
 const root = new URL('../../', import.meta.url);
 
 /** Runs the bot as `npm start` does (same node flags and entry point), with the given environment. */
@@ -9,7 +11,7 @@ function launch(env: Record<string, string>): { child: ChildProcess; output: () 
   const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'src/index.ts'], {
     cwd: root,
     // No .env is read in tests: dotenv never overrides variables that are set, and these are all set.
-    env: { PATH: process.env.PATH, PORT: '0', LOCAL_GRAPH_PORT: '0', ...env },
+    env: { PATH: process.env.PATH, PORT: '0', LOCAL_GRAPH_PORT: '0', AUDIT_DIR: temporaryAuditDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type RunningBot, start } from '../../src/index.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
@@ -9,9 +12,14 @@ export type Card = Record<string, unknown>;
 /** Starts the real bot (composition root, HTTP server, embedded local Graph) on free loopback ports. */
 export async function startBot(env: Record<string, string> = {}): Promise<BotHarness> {
   const { logs, logDestination } = captureLogs();
-  const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LOG_LEVEL: 'debug', ...env }, { logDestination });
+  const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LOG_LEVEL: 'debug', AUDIT_DIR: temporaryAuditDir(), ...env }, { logDestination });
   const connector = await new FakeConnector().start();
   return new BotHarness(bot, connector, logs, bot.localGraph!);
+}
+
+/** A fresh directory for a test bot's audit files (the default, .data/audit, is for people running the bot). */
+export function temporaryAuditDir(): string {
+  return mkdtempSync(join(tmpdir(), 'bookings-audit-'));
 }
 
 /** The bot's log lines, captured in memory so tests can read (and search) them. */

@@ -1,6 +1,6 @@
 import { start } from '../../src/index.js';
 import { LocalGraphService } from '../../src/local-graph/server.js';
-import { BotHarness, captureLogs } from './botHarness.js';
+import { BotHarness, captureLogs, temporaryAuditDir } from './botHarness.js';
 import { FakeConnector } from './connector.js';
 import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from './standins/entra.js';
 import { CONNECTION_NAME, LocalTokenService } from './standins/tokenService.js';
@@ -35,6 +35,7 @@ export function productionEnv(peers: { entra: LocalEntra; tokenService: LocalTok
     ENTRA_AUTHORITY_HOST: peers.entra.authorityHost,
     BOT_TOKEN_SERVICE_URL: peers.tokenService.url,
     BOT_OPENID_METADATA_URL: peers.connector.openIdMetadataUrl,
+    AUDIT_DIR: temporaryAuditDir(),
   };
 }
 

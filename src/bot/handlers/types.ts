@@ -6,8 +6,6 @@ import type { ActionData } from '../cardActions.js';
 export interface TurnInput {
   user: UserRef;
   render: RenderContext;
-  /** The activity's id, so a turn's log lines can be found together. */
-  turnId?: string;
   /** Where cards can refresh themselves (Teams): the id of the user whose view a list card is. */
   refreshFor?: string;
   /** A one-to-one chat with the bot, where nobody else reads the cards. */

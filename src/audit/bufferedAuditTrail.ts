@@ -1,0 +1,59 @@
+import type { AuditEntry, AuditTrail } from '../bookings/audit.js';
+import type { Logger } from '../logging/logger.js';
+import type { AuditSink } from './auditSink.js';
+
+/**
+ * The bot's audit trail: entries go to the sink at once; those that cannot be written (storage down) are kept in
+ * memory and written with the next entry or by a timer, so an outage loses none. Past `maxPending` the oldest are
+ * dropped and counted in the log, so an outage cannot exhaust memory. Never throws: auditing must not fail a cancel.
+ */
+export class BufferedAuditTrail implements AuditTrail {
+  private pending: AuditEntry[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly sink: AuditSink,
+    private readonly logger: Logger,
+    private readonly maxPending = 10_000,
+    retryIntervalMs = 30_000,
+  ) {
+    this.timer = setInterval(() => void this.flush(), retryIntervalMs).unref();
+  }
+
+  record(entry: AuditEntry): Promise<void> {
+    this.pending.push(entry);
+    return this.flush();
+  }
+
+  /** Entries not yet written (for /healthz). */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  /** Writes are serialised; each takes everything pending, so a burst becomes a few appends. */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.writePending());
+    return this.writing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    if (this.pending.length > 0) this.logger.error({ unwritten: this.pending.length }, 'audit entries could not be written before shutdown');
+  }
+
+  private async writePending(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      await this.sink.append(batch);
+    } catch (error) {
+      this.pending = [...batch, ...this.pending];
+      const dropped = Math.max(0, this.pending.length - this.maxPending);
+      if (dropped > 0) this.pending.splice(0, dropped);
+      this.logger.warn({ err: { type: (error as Error).name }, backlog: this.pending.length, dropped }, 'audit entries kept in memory until storage answers');
+    }
+  }
+}

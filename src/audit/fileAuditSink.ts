@@ -1,0 +1,25 @@
+import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AuditEntry } from '../bookings/audit.js';
+import { type AuditSink, fromJsonLines, toJsonLines } from './auditSink.js';
+
+/** One instance without shared storage: a JSON-lines file per UTC day (appends are atomic for lines this short). */
+export class FileAuditSink implements AuditSink {
+  constructor(private readonly directory: string) {}
+
+  async append(entries: AuditEntry[]): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+    await appendFile(join(this.directory, `${dayOf(new Date())}.jsonl`), toJsonLines(entries), 'utf8');
+  }
+
+  async read(since: Date): Promise<AuditEntry[]> {
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    const days = names.filter((name) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && name.slice(0, 10) >= dayOf(since));
+    const texts = await Promise.all(days.map((name) => readFile(join(this.directory, name), 'utf8')));
+    return texts.flatMap((text) => fromJsonLines(text, since));
+  }
+}
+
+export function dayOf(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}

@@ -1,0 +1,52 @@
+import type { AuditEntry } from '../bookings/audit.js';
+
+const COLUMNS = ['at', 'outcome', 'userObjectId', 'businessId', 'appointmentId', 'errorCode', 'recovered', 'graphRequestId'] as const;
+
+/**
+ * The entries to report, oldest first. An attempt recorded twice as cancelled (an instance stopped between the
+ * audit and the ledger, and another finished it) is one cancellation, so duplicates of (attemptId, outcome) go.
+ */
+export function reportRows(entries: AuditEntry[]): AuditEntry[] {
+  const seen = new Set<string>();
+  return [...entries]
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .filter((entry) => {
+      if (entry.outcome !== 'cancelled') return true;
+      const key = `${entry.attemptId}/${entry.outcome}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+function columnsOf(rows: AuditEntry[]): (keyof AuditEntry)[] {
+  const withMessages = rows.some((r) => r.cancellationMessage !== undefined);
+  return withMessages ? [...COLUMNS, 'cancellationMessage'] : [...COLUMNS];
+}
+
+function cell(entry: AuditEntry, column: keyof AuditEntry): string {
+  const value = entry[column];
+  return value === undefined ? '' : String(value);
+}
+
+/** RFC 4180 CSV; a cell that a spreadsheet would run as a formula is prefixed with ' (the message is free text). */
+export function toCsv(rows: AuditEntry[]): string {
+  const columns = columnsOf(rows);
+  const escape = (value: string) => {
+    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  };
+  return [columns.join(','), ...rows.map((row) => columns.map((c) => escape(cell(row, c))).join(','))].join('\n') + '\n';
+}
+
+/** A plain-text table for a terminal, with a count per outcome underneath. */
+export function toTable(rows: AuditEntry[]): string {
+  const columns = columnsOf(rows);
+  const lines = [columns as string[], ...rows.map((row) => columns.map((c) => cell(row, c).replace(/\s+/g, ' ')))];
+  const widths = columns.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
+  const format = (line: string[]) => line.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd();
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.outcome, (counts.get(row.outcome) ?? 0) + 1);
+  const summary = [...counts].map(([outcome, n]) => `${outcome}: ${n}`).join(', ') || 'no attempts';
+  return [format(lines[0]!), format(widths.map((w) => '-'.repeat(w))), ...lines.slice(1).map(format), '', summary].join('\n') + '\n';
+}

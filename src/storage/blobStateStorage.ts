@@ -1,0 +1,94 @@
+import { ContainerClient, RestError, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { Storage, StoreItems } from 'botbuilder';
+import { BlobsStorage } from 'botbuilder-azure-blobs';
+// The blob name BlobsStorage gives a key, so both paths address the same blob.
+import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
+import { BookingsError, ErrorCode } from '../bookings/errors.js';
+
+/** Fail fast when storage is unreachable: a turn must still be answered within Teams' limits. */
+const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 3_000, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
+
+/**
+ * botbuilder's Storage on an Azure Blob container, shared by every instance of the bot. Reads, plain writes and
+ * deletes go through BlobsStorage; two of its gaps are closed here:
+ * - A write whose eTag is an id of the caller's (not "*", not a blob ETag) is botbuilder's "write once" idiom
+ *   (TeamsSSOTokenExchangeMiddleware uses it, and so does the cancel ledger). MemoryStorage creates such an item
+ *   when the key is free and refuses it otherwise; BlobsStorage sends the id as If-Match, which no blob ever
+ *   matches, so every token exchange would be taken for a duplicate. Here it is a create with If-None-Match: *.
+ * - BlobsStorage creates the container once and keeps that promise, so a first call made while storage was down
+ *   would fail for the life of the process. After an unreachable-storage failure a fresh BlobsStorage is used.
+ * Failures of the service itself become one coded error (StorageUnavailable); eTag conflicts stay as botbuilder raises them.
+ */
+export class BlobStateStorage implements Storage {
+  private readonly container: ContainerClient;
+  private blobs: BlobsStorage;
+  private containerReady?: Promise<unknown>;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly containerName: string,
+  ) {
+    this.container = new ContainerClient(connectionString, containerName, PIPELINE);
+    this.blobs = this.freshBlobs();
+  }
+
+  read(keys: string[]): Promise<StoreItems> {
+    return this.guarded(() => this.blobs.read(keys));
+  }
+
+  write(changes: StoreItems): Promise<void> {
+    return this.guarded(async () => {
+      const plain: StoreItems = {};
+      const creates: Promise<void>[] = [];
+      for (const [key, item] of Object.entries(changes) as [string, { eTag?: unknown }][]) {
+        if (isWriteOnceId(item.eTag)) creates.push(this.create(key, item));
+        else plain[key] = item;
+      }
+      if (Object.keys(plain).length > 0) creates.push(this.blobs.write(plain));
+      await Promise.all(creates);
+    });
+  }
+
+  delete(keys: string[]): Promise<void> {
+    return this.guarded(() => this.blobs.delete(keys));
+  }
+
+  private async create(key: string, item: { eTag?: unknown }): Promise<void> {
+    // Stored without the eTag, as BlobsStorage stores items (the blob's own ETag replaces it on read).
+    const body = JSON.stringify({ ...item, eTag: undefined });
+    this.containerReady ??= this.container.createIfNotExists();
+    await this.containerReady;
+    try {
+      await this.container.getBlockBlobClient(sanitizeBlobKey(key)).upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
+    } catch (error) {
+      // 409 BlobAlreadyExists / 412 ConditionNotMet: someone wrote the key first. Same error as botbuilder's storages.
+      if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)) throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
+      throw error;
+    }
+  }
+
+  private async guarded<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof RestError)) throw error;
+      // Start over next time: the container may have to be created once storage is back.
+      this.blobs = this.freshBlobs();
+      this.containerReady = undefined;
+      throw new BookingsError(ErrorCode.StorageUnavailable, 'Blob storage failed', { cause: { name: error.name, code: error.code, statusCode: error.statusCode } });
+    }
+  }
+
+  private freshBlobs(): BlobsStorage {
+    return new BlobsStorage(this.connectionString, this.containerName, { storagePipelineOptions: PIPELINE });
+  }
+}
+
+/** Blob ETags are quoted ("0x8D…"); "*" means "overwrite"; anything else is a caller's write-once id. */
+function isWriteOnceId(eTag: unknown): boolean {
+  return typeof eTag === 'string' && eTag !== '' && eTag !== '*' && !eTag.startsWith('"');
+}
+
