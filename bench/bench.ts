@@ -8,7 +8,7 @@ import { FakeConnector } from '../test/helpers/connector.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
 import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
-import { BotProcess } from './botProcess.js';
+import { BotProcess } from '../test/helpers/botProcess.js';
 import { type BenchUser, benchSeed } from './seed.js';
 import { type Summary, summarize } from './stats.js';
 

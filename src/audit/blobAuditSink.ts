@@ -1,4 +1,5 @@
-import { ContainerClient, RestError } from '@azure/storage-blob';
+import { isRestError } from '@azure/core-rest-pipeline';
+import { ContainerClient } from '@azure/storage-blob';
 import type { AuditEntry } from '../bookings/audit.js';
 import { type AuditSink, fromJsonLines, toJsonLines } from './auditSink.js';
 import { dayOf } from './fileAuditSink.js';
@@ -21,7 +22,7 @@ export class BlobAuditSink implements AuditSink {
     try {
       await blob.appendBlock(body, Buffer.byteLength(body));
     } catch (error) {
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+      if (!(isRestError(error) && error.statusCode === 404)) throw error;
       // The first entry of the hour (or of the container) creates the blob.
       await this.container.createIfNotExists();
       await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });

@@ -12,13 +12,15 @@ export interface Fault {
   delayMs?: number;
   /** How many matching requests it applies to (default 1; Infinity for all). */
   times?: number;
+  /** Apply to every Nth matching request only (20 = 5% of them), for storms that let most requests through. */
+  everyNth?: number;
 }
 
 export class FaultPlan {
-  private readonly faults: (Fault & { times: number })[] = [];
+  private readonly faults: (Fault & { times: number; seen: number })[] = [];
 
   add(fault: Fault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.push({ ...fault, times: fault.times ?? 1, seen: 0 });
   }
 
   clear(): void {
@@ -28,7 +30,7 @@ export class FaultPlan {
   /** The first fault matching the request, consuming one of its uses. */
   take(method: string, path: string): Fault | undefined {
     const index = this.faults.findIndex(
-      (f) => (!f.method || f.method === method) && (!f.pathIncludes || path.includes(f.pathIncludes)),
+      (f) => (!f.method || f.method === method) && (!f.pathIncludes || path.includes(f.pathIncludes)) && ++f.seen % (f.everyNth ?? 1) === 0,
     );
     if (index < 0) return undefined;
     const fault = this.faults[index]!;

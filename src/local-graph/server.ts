@@ -13,7 +13,7 @@ import {
 } from './graphJson.js';
 import { LOCAL_SCOPES, LocalIdentity, type TrustedIssuer } from './identity.js';
 import { createSeed, type DirectoryUser, type Seed, type SeedBusiness } from './seed.js';
-import { BookingsStore } from './store.js';
+import { BookingsStore, type CancellationRecord } from './store.js';
 
 export interface LocalGraphOptions {
   /** Loopback only unless told otherwise. */
@@ -73,6 +73,8 @@ export class LocalGraphService {
   tokenRequests = 0;
   /** Added to every Graph request's answer time; may be changed while running. */
   latencyMs: number;
+  /** Called once a cancel has taken effect, before it is answered (tests stop a bot process at that moment). */
+  onCancelled?: (cancellation: CancellationRecord) => Promise<void> | void;
   readonly store: BookingsStore;
   readonly identity: LocalIdentity;
   private readonly server: Server;
@@ -221,6 +223,7 @@ export class LocalGraphService {
         if (!appointment) throw new GraphHttpError(404, 'itemNotFound', 'The requested appointment was not found.');
         if (!this.store.canCancel(business, user)) throw new GraphHttpError(403, 'accessDenied', 'The user does not have permission to cancel appointments in this booking business.');
         this.store.cancel(appointment, user, message, this.now());
+        await this.onCancelled?.(this.store.cancellations.at(-1)!);
         return undefined;
       }
     }

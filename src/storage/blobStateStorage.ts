@@ -1,4 +1,6 @@
-import { ContainerClient, RestError, type StoragePipelineOptions } from '@azure/storage-blob';
+// isRestError, not instanceof: BlobsStorage loads the SDK's CommonJS build, with its own RestError class.
+import { isRestError } from '@azure/core-rest-pipeline';
+import { ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import type { Storage, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 // The blob name BlobsStorage gives a key, so both paths address the same blob.
@@ -65,7 +67,7 @@ export class BlobStateStorage implements Storage {
       });
     } catch (error) {
       // 409 BlobAlreadyExists / 412 ConditionNotMet: someone wrote the key first. Same error as botbuilder's storages.
-      if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412)) throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
+      if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
       throw error;
     }
   }
@@ -74,7 +76,7 @@ export class BlobStateStorage implements Storage {
     try {
       return await operation();
     } catch (error) {
-      if (!(error instanceof RestError)) throw error;
+      if (!(isRestError(error))) throw error;
       // Start over next time: the container may have to be created once storage is back.
       this.blobs = this.freshBlobs();
       this.containerReady = undefined;

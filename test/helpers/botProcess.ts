@@ -7,10 +7,15 @@ export interface TurnLog {
   graphMs: number;
 }
 
-/** A bot under test in its own process; its JSON log lines are read for the per-turn Graph wait. */
+/**
+ * A bot in its own process (the benchmark's bots; the instances of the multi-instance tests). Its JSON log lines
+ * are read for the per-turn Graph wait, and kept whole when asked (tests search them).
+ */
 export class BotProcess {
   readonly turns = new Map<string, TurnLog>();
   readonly stderr: string[] = [];
+  /** Every stdout line, when constructed with keepLogs. */
+  readonly logs: string[] = [];
   url = '';
   private child?: ChildProcess;
 
@@ -19,6 +24,7 @@ export class BotProcess {
     private readonly entry: string,
     private readonly env: Record<string, string>,
     private readonly nodeFlags: string[] = [],
+    private readonly keepLogs = false,
   ) {}
 
   async start(): Promise<this> {
@@ -30,6 +36,7 @@ export class BotProcess {
     const ready = new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code}`)));
       createInterface({ input: child.stdout }).on('line', (line) => {
+        if (this.keepLogs) this.logs.push(line);
         let entry: { msg?: string; url?: string; turn?: string; ms?: number; graphMs?: number };
         try {
           entry = JSON.parse(line) as typeof entry;
@@ -72,8 +79,16 @@ export class BotProcess {
     return (await (await fetch(`${this.url}/healthz`)).json()) as { memory: { rss: number; heapUsed: number }; graphTokensCached?: number };
   }
 
+  /** Ends the process at once, as a crash or a scale-in would (no graceful shutdown). */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child!.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child!.once('exit', resolve));
     this.child.kill('SIGTERM');
     await exited;

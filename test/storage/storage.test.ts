@@ -1,0 +1,105 @@
+import { ContainerClient } from '@azure/storage-blob';
+import type { Storage } from 'botbuilder';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import { BlobStateStorage } from '../../src/storage/blobStateStorage.js';
+import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
+import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';
+import { StorageTokenCache } from '../../src/storage/storageTokenCache.js';
+import { Azurite } from '../helpers/standins/azurite.js';
+
+const azurite = new Azurite();
+beforeAll(async () => {
+  await azurite.start();
+});
+afterAll(async () => {
+  await azurite.stop();
+});
+
+let container = 0;
+/** Each test gets its own container, so tests do not see each other's blobs. */
+const storages: Record<string, () => Storage> = {
+  memory: () => new ExpiringMemoryStorage(60_000),
+  blob: () => new BlobStateStorage(azurite.connectionString, `state-${++container}`),
+};
+
+const record = (attemptId: string) => ({ state: 'attempted' as const, attemptId, leaseUntil: 0, cancellationMessage: '很抱歉，厨房那天关门', at: '2026-11-27T10:00:00.000Z', appointment: {} as never });
+
+describe.each(Object.keys(storages))('%s storage, as the bot uses it', (kind) => {
+  it('writes, reads (with an eTag), replaces only at the version read, and deletes', async () => {
+    const storage = storages[kind]!();
+    await storage.write({ 'preferences/business/29:a': { business: 'all' } });
+    const read = (await storage.read(['preferences/business/29:a', 'missing']))['preferences/business/29:a'] as { business: string; eTag: string };
+    expect(read).toMatchObject({ business: 'all', eTag: expect.any(String) });
+    await storage.write({ 'preferences/business/29:a': { business: 'x', eTag: read.eTag } });
+    await expect(storage.write({ 'preferences/business/29:a': { business: 'y', eTag: read.eTag } })).rejects.toThrow(/eTag conflict/);
+    await storage.delete(['preferences/business/29:a']);
+    expect(await storage.read(['preferences/business/29:a'])).toEqual({});
+  });
+
+  it('lets exactly one of several concurrent write-once claims through (what token-exchange de-duplication relies on)', async () => {
+    const storage = storages[kind]!();
+    const results = await Promise.allSettled(['id-1', 'id-1', 'id-2', 'id-3'].map((eTag) => storage.write({ 'msteams/conv/exchange': { eTag } })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) expect(String(r.reason)).toMatch(/eTag conflict/);
+  });
+
+  it('gives one cancel claim to exactly one of ten concurrent turns, and a stale version loses', async () => {
+    const ledger = new StorageCancelLedger(storages[kind]!());
+    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim('cancel/contoso/AAMk=', record(`attempt-${i}`))));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    const entry = (await ledger.get('cancel/contoso/AAMk='))!;
+    expect(entry.record.attemptId).toBe(`attempt-${wins.indexOf(true)}`);
+    expect(entry.record.cancellationMessage).toBe('很抱歉，厨房那天关门');
+    expect(await ledger.claim('cancel/contoso/AAMk=', record('takeover-1'), entry.version)).toBe(true);
+    expect(await ledger.claim('cancel/contoso/AAMk=', record('takeover-2'), entry.version)).toBe(false);
+  });
+
+  it('shares Graph tokens per user token, encrypted: only a holder of that user token reads one', async () => {
+    const storage = storages[kind]!();
+    const cache = new StorageTokenCache(storage);
+    const token = { accessToken: 'eyJ.graph-token-of-adele', renewAt: Date.now() + 60_000, expiresAt: Date.now() + 360_000, userObjectId: 'adele-oid' };
+    await cache.set('hash-of-adele-token', 'adele-user-token', token);
+    expect(await cache.get('hash-of-adele-token', 'adele-user-token')).toEqual(token);
+    expect(JSON.stringify(await storage.read(['graphTokens/hash-of-adele-token']))).not.toContain('graph-token-of-adele');
+    await expect(cache.get('hash-of-adele-token', 'someone-else-token')).rejects.toThrow();
+  });
+});
+
+describe('ExpiringMemoryStorage', () => {
+  it('forgets items past their expiresAt, and gives items without one a default lifetime', async () => {
+    let now = 1_000;
+    const storage = new ExpiringMemoryStorage(500, () => now);
+    await storage.write({ pending: { expiresAt: 2_000 }, dedupe: { eTag: 'exchange-1' } });
+    expect(storage.size).toBe(2);
+    now = 1_600;
+    expect(storage.evictExpired()).toBe(1);
+    expect(Object.keys(await storage.read(['pending', 'dedupe']))).toEqual(['pending']);
+    // A write-once of an expired key succeeds again.
+    now = 2_500;
+    await storage.write({ pending: { eTag: 'again' } });
+    expect(storage.size).toBe(1);
+    storage.close();
+  });
+});
+
+describe('BlobStateStorage when storage is unreachable', () => {
+  it('fails fast with one coded error, and works again (container included) once storage is back', async () => {
+    const outage = new Azurite();
+    await outage.start();
+    const storage = new BlobStateStorage(outage.connectionString, 'comes-back');
+    await outage.stop();
+    const started = performance.now();
+    await expect(storage.write({ k: { v: 1 } })).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.StorageUnavailable);
+    await expect(storage.write({ k: { eTag: 'claim' } })).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.StorageUnavailable);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    await outage.start();
+    try {
+      await storage.write({ k: { v: 2 } });
+      expect(await storage.read(['k'])).toMatchObject({ k: { v: 2 } });
+      expect(await new ContainerClient(outage.connectionString, 'comes-back').exists()).toBe(true);
+    } finally {
+      await outage.stop();
+    }
+  });
+});
