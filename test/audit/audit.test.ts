@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
+import { BufferedAuditTrail } from '../../src/audit/bufferedAuditTrail.js';
+import { FileAuditSink } from '../../src/audit/fileAuditSink.js';
+import { reportRows, toCsv, toTable } from '../../src/audit/report.js';
+import type { AuditEntry } from '../../src/bookings/audit.js';
+import { ErrorCode } from '../../src/bookings/errors.js';
+import { temporaryAuditDir } from '../helpers/botHarness.js';
+import { Azurite } from '../helpers/standins/azurite.js';
+
+const run = promisify(execFile);
+const quiet = pino({ level: 'silent' });
+
+function entry(overrides: Partial<AuditEntry>): AuditEntry {
+  return {
+    at: new Date().toISOString(),
+    attemptId: 'a-1',
+    outcome: 'cancelled',
+    userObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd',
+    tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+    businessId: 'ContosoLunchDelivery@contoso.onmicrosoft.com',
+    appointmentId: 'AAMkADKnAAA=',
+    graphRequestId: '5f2c1b7e-0000-4000-8000-000000000001',
+    ...overrides,
+  };
+}
+
+/** Runs `npm run audit -- <args>` as a user would (same entry point), with the given environment. */
+async function auditCommand(args: string[], env: Record<string, string>): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts', ...args], { env: { PATH: process.env.PATH, ...env } });
+  return stdout;
+}
+
+describe('the audit report', () => {
+  it('counts an attempt recorded twice as cancelled (an instance stopped between audit and ledger) once, oldest first', () => {
+    const rows = reportRows([
+      entry({ at: '2026-11-27T10:00:02.000Z', recovered: true }),
+      entry({ at: '2026-11-27T10:00:01.000Z' }),
+      entry({ at: '2026-11-27T10:00:03.000Z', attemptId: 'a-1', outcome: 'repeated' }),
+      entry({ at: '2026-11-27T09:00:00.000Z', attemptId: 'a-0', outcome: 'failed', errorCode: ErrorCode.Throttled }),
+    ]);
+    expect(rows.map((r) => [r.at.slice(11, 19), r.outcome])).toEqual([
+      ['09:00:00', 'failed'],
+      ['10:00:01', 'cancelled'],
+      ['10:00:03', 'repeated'],
+    ]);
+    expect(toTable(rows)).toMatch(/failed: 1, cancelled: 1, repeated: 1\n$/);
+  });
+
+  it('writes CSV a spreadsheet opens safely: quoted commas and quotes, and no formulas from message text', () => {
+    const csv = toCsv([entry({ cancellationMessage: 'Sorry, the "kitchen" is closed' }), entry({ attemptId: 'a-2', cancellationMessage: '=HYPERLINK("http://x")' })]);
+    const lines = csv.trimEnd().split('\n');
+    expect(lines[0]).toBe('at,outcome,userObjectId,businessId,appointmentId,errorCode,recovered,graphRequestId,cancellationMessage');
+    expect(lines[1]).toMatch(/,"Sorry, the ""kitchen"" is closed"$/);
+    expect(lines[2]).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)"$/);
+  });
+});
+
+describe('audit sinks', () => {
+  const azurite = new Azurite();
+  beforeAll(async () => {
+    await azurite.start();
+  });
+  afterAll(async () => {
+    await azurite.stop();
+  });
+
+  it('keep every line when two instances append at once (Blob append blobs), and read back from a date', async () => {
+    const a = new BlobAuditSink(azurite.connectionString, 'audit-concurrent');
+    const b = new BlobAuditSink(azurite.connectionString, 'audit-concurrent');
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).append([entry({ attemptId: `a-${i}`, cancellationMessage: '很抱歉' })])));
+    const read = await a.read(new Date(Date.now() - 60_000));
+    expect(read.map((e) => e.attemptId).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `a-${i}`).sort());
+    expect(await a.read(new Date(Date.now() + 60_000))).toEqual([]);
+  });
+
+  it('keep entries in memory while storage is down and write them when it is back; none lost', async () => {
+    const outage = new Azurite();
+    await outage.start();
+    const trail = new BufferedAuditTrail(new BlobAuditSink(outage.connectionString, 'audit-outage'), quiet);
+    await trail.record(entry({ attemptId: 'before' }));
+    await outage.stop();
+    await trail.record(entry({ attemptId: 'during-1' }));
+    await trail.record(entry({ attemptId: 'during-2', outcome: 'failed', errorCode: ErrorCode.StorageUnavailable }));
+    expect(trail.backlog).toBe(2);
+    await outage.start();
+    try {
+      // In-memory Azurite came back empty: what it held before is gone, what was kept is written.
+      await trail.record(entry({ attemptId: 'after' }));
+      expect(trail.backlog).toBe(0);
+      const read = await new BlobAuditSink(outage.connectionString, 'audit-outage').read(new Date(0));
+      expect(read.map((e) => e.attemptId)).toEqual(['during-1', 'during-2', 'after']);
+    } finally {
+      await trail.close();
+      await outage.stop();
+    }
+  });
+
+  it('`npm run audit -- --since` prints a table or CSV from local files or from the Blob container', async () => {
+    const dir = temporaryAuditDir();
+    await new FileAuditSink(dir).append([entry({ attemptId: 'file-1' }), entry({ attemptId: 'file-2', outcome: 'failed', errorCode: ErrorCode.NotFound })]);
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const table = await auditCommand(['--since', since], { AUDIT_DIR: dir });
+    expect(table).toMatch(/^at +outcome +userObjectId/);
+    expect(table).toContain('notFound');
+    expect(table).toMatch(/cancelled: 1, failed: 1\n$/);
+
+    await new BlobAuditSink(azurite.connectionString, 'audit-cli').append([entry({ attemptId: 'blob-1' })]);
+    const csv = await auditCommand(['--since', since.slice(0, 10), '--format', 'csv'], { STORAGE_CONNECTION_STRING: azurite.connectionString, STORAGE_CONTAINER: 'audit-cli' });
+    expect(csv.trimEnd().split('\n')).toHaveLength(2);
+    expect(csv).toContain('cancelled,87d349ed-44d7-43e1-9a83-5f2406dee5bd,ContosoLunchDelivery@contoso.onmicrosoft.com,AAMkADKnAAA=');
+    await expect(auditCommand(['--since', 'last tuesday'], { AUDIT_DIR: dir })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: npm run audit') });
+  });
+});
