@@ -9,7 +9,7 @@ import { productionEnv } from '../test/helpers/productionHarness.js';
 import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { BotProcess } from '../test/helpers/botProcess.js';
-import { type BenchUser, benchSeed } from './seed.js';
+import { type SyntheticUser, syntheticTenant } from '../test/helpers/syntheticTenant.js';
 import { type Summary, summarize } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -24,10 +24,10 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 
 // ---- the far side of every network boundary, on loopback ----
 const now = new Date();
-const { seed, users } = benchSeed(MEMORY_USERS + POOL_USERS, (i) => (i < MEMORY_USERS ? 2 : 40), now);
+const { seed, users } = syntheticTenant(MEMORY_USERS + POOL_USERS, (i) => (i < MEMORY_USERS ? 2 : 40), now);
 const memoryUsers = users.slice(0, MEMORY_USERS);
 let pool = users.slice(MEMORY_USERS);
-const take = (n: number): BenchUser[] => {
+const take = (n: number): SyntheticUser[] => {
   const taken = pool.slice(0, n);
   pool = pool.slice(n);
   return taken;
@@ -47,7 +47,7 @@ const botEnv = productionEnv({ entra, tokenService, connector, graph });
 // ---- load generation ----
 type Verb = 'appointments.list' | 'appointment.cancel.confirm';
 interface Turn {
-  user: BenchUser;
+  user: SyntheticUser;
   verb: Verb;
   appointmentId?: string;
 }
@@ -126,9 +126,9 @@ async function run(bot: BotProcess, concurrency: number, turns: Turn[]): Promise
   };
 }
 
-const listTurns = (who: BenchUser[], count: number): Turn[] => Array.from({ length: count }, (_, k) => ({ user: who[k % who.length]!, verb: 'appointments.list' }));
+const listTurns = (who: SyntheticUser[], count: number): Turn[] => Array.from({ length: count }, (_, k) => ({ user: who[k % who.length]!, verb: 'appointments.list' }));
 /** Each confirm cancels a fresh appointment: user k % n, that user's next appointment. */
-const confirmTurns = (who: BenchUser[], count: number): Turn[] =>
+const confirmTurns = (who: SyntheticUser[], count: number): Turn[] =>
   Array.from({ length: count }, (_, k) => {
     const user = who[k % who.length]!;
     return { user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[Math.floor(k / who.length)]!.id };
@@ -188,7 +188,7 @@ graph.latencyMs = 0;
 // ---- 3. token efficiency: 1,000 clicks by 100 users within one token lifetime ----
 const tokenUsersOurs = take(100);
 const tokenUsersSample = take(100);
-const clicks = (who: BenchUser[]) => Array.from({ length: 10 }, () => who.map((user): Turn => ({ user, verb: 'appointments.list' }))).flat();
+const clicks = (who: SyntheticUser[]) => Array.from({ length: 10 }, () => who.map((user): Turn => ({ user, verb: 'appointments.list' }))).flat();
 const tokensOurs = await run(ours, 100, clicks(tokenUsersOurs));
 const tokensSample = await run(sample, 100, clicks(tokenUsersSample));
 for (const bot of [ours, echo, sample, memoryBot]) if (bot.stderr.length) log(`${bot.name} stderr (last lines):\n  ${bot.stderr.slice(-8).join('\n  ')}`);

@@ -87,7 +87,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       authorityHost: mode.authorityHost,
       tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined,
       // One instance has nothing to share; several share Graph tokens through the Blob container.
-      shared: shared ? new StorageTokenCache(storage) : undefined,
+      shared: shared ? new StorageTokenCache(storage, mode.credential.kind === 'secret' ? mode.credential.secret : mode.credential.privateKey) : undefined,
       onSharedCacheError: (error) => logger.warn({ err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, 'shared token cache unavailable; using this instance\'s own'),
     });
     tokens = obo;

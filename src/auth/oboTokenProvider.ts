@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationResult, ConfidentialClientApplication } from '@azure/msal-node';
+import { decodeJwt } from 'jose';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
@@ -28,16 +29,16 @@ const RENEWAL_MARGIN_MS = 300_000;
 /**
  * Production Graph tokens: the user's token for the bot's app (from Teams SSO via the Token Service) is exchanged
  * on behalf of the user for a Graph token. MSAL does the exchange (request, errors, claims); the bot keeps the
- * resulting Graph tokens in its own map, keyed by a hash of the user's token, and takes the user out of MSAL's cache
+ * resulting Graph tokens in its own map, one per user, and takes the user out of MSAL's cache
  * straight away. MSAL's in-memory cache never evicts and scans every entry on each call: in the benchmark its
  * lookups were the bot's largest cost at 1,000 users and saturated a core at 10,000. This map answers in O(1),
  * loses expired tokens every minute, and serves repeated clicks within a token's life with no call to Entra ID.
- * Behind it, the shared cache (same partition key) lets an instance use a token another instance obtained.
+ * Behind it, the shared cache (same partitions) lets an instance use a token another instance obtained.
  */
 export class OboTokenProvider implements TokenProvider {
   /** Exchanges under way, per user token, so a turn's parallel Graph calls share one call to Entra. */
   private readonly inFlight = new Map<string, Promise<string>>();
-  /** Graph tokens by a hash of the user's token (so no user token is kept as a key). */
+  /** Graph tokens per user (see partitionOf). */
   private readonly graphTokens = new Map<string, CachedGraphToken>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
@@ -75,7 +76,7 @@ export class OboTokenProvider implements TokenProvider {
   getToken(user: UserRef): Promise<string> {
     if (!user.credential) return Promise.reject(new BookingsError(ErrorCode.SignInRequired, 'No user token for this turn'));
     const assertion = user.credential.reveal();
-    const key = createHash('sha256').update(assertion).digest('base64url');
+    const key = partitionOf(assertion);
     const cached = this.graphTokens.get(key);
     if (cached && this.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
     let pending = this.inFlight.get(key);
@@ -86,22 +87,24 @@ export class OboTokenProvider implements TokenProvider {
     return pending;
   }
 
-  /** Drops this user's Graph tokens (sign-out). */
-  forget(user: UserRef): void {
-    if (!user.aadObjectId) return;
-    for (const [key, entry] of this.graphTokens) if (entry.userObjectId === user.aadObjectId) this.graphTokens.delete(key);
+  /** Drops this user's Graph token, here and in the shared cache (sign-out). */
+  async forget(user: UserRef): Promise<void> {
+    if (!user.aadObjectId || !user.tenantId) return;
+    const key = `${user.tenantId}.${user.aadObjectId}`;
+    this.graphTokens.delete(key);
+    await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error));
   }
 
   private async fromSharedOrExchange(assertion: string, key: string, user: UserRef): Promise<string> {
     const { shared, onSharedCacheError } = this.options;
-    const found = await shared?.get(key, assertion).catch((error: unknown) => void onSharedCacheError?.(error));
+    const found = await shared?.get(key).catch((error: unknown) => void onSharedCacheError?.(error));
     if (found && this.now() < found.renewAt) {
       this.graphTokens.set(key, found);
       return found.accessToken;
     }
     const token = await this.exchange(assertion, user);
     this.graphTokens.set(key, token);
-    await shared?.set(key, assertion, token).catch((error: unknown) => onSharedCacheError?.(error));
+    await shared?.set(key, token).catch((error: unknown) => onSharedCacheError?.(error));
     return token.accessToken;
   }
 
@@ -116,6 +119,22 @@ export class OboTokenProvider implements TokenProvider {
     if (result?.account) await this.msal.getTokenCache().removeAccount(result.account);
     if (!result?.accessToken) throw new BookingsError(ErrorCode.SignInRequired, 'Entra ID returned no token');
     const expiresAt = result.expiresOn?.getTime() ?? this.now();
-    return { accessToken: result.accessToken, renewAt: expiresAt - RENEWAL_MARGIN_MS, expiresAt, userObjectId: user.aadObjectId };
+    return { accessToken: result.accessToken, renewAt: expiresAt - RENEWAL_MARGIN_MS, expiresAt };
   }
+}
+
+/**
+ * Whose Graph token this is: the tenant and object id of the user token (it comes from the Token Service over an
+ * authenticated call, and Entra checks it again in the exchange). Keyed per user rather than per user token, a token
+ * the Token Service renewed, or a second Teams client's exchange, still finds the user's Graph token. A token that
+ * is not a JWT with those claims gets its own partition (its hash).
+ */
+function partitionOf(assertion: string): string {
+  try {
+    const { tid, oid } = decodeJwt(assertion);
+    if (typeof tid === 'string' && typeof oid === 'string') return `${tid}.${oid}`;
+  } catch {
+    // not a JWT: fall through
+  }
+  return createHash('sha256').update(assertion).digest('base64url');
 }

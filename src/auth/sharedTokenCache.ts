@@ -4,15 +4,14 @@ export interface CachedGraphToken {
   /** When to exchange again (epoch ms): a few minutes before expiry, as MSAL does. */
   renewAt: number;
   expiresAt: number;
-  userObjectId?: string;
 }
 
 /**
- * Graph tokens shared by every instance, partitioned per user token (MSAL's on-behalf-of partition key is also
- * the hash of the incoming assertion): a click served by another instance needs no new exchange. Only a holder
- * of the user's token can read an entry; `partition` is a hash of it.
+ * Graph tokens shared by every instance, one partition per user (tenant id and object id): a click served by
+ * another instance, or after the Token Service renewed the user's token, needs no new exchange.
  */
 export interface SharedTokenCache {
-  get(partition: string, userToken: string): Promise<CachedGraphToken | undefined>;
-  set(partition: string, userToken: string, token: CachedGraphToken): Promise<void>;
+  get(partition: string): Promise<CachedGraphToken | undefined>;
+  set(partition: string, token: CachedGraphToken): Promise<void>;
+  delete(partition: string): Promise<void>;
 }

@@ -36,7 +36,7 @@ class DeadlineMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const turnLeft = currentGraphWait()?.remainingMs() ?? Infinity;
-    context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(1, Math.min(this.timeoutMs, turnLeft))) };
+    context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(this.timeoutMs, turnLeft)))) };
     await this.next?.execute(context);
   }
 }

@@ -33,13 +33,15 @@ describe('OboTokenProvider', () => {
     await entra.stop();
   });
 
-  const user = async () => ({ id: '29:adele', aadObjectId: entra.user(ADELE).id, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
+  const user = async () => ({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
   const oboCalls = () => entra.calls.filter((c) => c.grantType.endsWith('jwt-bearer')).length;
 
-  it('exchanges once per user token and serves repeats from the cache', async () => {
+  it('exchanges once per user and serves repeats from the cache, also with a renewed user token', async () => {
     const adele = await user();
     const first = await obo.getToken(adele);
     expect(await Promise.all([obo.getToken(adele), obo.getToken(adele)])).toEqual([first, first]);
+    // The Token Service renewed Adele's token (or a second Teams client exchanged its own): still her Graph token.
+    expect(await obo.getToken(await user())).toBe(first);
     expect(oboCalls()).toBe(1);
     expect(obo.cachedTokens).toBe(1);
   });
@@ -59,7 +61,7 @@ describe('OboTokenProvider', () => {
   it('forgets a user on sign-out', async () => {
     const adele = await user();
     await obo.getToken(adele);
-    obo.forget(adele);
+    await obo.forget(adele);
     expect(obo.cachedTokens).toBe(0);
     await obo.getToken(adele);
     expect(oboCalls()).toBe(2);

@@ -55,14 +55,17 @@ describe.each(Object.keys(storages))('%s storage, as the bot uses it', (kind) =>
     expect(await ledger.claim('cancel/contoso/AAMk=', record('takeover-2'), entry.version)).toBe(false);
   });
 
-  it('shares Graph tokens per user token, encrypted: only a holder of that user token reads one', async () => {
+  it('shares Graph tokens per user, encrypted with the bot credential: the storage alone reveals none', async () => {
     const storage = storages[kind]!();
-    const cache = new StorageTokenCache(storage);
-    const token = { accessToken: 'eyJ.graph-token-of-adele', renewAt: Date.now() + 60_000, expiresAt: Date.now() + 360_000, userObjectId: 'adele-oid' };
-    await cache.set('hash-of-adele-token', 'adele-user-token', token);
-    expect(await cache.get('hash-of-adele-token', 'adele-user-token')).toEqual(token);
-    expect(JSON.stringify(await storage.read(['graphTokens/hash-of-adele-token']))).not.toContain('graph-token-of-adele');
-    await expect(cache.get('hash-of-adele-token', 'someone-else-token')).rejects.toThrow();
+    const cache = new StorageTokenCache(storage, 'the-bot-client-secret');
+    const token = { accessToken: 'eyJ.graph-token-of-adele', renewAt: Date.now() + 60_000, expiresAt: Date.now() + 360_000 };
+    await cache.set('tenant.adele', token);
+    expect(await new StorageTokenCache(storage, 'the-bot-client-secret').get('tenant.adele')).toEqual(token);
+    expect(JSON.stringify(await storage.read(['graphTokens/tenant.adele']))).not.toContain('graph-token-of-adele');
+    // After the credential is rotated, old entries are misses, not errors.
+    expect(await new StorageTokenCache(storage, 'a-rotated-secret').get('tenant.adele')).toBeUndefined();
+    await cache.delete('tenant.adele');
+    expect(await cache.get('tenant.adele')).toBeUndefined();
   });
 });
 

@@ -60,7 +60,7 @@ export class TokenServiceSignIn implements SignIn {
   async signOut(context: TurnContext, user: UserRef): Promise<boolean> {
     const { from, channelId } = context.activity;
     await reach(() => this.client(context).signOutUser(from.id, this.connectionName, channelId));
-    this.obo.forget(user);
+    await this.obo.forget(user);
     return true;
   }
 

@@ -1,6 +1,6 @@
-import type { DirectoryUser, Seed, SeedAppointment, SeedBusiness } from '../src/local-graph/seed.js';
+import type { DirectoryUser, Seed, SeedAppointment, SeedBusiness } from '../../src/local-graph/seed.js';
 
-export interface BenchUser {
+export interface SyntheticUser {
   index: number;
   directory: DirectoryUser;
   /** The Teams channel id of the user (29:...), as activities carry it. */
@@ -12,12 +12,12 @@ export interface BenchUser {
 const HOUR = 3_600_000;
 
 /**
- * Synthetic tenant for the benchmark: each user is the only staff member (administrator) of a business of their
+ * Synthetic tenant for the benchmark and the load test: each user is the only staff member (administrator) of a business of their
  * own with `perUser` appointments spread over the next days, so every user's list has the same size and every
  * confirm can cancel a fresh appointment.
  */
-export function benchSeed(count: number, perUser: (index: number) => number, now: Date): { seed: Seed; users: BenchUser[] } {
-  const users: BenchUser[] = [];
+export function syntheticTenant(count: number, perUser: (index: number) => number, now: Date): { seed: Seed; users: SyntheticUser[] } {
+  const users: SyntheticUser[] = [];
   const appointments: SeedAppointment[] = [];
   const service = { id: '57da6774-a087-4d69-b0e6-6fb82c339976', displayName: 'Catered bento', minutes: 30, price: 10, isOnline: false };
   const customer = { customerId: '7ed53fa5-9ef2-4f2f-975b-27447440bc09', name: 'Jordan Miller', emailAddress: 'jordanm@contoso.com', phone: '213-555-0199', timeZone: 'America/Chicago' };
