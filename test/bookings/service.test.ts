@@ -11,9 +11,9 @@ import { ADELE, CONTOSO, FABRIKAM, gatewayFor, LEE_NOT_STAFF, startLocalGraph } 
 const user = { id: '29:user' };
 
 /** The service over a gateway, with its ledger in memory and audit entries collected (the storage side of both). */
-function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = []): BookingsService {
+function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger = new StorageCancelLedger(new MemoryStorage()), options = {}): BookingsService {
   const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
-  return new BookingsService(gateway, new StorageCancelLedger(new MemoryStorage()), audit, clock, { ...CANCEL_DEFAULTS, windowDays: 14 });
+  return new BookingsService(gateway, ledger, audit, clock, { ...CANCEL_DEFAULTS, windowDays: 14, ...options });
 }
 
 describe('BookingsService against the local Graph service', () => {
@@ -141,6 +141,46 @@ describe('BookingsService after a refused cancel', () => {
       expect(appointments.every((a) => !a.canCancel)).toBe(true);
       await expect(viewer.cancel(user, CONTOSO, appointments[0]!.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Forbidden);
       expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    } finally {
+      await graph.stop();
+    }
+  });
+});
+
+describe('BookingsService when another turn holds the cancel (another instance, a re-delivered invoke)', () => {
+  const claimBy = (attemptId: string, leaseUntil: number) => ({ state: 'attempted' as const, attemptId, leaseUntil, cancellationMessage: 'First', at: new Date().toISOString(), appointment: {} as never });
+
+  it('waits for that turn instead of sending its own cancel, and says "in progress" if it does not finish in time', async () => {
+    const graph = await startLocalGraph();
+    try {
+      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const audited: AuditEntry[] = [];
+      const service = serviceOver(gatewayFor(graph), () => new Date(), audited, ledger, { awaitOtherTurnMs: 300, pollMs: 50 });
+      const result = await service.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
+      expect(await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('other-instance', Date.now() + 60_000))).toBe(true);
+      await expect(service.cancel(user, target.businessId, target.id, 'Second')).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
+      expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
+      expect(audited).toMatchObject([{ outcome: 'failed', errorCode: ErrorCode.CancelInProgress }]);
+    } finally {
+      await graph.stop();
+    }
+  });
+
+  it('takes over an attempt whose turn stopped (lease over) and the appointment still exists: one cancel, audited as its own', async () => {
+    const graph = await startLocalGraph();
+    try {
+      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const audited: AuditEntry[] = [];
+      const service = serviceOver(gatewayFor(graph), () => new Date(), audited, ledger);
+      const result = await service.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
+      await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('crashed-before-post', Date.now() - 1));
+      const outcome = await service.cancel(user, target.businessId, target.id, 'Second');
+      expect(outcome.cancellationMessage).toBe('Second');
+      expect(graph.store.cancellations).toHaveLength(1);
+      expect(audited).toMatchObject([{ outcome: 'cancelled', graphRequestId: expect.any(String) }]);
+      expect(audited[0]!.attemptId).not.toBe('crashed-before-post');
     } finally {
       await graph.stop();
     }

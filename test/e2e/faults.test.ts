@@ -108,6 +108,18 @@ describe('Bookings Bot when things go wrong', () => {
     expect(posts()).toHaveLength(1);
   });
 
+  it('a Graph that hangs: a typed request gets the typing indicator, then the timeout answer once the turn budget is spent', async () => {
+    // Each call may take 8 s, but the turn as a whole only 1 s: the answer comes from the turn budget (the test's
+    // own 6 s limit would fail otherwise; Graph would take 30 s).
+    h = await startBot({ GRAPH_TIMEOUT_MS: '8000', TURN_TIMEOUT_MS: '1000' });
+    h.graph.faults.add({ method: 'GET', delayMs: 30_000, times: Infinity });
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    const [card] = await h.connector.waitForCards(1);
+    expect(h.connector.calls[0]!.activity.type).toBe('typing');
+    expect(textsOf(cardOf(card!))).toContain('Microsoft Bookings did not answer in time. Please try again; if the first attempt went through, I will tell you.');
+    expect(actionsOf(cardOf(card!)).map((a) => a.title)).toContain('Try again');
+  }, 6_000);
+
   it('an empty or over-long message brings the prompt back with the reason and the text kept; nothing is sent', async () => {
     h = await startBot();
     const prompt = await promptFor();
