@@ -129,7 +129,14 @@ export async function start(env: Record<string, string | undefined>, options: St
     adapter: createAdapter(config.mode, logger, production),
     bot,
     logger,
-    health: () => ({ mode: config.mode.kind, storage: config.storage.kind, memory: memoryMiB(), graphTokensCached: obo?.cachedTokens, auditBacklog: audit.backlog }),
+    health: () => ({
+      mode: config.mode.kind,
+      storage: config.storage.kind,
+      memory: memoryMiB(),
+      stateItems: state.items?.(),
+      graphTokensCached: obo?.cachedTokens,
+      auditBacklog: audit.backlog,
+    }),
   });
   logger.info({ url: `${server.url}/api/messages` }, 'Bookings Bot listening');
 

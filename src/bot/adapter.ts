@@ -1,6 +1,7 @@
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import {
   type Activity,
+  ActivityTypes,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type InvokeResponse,
@@ -12,6 +13,9 @@ import {
 import { type AuthenticateRequestResult, AuthenticationConstants, AuthenticationError, MsalServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config, ProductionModeConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import { errorText } from './errorCard.js';
+import { treatmentOf } from './errorPolicy.js';
+import { renderContextOf } from './turnContextInfo.js';
 
 export interface ProductionAdapterParts {
   /** The process's one MSAL client: it also gets the bot's own tokens for the Bot Connector and Token Service. */
@@ -27,13 +31,19 @@ export interface ProductionAdapterParts {
  */
 export function createAdapter(mode: Config['mode'], logger: Logger, production?: ProductionAdapterParts): CloudAdapter {
   const adapter = mode.kind === 'local' || !production ? new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})) : productionAdapter(mode, production);
-  // The one sink for failures the bot did not answer itself: log, and tell a chatting user without details.
+  // The one sink for failures the bot did not answer itself (e.g. storage lost during a sign-in): log the code, and
+  // tell the user in words the error policy gives; an invoke also gets a status instead of botbuilder's 501.
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     // MSAL's errorCode (e.g. invalid_client when the bot's secret has expired) tells an admin what to fix.
     const { errorCode } = error as Error & { errorCode?: unknown };
-    logger.error({ err: { type: error.name, code: errorCode }, activityType: context.activity.type, channel: context.activity.channelId }, 'unhandled turn error');
-    if (context.activity.type === 'message') {
-      await context.sendActivity('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
+    const { error: coded, treatment } = treatmentOf(error);
+    logger.error({ err: { type: error.name, code: errorCode ?? coded.code }, activityType: context.activity.type, channel: context.activity.channelId }, 'unhandled turn error');
+    const { type } = context.activity;
+    if (type === 'invoke') {
+      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: treatment.retryable ? 503 : StatusCodes.INTERNAL_SERVER_ERROR } }).catch(() => undefined);
+    }
+    if (type === 'message' || type === 'invoke') {
+      await context.sendActivity(errorText(coded, treatment, renderContextOf(context.activity).locale)).catch(() => undefined);
     }
   };
   return adapter;

@@ -10,13 +10,15 @@ export interface BotStorage {
   storage: Storage;
   /** Stops background work (the in-memory sweeper). */
   close(): void;
+  /** Items held in this process (memory storage only; for /healthz and the benchmark). */
+  items?: () => number;
 }
 
 /** The one Storage for everything kept between turns: this process's memory, or the Blob container all instances share. */
 export function createStorage(config: StorageConfig): BotStorage {
   if (config.kind === 'memory') {
     const memory = new ExpiringMemoryStorage(DEFAULT_TTL_MS);
-    return { storage: memory, close: () => memory.close() };
+    return { storage: memory, close: () => memory.close(), items: () => memory.size };
   }
   try {
     return { storage: new BlobStateStorage(config.connectionString, config.container), close: () => undefined };

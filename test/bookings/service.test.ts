@@ -181,6 +181,26 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       expect(graph.store.cancellations).toHaveLength(1);
       expect(audited).toMatchObject([{ outcome: 'cancelled', graphRequestId: expect.any(String) }]);
       expect(audited[0]!.attemptId).not.toBe('crashed-before-post');
+      // AUDIT_MESSAGES is off by default: no message text in the trail.
+      expect(audited[0]!.cancellationMessage).toBeUndefined();
+    } finally {
+      await graph.stop();
+    }
+  });
+
+  it('keeps the message text in the audit trail only with AUDIT_MESSAGES=true', async () => {
+    const graph = await startLocalGraph();
+    try {
+      const audited: AuditEntry[] = [];
+      const service = serviceOver(gatewayFor(graph), () => new Date(), audited, undefined, { auditMessages: true });
+      const result = await service.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
+      await service.cancel(user, target.businessId, target.id, '  Sorry, closed.  ');
+      await service.cancel(user, target.businessId, target.id, 'Sorry again');
+      expect(audited).toMatchObject([
+        { outcome: 'cancelled', cancellationMessage: 'Sorry, closed.' },
+        { outcome: 'repeated', cancellationMessage: 'Sorry again' },
+      ]);
     } finally {
       await graph.stop();
     }

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
-import { actionsOf, type BotHarness, type Card, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type BotHarness, type Card, cardOf, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { ADELE } from '../helpers/localGraph.js';
+import { startProductionBot } from '../helpers/productionHarness.js';
+import { CONNECTION_NAME } from '../helpers/standins/tokenService.js';
 import { Azurite } from '../helpers/standins/azurite.js';
 
 type InvokeBody = { statusCode: number; type: string; value: Card };
@@ -37,7 +40,7 @@ describe('Blob storage unreachable, then back', () => {
     expect(textsOf(stillListing)[0]).toMatch(/Your upcoming appointments/);
 
     const refused = await press(confirm, { cancellationMessage: 'Sorry, we are closed.' });
-    expect(textsOf(refused)).toContain('I cannot reach my own storage right now, so I will not cancel anything yet (nothing was sent to the customer). Please try again in a minute.');
+    expect(textsOf(refused)).toContain('I cannot reach my own storage right now. Nothing was changed and nothing was sent to a customer. Please try again in a minute.');
     expect(posts()).toHaveLength(0);
     expect(await (await fetch(`${h.bot.url}/healthz`)).json()).toMatchObject({ status: 'ok', auditBacklog: 1 });
 
@@ -51,5 +54,28 @@ describe('Blob storage unreachable, then back', () => {
       ['failed', 'storageUnavailable'],
       ['cancelled', undefined],
     ]);
+  });
+});
+
+describe('Blob storage unreachable in production mode (sign-in needs storage)', () => {
+  it('answers a first message with the clear storage message instead of a sign-in it could not complete, and keeps running', async () => {
+    const azurite = new Azurite();
+    await azurite.start();
+    await azurite.stop();
+    const h = await startProductionBot({ STORAGE_CONNECTION_STRING: azurite.connectionString });
+    try {
+      await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+      const calls = await h.connector.waitForCards(1);
+      const answer = calls.at(-1)!;
+      expect(textsOf(cardOf(answer))).toContain('I cannot reach my own storage right now. Nothing was changed and nothing was sent to a customer. Please try again in a minute.');
+      const exchange = await h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id: 'exchange-1', connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } }));
+      // The exchange cannot be de-duplicated without storage: Teams is told to try later (503), the user why.
+      expect(exchange.status).toBe(503);
+      await expect.poll(() => h.connector.calls.at(-1)?.activity.text).toBe('I cannot reach my own storage right now. Nothing was changed and nothing was sent to a customer. Please try again in a minute.');
+      expect(h.logs.join('')).toMatch(/"code":"storageUnavailable".*"unhandled turn error"/);
+      expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
+    } finally {
+      await h.stop();
+    }
   });
 });

@@ -12,7 +12,7 @@ describe('the HTTP server', () => {
     h = await startBot();
     const response = await fetch(`${h.bot.url}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', inFlight: 0, mode: 'local', storage: 'memory', auditBacklog: 0, memory: { rss: expect.any(Number), heapUsed: expect.any(Number) } });
+    expect(await response.json()).toEqual({ status: 'ok', inFlight: 0, mode: 'local', storage: 'memory', stateItems: 0, auditBacklog: 0, memory: { rss: expect.any(Number), heapUsed: expect.any(Number) } });
   });
 
   it('serves the home, privacy and terms pages the Teams manifest links to', async () => {
