@@ -170,8 +170,9 @@ export class BookingsService {
     } catch (error) {
       if (seen && isNotFound(error)) return this.recordCancelled(request, { ...seen.record, state: 'attempted' }, { ...audit, attemptId: seen.record.attemptId, recovered: true });
       // Outcome unknown: keep the attempt (released) so a retry that meets 404 knows it landed; otherwise forget it.
-      if (error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code)) await this.ledger.put(key, { ...record, leaseUntil: 0 });
-      else await this.ledger.delete(key);
+      // Best effort: the user must hear Graph's answer, and a claim left behind only delays a retry by its lease.
+      const release = error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code) ? this.ledger.put(key, { ...record, leaseUntil: 0 }) : this.ledger.delete(key);
+      await release.catch(() => undefined);
       throw error;
     }
     return this.recordCancelled(request, record, audit);
@@ -211,7 +212,9 @@ export class BookingsService {
   private async recordCancelled(request: CancelRequest, attempt: CancelRecord, audit: AuditNote): Promise<CancelOutcome> {
     await this.record(request, { ...audit, outcome: 'cancelled', cancellationMessage: attempt.cancellationMessage });
     const cancelled: CancelRecord = { ...attempt, state: 'cancelled', at: this.clock().toISOString() };
-    await this.ledger.put(request.key, cancelled);
+    // The appointment is cancelled whatever happens here: if storage fails now, the claim stays "attempted" and a
+    // retry settles it through Graph's 404 (same attemptId), so the user still gets the truth.
+    await this.ledger.put(request.key, cancelled).catch(() => undefined);
     return outcomeOf(cancelled);
   }
 

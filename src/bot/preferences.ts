@@ -1,5 +1,6 @@
 import type { Storage } from 'botbuilder';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { isLive } from '../storage/expiry.js';
 import type { BusinessChoices } from './handlers/listAppointments.js';
 
 interface StoredChoice {
@@ -21,7 +22,8 @@ export class StoredBusinessChoices implements BusinessChoices {
   async get(userId: string): Promise<string | undefined> {
     const key = keyOf(userId);
     const read = await whileReachable(() => this.storage.read([key]));
-    return (read?.[key] as StoredChoice | undefined)?.business;
+    const choice = read?.[key] as StoredChoice | undefined;
+    return isLive(choice, this.now()) ? choice!.business : undefined;
   }
 
   async set(userId: string, business: string): Promise<void> {

@@ -55,6 +55,21 @@ describe('Blob storage unreachable, then back', () => {
       ['cancelled', undefined],
     ]);
   });
+
+  it('storage lost right after Graph cancelled: the user still gets the cancelled card, and the audit entry is written later', async () => {
+    const list = await press({ verb: 'appointments.list', data: { offset: 0 } });
+    const confirm = actionsOf(await press(actionsOf(list).find((a) => a.title === 'Cancel')!)).find((a) => a.title === 'Confirm cancellation')!;
+    h.graph.onCancelled = () => azurite.stop();
+    const outcome = await press(confirm, { cancellationMessage: 'Sorry, the oven broke.' });
+    h.graph.onCancelled = undefined;
+    expect(textsOf(outcome)).toEqual(expect.arrayContaining(['✓ Appointment cancelled', 'Sorry, the oven broke.']));
+    expect(await (await fetch(`${h.bot.url}/healthz`)).json()).toMatchObject({ auditBacklog: 1 });
+    // Storage is back (empty: Azurite keeps blobs in memory). The next attempt writes the kept entry with its own.
+    await azurite.start();
+    await press(confirm, { cancellationMessage: 'Sorry, the oven broke.' });
+    const audit = await new BlobAuditSink(azurite.connectionString, 'outage').read(new Date(0));
+    expect(audit.filter((e) => e.outcome === 'cancelled')).toHaveLength(1);
+  });
 });
 
 describe('Blob storage unreachable in production mode (sign-in needs storage)', () => {
