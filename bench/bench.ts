@@ -9,6 +9,7 @@ import { productionEnv } from '../test/helpers/productionHarness.js';
 import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { BotProcess } from '../test/helpers/botProcess.js';
+import { Azurite } from '../test/helpers/standins/azurite.js';
 import { type SyntheticUser, syntheticTenant } from '../test/helpers/syntheticTenant.js';
 import { type Summary, summarize } from './stats.js';
 
@@ -84,7 +85,14 @@ interface RunResult {
   cpuMsPerTurn: number;
 }
 
-async function run(bot: BotProcess, concurrency: number, turns: Turn[]): Promise<RunResult> {
+/** Runs the turns against one bot, or round-robin across several instances (as a load balancer would). */
+async function run(target: BotProcess | BotProcess[], concurrency: number, turns: Turn[]): Promise<RunResult> {
+  const bots = Array.isArray(target) ? target : [target];
+  const bot = {
+    name: bots.map((b) => b.name).join('+'),
+    cpuMs: () => bots.reduce((sum, b) => sum + b.cpuMs(), 0),
+    graphMsOf: (id: string) => bots.find((b) => b.turns.has(id))?.turns.get(id),
+  };
   const latencies: number[] = [];
   const ids: string[] = [];
   let errors = 0;
@@ -96,9 +104,10 @@ async function run(bot: BotProcess, concurrency: number, turns: Turn[]): Promise
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < turns.length) {
-        const { id, body } = activity(turns[next++]!);
+        const index = next++;
+        const { id, body } = activity(turns[index]!);
         const t = performance.now();
-        const response = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: authorization }, body });
+        const response = await fetch(`${bots[index % bots.length]!.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: authorization }, body });
         const text = await response.text();
         const answer = (text ? JSON.parse(text) : {}) as { statusCode?: number; type?: string };
         latencies.push(performance.now() - t);
@@ -114,8 +123,8 @@ async function run(bot: BotProcess, concurrency: number, turns: Turn[]): Promise
   const cpuMsPerTurn = Math.round(((bot.cpuMs() - cpuBefore) / turns.length) * 100) / 100;
   if (firstError) log(`  ${bot.name}: ${errors} errors, first: ${firstError}`);
   // The bot logs each turn before answering it; give the pipe a moment to deliver the last lines.
-  for (let wait = 0; wait < 40 && bot.name !== 'echo' && ids.some((id) => !bot.turns.has(id)); wait++) await new Promise((r) => setTimeout(r, 50));
-  const overheads = latencies.map((ms, i) => ms - (bot.turns.get(ids[i]!)?.graphMs ?? 0));
+  for (let wait = 0; wait < 40 && bot.name !== 'echo' && ids.some((id) => !bot.graphMsOf(id)); wait++) await new Promise((r) => setTimeout(r, 50));
+  const overheads = latencies.map((ms, i) => ms - (bot.graphMsOf(ids[i]!)?.graphMs ?? 0));
   return {
     latency: summarize(latencies),
     overhead: summarize(overheads),
@@ -191,9 +200,31 @@ const tokenUsersSample = take(100);
 const clicks = (who: SyntheticUser[]) => Array.from({ length: 10 }, () => who.map((user): Turn => ({ user, verb: 'appointments.list' }))).flat();
 const tokensOurs = await run(ours, 100, clicks(tokenUsersOurs));
 const tokensSample = await run(sample, 100, clicks(tokenUsersSample));
-for (const bot of [ours, echo, sample, memoryBot]) if (bot.stderr.length) log(`${bot.name} stderr (last lines):\n  ${bot.stderr.slice(-8).join('\n  ')}`);
 
-await Promise.all([ours.stop(), echo.stop(), sample.stop()]);
+// ---- 4. shared state: two instances on one Azurite (Blob storage) against one instance with state in memory ----
+const azurite = await new Azurite().start();
+const sharedEnv = { ...botEnv, STORAGE_CONNECTION_STRING: azurite.connectionString };
+const pair = [await new BotProcess('shared A', 'src/index.ts', sharedEnv).start(), await new BotProcess('shared B', 'src/index.ts', sharedEnv).start()];
+await run(pair, 10, listTurns(listUsers, 100)); // warm-up, and each user's Graph token into the shared cache
+const scaleOut: { concurrency: number; verb: Verb; single: RunResult; shared: RunResult }[] = [];
+for (const concurrency of [10, 100]) {
+  const turns = TURNS(concurrency);
+  scaleOut.push({ concurrency, verb: 'appointments.list', single: await run(ours, concurrency, listTurns(listUsers, turns)), shared: await run(pair, concurrency, listTurns(listUsers, turns)) });
+  // Each side cancels fresh appointments of users of its own.
+  const confirmUsers = () => take(Math.max(concurrency, Math.ceil(turns / 40)));
+  scaleOut.push({
+    concurrency,
+    verb: 'appointment.cancel.confirm',
+    single: await run(ours, concurrency, confirmTurns(confirmUsers(), turns)),
+    shared: await run(pair, concurrency, confirmTurns(confirmUsers(), turns)),
+  });
+  log(`shared state: concurrency ${concurrency} done`);
+}
+const tokensShared = await run(pair, 100, clicks(take(100)));
+for (const bot of [ours, echo, sample, memoryBot, ...pair]) if (bot.stderr.length) log(`${bot.name} stderr (last lines):\n  ${bot.stderr.slice(-8).join('\n  ')}`);
+
+await Promise.all([ours.stop(), echo.stop(), sample.stop(), ...pair.map((b) => b.stop())]);
+await azurite.stop();
 
 // ---- 1 (end). wait until every memory-phase token has expired and the sweep has run ----
 const expiryWaitMs = quick ? 0 : Math.max(0, memoryDoneAt + (MEMORY_TOKEN_LIFETIME_S + 75) * 1000 - Date.now());
@@ -223,6 +254,7 @@ const targets = {
   listLatencyVsSampleAtGraph50C10: ratio(find('ours', 'appointments.list', 50, 10).latency.p50, find('sample-style', 'appointments.list', 50, 10).latency.p50),
   tokenCallsPer1000ClicksOurs: tokensOurs.oboCalls,
   tokenCallsPer1000ClicksSample: tokensSample.oboCalls,
+  tokenCallsPer1000ClicksTwoInstances: tokensShared.oboCalls,
 };
 log('\nTargets');
 log(`  list p50 at concurrency 1, Graph 0 ms: ours' own time − echo's   ${targets.listP50VsEchoAtC1Ms} ms   (target ≤ 3 ms)`);
@@ -231,11 +263,18 @@ log(`  bot CPU per list turn at concurrency 100, ours / echo          ${targets.
 log(`  Graph 50 ms, concurrency 10: the bot's own share of p99         ${targets.ownShareOfP99AtGraph50C10Ms} ms   (target < 10 ms)`);
 log(`  list p50 at Graph 50 ms, concurrency 10: ours / sample-style     ${targets.listLatencyVsSampleAtGraph50C10}x`);
 log(`  token-endpoint calls per 1,000 clicks by 100 users: ours ${tokensOurs.oboCalls}, sample-style ${tokensSample.oboCalls}   (target ≤ 100)`);
+log('\nShared state: two instances on Blob storage (Azurite) / one instance with state in memory, Graph 0 ms (same 2 cores)');
+for (const r of scaleOut) {
+  log(
+    `  ${r.verb === 'appointments.list' ? 'list   ' : 'confirm'} concurrency ${String(r.concurrency).padStart(3)}: throughput ${ratio(r.shared.throughput, r.single.throughput)}x (${r.shared.throughput} vs ${r.single.throughput} turns/s), p50 ${ratio(r.shared.latency.p50, r.single.latency.p50)}x (${r.shared.latency.p50.toFixed(1)} vs ${r.single.latency.p50.toFixed(1)} ms), errors ${r.shared.errors}/${r.single.errors}`,
+  );
+}
+log(`  token-endpoint calls per 1,000 clicks by 100 users spread over both instances: ${tokensShared.oboCalls}   (target ≤ 100)`);
 log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users listed and cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.graphTokensCached} Graph tokens cached; ${memoryRun.throughput} turns/s, p99 ${memoryRun.latency.p99} ms, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.graphTokensCached} cached)${quick ? ' [quick: no expiry wait]' : ''}`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`\nMachine: ${machine}. The load generator and every stand-in share these cores with the bot under test.`);
 writeFileSync(
   'bench-results.json',
-  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows, targets, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors, throughput: memoryRun.throughput, latency: memoryRun.latency } }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows, targets, scaleOut, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors, throughput: memoryRun.throughput, latency: memoryRun.latency } }, null, 2),
 );
 log('Written: bench-results.json');
