@@ -5,10 +5,17 @@ import { type AuditSink, fromJsonLines, toJsonLines } from './auditSink.js';
 
 /** One instance without shared storage: a JSON-lines file per UTC day (appends are atomic for lines this short). */
 export class FileAuditSink implements AuditSink {
+  private made?: Promise<unknown>;
+
   constructor(private readonly directory: string) {}
 
   async append(entries: AuditEntry[]): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
+    // Once per process; a failure is tried again with the next entries.
+    this.made ??= mkdir(this.directory, { recursive: true }).catch((error: unknown) => {
+      this.made = undefined;
+      throw error;
+    });
+    await this.made;
     await appendFile(join(this.directory, `${dayOf(new Date())}.jsonl`), toJsonLines(entries), 'utf8');
   }
 

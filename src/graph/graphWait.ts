@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../logging/logger.js';
+import { runWith, valueOf } from '../logging/turnScope.js';
 
 /**
  * How long one turn waited on Graph: the union of its Graph calls' lifetimes (retries included), so calls made in
@@ -32,7 +32,7 @@ export class GraphWait {
   }
 }
 
-const current = new AsyncLocalStorage<GraphWait>();
+const GRAPH_WAIT = Symbol('graph wait');
 
 /**
  * Runs `work` and measures the Graph calls it makes, however deep in the call tree. With a budget, those calls
@@ -40,13 +40,13 @@ const current = new AsyncLocalStorage<GraphWait>();
  */
 export async function measureGraphWait<T>(work: () => Promise<T>, budgetMs = Infinity): Promise<{ result: T; wait: GraphWait }> {
   const wait = new GraphWait(performance.now() + budgetMs);
-  const result = await current.run(wait, work);
+  const result = await runWith(GRAPH_WAIT, wait, work);
   return { result, wait };
 }
 
 /** The turn's GraphWait, if the caller is inside one. */
 export function currentGraphWait(): GraphWait | undefined {
-  return current.getStore();
+  return valueOf<GraphWait>(GRAPH_WAIT);
 }
 
 /** The Graph client middleware that reports each call to the turn's GraphWait, if any, and logs it (debug). */
@@ -60,7 +60,7 @@ export class GraphWaitMiddleware implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
-    const wait = current.getStore();
+    const wait = currentGraphWait();
     const started = performance.now();
     wait?.begin();
     try {
