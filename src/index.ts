@@ -102,9 +102,10 @@ export async function start(env: Record<string, string | undefined>, options: St
   const bookings = new BookingsService(gateway, new StorageCancelLedger(storage), audit, clock, {
     ...CANCEL_DEFAULTS,
     windowDays: config.windowDays,
-    // A claimed cancel outlives its turn's Graph budget; a second confirm waits at most a turn's budget for it.
+    // A claimed cancel outlives its turn's Graph budget. A second confirm waits for it at most 8 s, so that if it
+    // then has to cancel itself, the turn's Graph deadline still ends it within Teams' 15 s.
     attemptLeaseMs: turnTimeoutMs + 1_000,
-    awaitOtherTurnMs: turnTimeoutMs,
+    awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000),
     auditMessages: config.auditMessages,
   });
   const bot = new BookingsBot(

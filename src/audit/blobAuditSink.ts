@@ -12,7 +12,7 @@ export class BlobAuditSink implements AuditSink {
   private readonly container: ContainerClient;
 
   constructor(connectionString: string, containerName: string) {
-    this.container = new ContainerClient(connectionString, containerName, { retryOptions: { maxTries: 2, tryTimeoutInMs: 3_000 } });
+    this.container = new ContainerClient(connectionString, containerName, { retryOptions: { maxTries: 2, tryTimeoutInMs: 2_000 } });
   }
 
   async append(entries: AuditEntry[]): Promise<void> {

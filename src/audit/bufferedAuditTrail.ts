@@ -9,6 +9,8 @@ import type { AuditSink } from './auditSink.js';
  */
 export class BufferedAuditTrail implements AuditTrail {
   private pending: AuditEntry[] = [];
+  /** The last write failed: storage is down until a write succeeds. */
+  private failing = false;
   private writing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
 
@@ -21,9 +23,14 @@ export class BufferedAuditTrail implements AuditTrail {
     this.timer = setInterval(() => void this.flush(), retryIntervalMs).unref();
   }
 
+  /**
+   * Resolves once the entry is written; while storage is failing, at once (the entry waits in memory), so an
+   * outage does not add a storage timeout to every cancel.
+   */
   record(entry: AuditEntry): Promise<void> {
     this.pending.push(entry);
-    return this.flush();
+    const written = this.flush();
+    return this.failing ? Promise.resolve() : written;
   }
 
   /** Entries not yet written (for /healthz). */
@@ -49,7 +56,9 @@ export class BufferedAuditTrail implements AuditTrail {
     this.pending = [];
     try {
       await this.sink.append(batch);
+      this.failing = false;
     } catch (error) {
+      this.failing = true;
       this.pending = [...batch, ...this.pending];
       const dropped = Math.max(0, this.pending.length - this.maxPending);
       if (dropped > 0) this.pending.splice(0, dropped);

@@ -8,7 +8,7 @@ import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 
 /** Fail fast when storage is unreachable: a turn must still be answered within Teams' limits. */
-const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 3_000, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
+const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 2_000, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
 
 /**
  * botbuilder's Storage on an Azure Blob container, shared by every instance of the bot. Reads, plain writes and

@@ -49,8 +49,8 @@ describe('Blob storage unreachable, then back', () => {
     expect(textsOf(retried)).toEqual(expect.arrayContaining(['✓ Appointment cancelled', 'Sorry, we are closed.']));
     expect(posts()).toHaveLength(1);
     // The attempt refused during the outage was kept and written once storage answered.
-    const audit = await new BlobAuditSink(azurite.connectionString, 'outage').read(new Date(0));
-    expect(audit.map((e) => [e.outcome, e.errorCode])).toEqual([
+    const audit = async () => (await new BlobAuditSink(azurite.connectionString, 'outage').read(new Date(0))).map((e) => [e.outcome, e.errorCode]);
+    await expect.poll(audit).toEqual([
       ['failed', 'storageUnavailable'],
       ['cancelled', undefined],
     ]);
@@ -67,8 +67,8 @@ describe('Blob storage unreachable, then back', () => {
     // Storage is back (empty: Azurite keeps blobs in memory). The next attempt writes the kept entry with its own.
     await azurite.start();
     await press(confirm, { cancellationMessage: 'Sorry, the oven broke.' });
-    const audit = await new BlobAuditSink(azurite.connectionString, 'outage').read(new Date(0));
-    expect(audit.filter((e) => e.outcome === 'cancelled')).toHaveLength(1);
+    const cancelledInAudit = async () => (await new BlobAuditSink(azurite.connectionString, 'outage').read(new Date(0))).filter((e) => e.outcome === 'cancelled');
+    await expect.poll(cancelledInAudit).toHaveLength(1);
   });
 });
 
