@@ -1,6 +1,8 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ContainerClient } from '@azure/storage-blob';
 import type { AuditEntry } from '../bookings/audit.js';
+import { STORAGE_DEADLINE_MS } from '../storage/blobStateStorage.js';
+import { within } from '../storage/deadline.js';
 import { type AuditSink, fromJsonLines, toJsonLines } from './auditSink.js';
 import { dayOf } from './fileAuditSink.js';
 
@@ -12,10 +14,14 @@ export class BlobAuditSink implements AuditSink {
   private readonly container: ContainerClient;
 
   constructor(connectionString: string, containerName: string) {
-    this.container = new ContainerClient(connectionString, containerName, { retryOptions: { maxTries: 2, tryTimeoutInMs: 2_000 } });
+    this.container = new ContainerClient(connectionString, containerName, { retryOptions: { maxTries: 2 } });
   }
 
-  async append(entries: AuditEntry[]): Promise<void> {
+  append(entries: AuditEntry[]): Promise<void> {
+    return within(STORAGE_DEADLINE_MS, this.appendNow(entries));
+  }
+
+  private async appendNow(entries: AuditEntry[]): Promise<void> {
     const now = new Date();
     const blob = this.container.getAppendBlobClient(`audit/${dayOf(now)}/${now.toISOString().slice(11, 13)}.jsonl`);
     const body = toJsonLines(entries);

@@ -6,9 +6,12 @@ import { BlobsStorage } from 'botbuilder-azure-blobs';
 // The blob name BlobsStorage gives a key, so both paths address the same blob.
 import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { StorageTimeoutError, within } from './deadline.js';
 
 /** Fail fast when storage is unreachable: a turn must still be answered within Teams' limits. */
-const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, tryTimeoutInMs: 2_000, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
+const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
+/** The longest one storage operation (its retry included) may take inside a turn. */
+export const STORAGE_DEADLINE_MS = 3_000;
 
 /**
  * botbuilder's Storage on an Azure Blob container, shared by every instance of the bot. Reads, plain writes and
@@ -74,13 +77,14 @@ export class BlobStateStorage implements Storage {
 
   private async guarded<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await within(STORAGE_DEADLINE_MS, operation());
     } catch (error) {
-      if (!(isRestError(error))) throw error;
+      if (!isRestError(error) && !(error instanceof StorageTimeoutError)) throw error;
       // Start over next time: the container may have to be created once storage is back.
       this.blobs = this.freshBlobs();
       this.containerReady = undefined;
-      throw new BookingsError(ErrorCode.StorageUnavailable, 'Blob storage failed', { cause: { name: error.name, code: error.code, statusCode: error.statusCode } });
+      const { name, code, statusCode } = error as Error & { code?: string; statusCode?: number };
+      throw new BookingsError(ErrorCode.StorageUnavailable, 'Blob storage failed', { cause: { name, code, statusCode } });
     }
   }
 

@@ -1,6 +1,8 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { ContainerClient } from '@azure/storage-blob';
 import type { Storage } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
 import { BlobStateStorage } from '../../src/storage/blobStateStorage.js';
 import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
@@ -105,4 +107,27 @@ describe('BlobStateStorage when storage is unreachable', () => {
       await outage.stop();
     }
   });
+});
+
+describe('BlobStateStorage when storage hangs', () => {
+  it('gives up on an account that accepts connections but never answers, with the coded error, within its deadline', async () => {
+    const sockets: Socket[] = [];
+    let closing = false;
+    const blackHole = createServer((socket) => (closing ? socket.destroy() : void sockets.push(socket)));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    try {
+      const azuriteLike = azurite.connectionString.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`);
+      const storage = new BlobStateStorage(azuriteLike, 'hangs');
+      // The test's own limit (8 s) is the bound: the SDK's try timeout is only a hint to the server, so without the
+      // storage deadline the read would hang for as long as TCP allows.
+      await expect(storage.read(['k'])).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.StorageUnavailable);
+      // The audit trail's appends have the same deadline (their entries then wait in memory).
+      await expect(new BlobAuditSink(azuriteLike, 'hangs').append([])).rejects.toThrow(/did not answer/);
+    } finally {
+      closing = true;
+      sockets.forEach((s) => s.destroy());
+      blackHole.close();
+    }
+  }, 8_000);
 });

@@ -1,0 +1,21 @@
+/** Storage took longer than a turn can wait. */
+export class StorageTimeoutError extends Error {
+  override readonly name = 'StorageTimeoutError';
+}
+
+/**
+ * `work`, or a StorageTimeoutError after `ms`. The Storage SDK's own try timeout is only a server-side hint (a
+ * `timeout=` query parameter), so an account that accepts connections and never answers would hold a turn for as
+ * long as TCP allows; this bounds it. The abandoned request ends when its connection does.
+ */
+export async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StorageTimeoutError(`Storage did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
