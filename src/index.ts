@@ -17,7 +17,7 @@ import type { SignIn } from './bot/signIn/signIn.js';
 import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
 import { BufferedAuditTrail } from './audit/bufferedAuditTrail.js';
 import { sinkFor } from './audit/sinks.js';
-import { BookingsService, CANCEL_DEFAULTS } from './bookings/service.js';
+import { BookingsService, cancelTimingFor } from './bookings/service.js';
 import { Verb } from './cards/verbs.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
@@ -100,12 +100,8 @@ export async function start(env: Record<string, string | undefined>, options: St
   const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger), tokens, { ...graphOptions, maxPages: 100 });
   const { turnTimeoutMs } = config.graph;
   const bookings = new BookingsService(gateway, new StorageCancelLedger(storage), audit, clock, {
-    ...CANCEL_DEFAULTS,
+    ...cancelTimingFor(turnTimeoutMs),
     windowDays: config.windowDays,
-    // A claimed cancel outlives its turn's Graph budget. A second confirm waits for it at most 8 s, so that if it
-    // then has to cancel itself, the turn's Graph deadline still ends it within Teams' 15 s.
-    attemptLeaseMs: turnTimeoutMs + 1_000,
-    awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000),
     auditMessages: config.auditMessages,
   });
   const bot = new BookingsBot(

@@ -19,3 +19,8 @@ export function fromJsonLines(text: string, since: Date): AuditEntry[] {
     .map((line) => JSON.parse(line) as AuditEntry)
     .filter((entry) => new Date(entry.at) >= since);
 }
+
+/** The UTC day an entry is filed under (YYYY-MM-DD). */
+export function dayOf(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}

@@ -1,10 +1,8 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ContainerClient } from '@azure/storage-blob';
 import type { AuditEntry } from '../bookings/audit.js';
-import { STORAGE_DEADLINE_MS } from '../storage/blobStateStorage.js';
-import { within } from '../storage/deadline.js';
-import { type AuditSink, fromJsonLines, toJsonLines } from './auditSink.js';
-import { dayOf } from './fileAuditSink.js';
+import { STORAGE_DEADLINE_MS, within } from '../storage/deadline.js';
+import { type AuditSink, dayOf, fromJsonLines, toJsonLines } from './auditSink.js';
 
 /**
  * Several instances: append blobs, one per UTC hour (audit/2026-11-27/13.jsonl). Each append is one atomic

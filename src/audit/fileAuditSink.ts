@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEntry } from '../bookings/audit.js';
-import { type AuditSink, fromJsonLines, toJsonLines } from './auditSink.js';
+import { type AuditSink, dayOf, fromJsonLines, toJsonLines } from './auditSink.js';
 
 /** One instance without shared storage: a JSON-lines file per UTC day (appends are atomic for lines this short). */
 export class FileAuditSink implements AuditSink {
@@ -25,8 +25,4 @@ export class FileAuditSink implements AuditSink {
     const texts = await Promise.all(days.map((name) => readFile(join(this.directory, name), 'utf8')));
     return texts.flatMap((text) => fromJsonLines(text, since));
   }
-}
-
-export function dayOf(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }

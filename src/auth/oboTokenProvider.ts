@@ -36,7 +36,7 @@ const RENEWAL_MARGIN_MS = 300_000;
  * Behind it, the shared cache (same partitions) lets an instance use a token another instance obtained.
  */
 export class OboTokenProvider implements TokenProvider {
-  /** Exchanges under way, per user token, so a turn's parallel Graph calls share one call to Entra. */
+  /** Exchanges under way, per user, so a turn's parallel Graph calls share one call to Entra. */
   private readonly inFlight = new Map<string, Promise<string>>();
   /** Graph tokens per user (see partitionOf). */
   private readonly graphTokens = new Map<string, CachedGraphToken>();
@@ -90,7 +90,7 @@ export class OboTokenProvider implements TokenProvider {
   /** Drops this user's Graph token, here and in the shared cache (sign-out). */
   async forget(user: UserRef): Promise<void> {
     if (!user.aadObjectId || !user.tenantId) return;
-    const key = `${user.tenantId}.${user.aadObjectId}`;
+    const key = userPartition(user.tenantId, user.aadObjectId);
     this.graphTokens.delete(key);
     await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error));
   }
@@ -132,9 +132,13 @@ export class OboTokenProvider implements TokenProvider {
 function partitionOf(assertion: string): string {
   try {
     const { tid, oid } = decodeJwt(assertion);
-    if (typeof tid === 'string' && typeof oid === 'string') return `${tid}.${oid}`;
+    if (typeof tid === 'string' && typeof oid === 'string') return userPartition(tid, oid);
   } catch {
     // not a JWT: fall through
   }
   return createHash('sha256').update(assertion).digest('base64url');
+}
+
+function userPartition(tenantId: string, objectId: string): string {
+  return `${tenantId}.${objectId}`;
 }

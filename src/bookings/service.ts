@@ -36,8 +36,14 @@ export interface BookingsServiceOptions {
   auditMessages: boolean;
 }
 
-/** Defaults for everything but the window: a 12 s turn budget, as configured by default. */
-export const CANCEL_DEFAULTS = { attemptLeaseMs: 13_000, awaitOtherTurnMs: 12_000, pollMs: 200, auditMessages: false } as const;
+/**
+ * The cancel's timing for a turn budget (TURN_TIMEOUT_MS). A claimed cancel outlives its turn's Graph budget. A
+ * second confirm waits for it at most 8 s, so that if it then has to cancel itself, the turn's Graph deadline still
+ * ends it within Teams' 15 s invoke limit.
+ */
+export function cancelTimingFor(turnTimeoutMs: number): Pick<BookingsServiceOptions, 'attemptLeaseMs' | 'awaitOtherTurnMs' | 'pollMs'> {
+  return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200 };
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -168,7 +174,7 @@ export class BookingsService {
     try {
       audit.graphRequestId = (await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage)).requestId;
     } catch (error) {
-      if (seen && isNotFound(error)) return this.recordCancelled(request, { ...seen.record, state: 'attempted' }, { ...audit, attemptId: seen.record.attemptId, recovered: true });
+      if (seen && isNotFound(error)) return this.recordCancelled(request, seen.record, { ...audit, attemptId: seen.record.attemptId, recovered: true });
       // Outcome unknown: keep the attempt (released) so a retry that meets 404 knows it landed; otherwise forget it.
       // Best effort: the user must hear Graph's answer, and a claim left behind only delays a retry by its lease.
       const release = error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code) ? this.ledger.put(key, { ...record, leaseUntil: 0 }) : this.ledger.delete(key);

@@ -6,12 +6,10 @@ import { BlobsStorage } from 'botbuilder-azure-blobs';
 // The blob name BlobsStorage gives a key, so both paths address the same blob.
 import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
-import { StorageTimeoutError, within } from './deadline.js';
+import { STORAGE_DEADLINE_MS, StorageTimeoutError, within } from './deadline.js';
 
 /** Fail fast when storage is unreachable: a turn must still be answered within Teams' limits. */
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
-/** The longest one storage operation (its retry included) may take inside a turn. */
-export const STORAGE_DEADLINE_MS = 3_000;
 
 /**
  * botbuilder's Storage on an Azure Blob container, shared by every instance of the bot. Reads, plain writes and

@@ -3,7 +3,7 @@ import { MemoryStorage } from 'botbuilder';
 import type { AuditEntry } from '../../src/bookings/audit.js';
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
-import { BookingsService, CANCEL_DEFAULTS } from '../../src/bookings/service.js';
+import { BookingsService, cancelTimingFor } from '../../src/bookings/service.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';
 import { ADELE, CONTOSO, FABRIKAM, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
@@ -13,7 +13,7 @@ const user = { id: '29:user' };
 /** The service over a gateway, with its ledger in memory and audit entries collected (the storage side of both). */
 function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger = new StorageCancelLedger(new MemoryStorage()), options = {}): BookingsService {
   const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
-  return new BookingsService(gateway, ledger, audit, clock, { ...CANCEL_DEFAULTS, windowDays: 14, ...options });
+  return new BookingsService(gateway, ledger, audit, clock, { ...cancelTimingFor(12_000), auditMessages: false, windowDays: 14, ...options });
 }
 
 describe('BookingsService against the local Graph service', () => {
