@@ -20,7 +20,8 @@ const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, retryDel
  *   matches, so every token exchange would be taken for a duplicate. Here it is a create with If-None-Match: *.
  * - BlobsStorage creates the container once and keeps that promise, so a first call made while storage was down
  *   would fail for the life of the process. After an unreachable-storage failure a fresh BlobsStorage is used.
- * Failures of the service itself become one coded error (StorageUnavailable); eTag conflicts stay as botbuilder raises them.
+ * Every operation has a deadline (STORAGE_DEADLINE_MS). Failures of the service itself, and missed deadlines, become
+ * one coded error (StorageUnavailable); eTag conflicts stay as botbuilder raises them.
  */
 export class BlobStateStorage implements Storage {
   private readonly container: ContainerClient;
