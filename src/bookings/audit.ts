@@ -3,12 +3,12 @@ import type { ErrorCode } from './errors.js';
 /**
  * One cancellation attempt as the audit trail keeps it. `cancelled` is the attempt that cancelled (recorded once
  * per attemptId, even when another turn had to finish it); `repeated` a confirm answered from an earlier outcome;
- * `failed` one that did not cancel, with its code.
+ * `refused` one the access rule (or Graph) did not allow this user; `failed` one that did not cancel, with its code.
  */
 export interface AuditEntry {
   at: string;
   attemptId: string;
-  outcome: 'cancelled' | 'repeated' | 'failed';
+  outcome: 'cancelled' | 'repeated' | 'refused' | 'failed';
   /** Who: the user's Entra object id (Teams sends it); undefined where the channel does not (Emulator). */
   userObjectId?: string;
   tenantId?: string;

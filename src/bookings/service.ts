@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry, AuditTrail } from './audit.js';
 import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointment, storeAppointment } from './cancelLedger.js';
 import { BookingsError, ErrorCode, toBookingsError } from './errors.js';
-import { mayCancel, maySeeWholeBusiness } from './roles.js';
+import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness } from './access.js';
 import type { BookingsGateway } from './gateway.js';
 import type {
   Appointment,
@@ -95,32 +95,32 @@ export class BookingsService {
         const appointments = await this.gateway.calendarView(user, business.id, window);
         const everyone = scope === 'business' && maySeeWholeBusiness(me);
         return appointments
-          .filter((a) => a.end > now && (everyone || a.staffMemberIds.length === 0 || a.staffMemberIds.includes(me.id)))
-          .map((a) => placeInContext(a, business, staff, me));
+          .filter((a) => a.end > now && (everyone || isOwnOrUnassigned(me, a)) && accessTo(me, a).maySee)
+          .map((a) => placeInContext(a, { business, staff, me }));
       }),
     );
     const appointments = perBusiness.flat().sort((a, b) => a.start.getTime() - b.start.getTime() || a.id.localeCompare(b.id));
     return { kind: 'appointments', window, appointments, scope, canSeeWholeBusiness: mine.some(({ me }) => maySeeWholeBusiness(me)), businesses: all, business: chosen };
   }
 
-  /** One appointment, fetched fresh so a stale card never acts on data that changed. */
+  /** One appointment, fetched fresh so a stale card never acts on data that changed; Forbidden unless the user may see it. */
   async appointment(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
-    const [appointment, businesses, staff, person] = await Promise.all([
-      this.gateway.getAppointment(user, businessId, appointmentId),
-      this.gateway.listBusinesses(user),
-      this.gateway.listStaff(user, businessId),
-      this.gateway.me(user),
-    ]);
-    const business = businesses.find((b) => b.id.toLowerCase() === businessId.toLowerCase()) ?? { id: businessId, displayName: businessId };
-    const emails = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
-    return placeInContext(appointment, business, staff, staff.find((s) => emails.has(s.emailAddress.toLowerCase())));
+    const [appointment, context] = await Promise.all([this.gateway.getAppointment(user, businessId, appointmentId), this.contextOf(user, businessId)]);
+    return authorized(context, appointment, 'see');
   }
 
-  /** The appointment, if the user's role lets them cancel it; otherwise Forbidden, before anything is sent. */
+  /** The appointment, if the user may cancel it; otherwise Forbidden, before anything is sent. */
   async appointmentToCancel(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
-    const appointment = await this.appointment(user, businessId, appointmentId);
-    if (!appointment.canCancel) throw new BookingsError(ErrorCode.Forbidden, "The user's Bookings role cannot cancel appointments");
-    return appointment;
+    const [appointment, context] = await Promise.all([this.gateway.getAppointment(user, businessId, appointmentId), this.contextOf(user, businessId)]);
+    return authorized(context, appointment, 'cancel');
+  }
+
+  /** The business as this user is placed in it: its name, its staff, and the user's own staff record (if any). */
+  private async contextOf(user: UserRef, businessId: string): Promise<BusinessContext> {
+    const [businesses, staff, person] = await Promise.all([this.gateway.listBusinesses(user), this.gateway.listStaff(user, businessId), this.gateway.me(user)]);
+    const business = businesses.find((b) => b.id.toLowerCase() === businessId.toLowerCase()) ?? { id: businessId, displayName: businessId };
+    const emails = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
+    return { business, staff, me: staff.find((s) => emails.has(s.emailAddress.toLowerCase())) };
   }
 
   /**
@@ -129,10 +129,12 @@ export class BookingsService {
    */
   async cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
     const key = ledgerKey(businessId, appointmentId);
-    const running = this.inFlight.get(key);
+    // Shared only between confirms of the same user: another user's confirm makes its own access check.
+    const flight = `${userKeyOf(user)}|${key}`;
+    const running = this.inFlight.get(flight);
     if (running) return running;
-    const attempt = this.auditedCancel({ user, businessId, appointmentId, message, key }).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, attempt);
+    const attempt = this.auditedCancel({ user, businessId, appointmentId, message, key }).finally(() => this.inFlight.delete(flight));
+    this.inFlight.set(flight, attempt);
     return attempt;
   }
 
@@ -142,7 +144,8 @@ export class BookingsService {
       return await this.cancelOnce(request, audit, 0);
     } catch (error) {
       const coded = toBookingsError(error);
-      await this.record(request, { ...audit, outcome: 'failed', errorCode: coded.code, graphRequestId: coded.requestId });
+      const outcome = coded.code === ErrorCode.Forbidden ? 'refused' : 'failed';
+      await this.record(request, { ...audit, outcome, errorCode: coded.code, graphRequestId: coded.requestId });
       throw error;
     }
   }
@@ -150,14 +153,17 @@ export class BookingsService {
   private async cancelOnce(request: CancelRequest, audit: AuditNote, retry: number): Promise<CancelOutcome> {
     const { user, businessId, appointmentId, key } = request;
     const cancellationMessage = validateMessage(request.message);
+    // Who this user is in the business comes first: every answer below, even one the ledger holds, is for them.
+    const context = (request.context ??= await this.contextOf(user, businessId));
     const seen = await this.ledger.get(key);
+    if (seen) authorizeRecorded(context, seen.record);
     if (seen?.record.state === 'cancelled') return this.repeated(request, seen.record);
     if (seen && seen.record.leaseUntil > this.leaseClock()) return this.awaitOtherTurn(request, audit, retry);
     // `seen` is now an attempt whose turn stopped without an outcome (timeout, crash): its cancel may have landed.
     let appointment: UpcomingAppointment;
     try {
       // Fetched first: the outcome card shows what was cancelled, and a stale card or a look-only role fails here.
-      appointment = await this.appointmentToCancel(user, businessId, appointmentId);
+      appointment = authorized(context, await this.gateway.getAppointment(user, businessId, appointmentId), 'cancel');
     } catch (error) {
       if (seen && isNotFound(error)) return this.settleLanded(request, seen, audit, retry);
       throw error;
@@ -200,6 +206,7 @@ export class BookingsService {
     while (performance.now() < giveUpAt) {
       await sleep(this.options.pollMs);
       const entry = await this.ledger.get(request.key);
+      if (entry) authorizeRecorded(request.context!, entry.record);
       if (entry?.record.state === 'cancelled') return this.repeated(request, entry.record);
       if (!entry || entry.record.leaseUntil <= this.leaseClock()) {
         if (retry >= 1) break;
@@ -245,6 +252,14 @@ interface CancelRequest {
   appointmentId: string;
   message: string;
   key: string;
+  /** The user's place in the business, read once per request. */
+  context?: BusinessContext;
+}
+
+interface BusinessContext {
+  business: Business;
+  staff: StaffMember[];
+  me: Membership;
 }
 
 type AuditNote = Omit<AuditEntry, 'at' | 'userObjectId' | 'tenantId' | 'businessId' | 'appointmentId' | 'cancellationMessage'>;
@@ -277,12 +292,29 @@ function ledgerKey(businessId: string, appointmentId: string): string {
   return `cancel/${businessId.toLowerCase()}/${appointmentId}`;
 }
 
-function placeInContext(appointment: Appointment, business: Business, staff: StaffMember[], me: StaffMember | undefined): UpcomingAppointment {
+/** The appointment placed in the user's context, if the access rule lets them `need` it; Forbidden otherwise. */
+function authorized(context: BusinessContext, appointment: Appointment, need: 'see' | 'cancel'): UpcomingAppointment {
+  const access = accessTo(context.me, appointment);
+  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new BookingsError(ErrorCode.Forbidden, `The user may not ${need} this appointment`);
+  return placeInContext(appointment, context);
+}
+
+/** A cancel the ledger holds (done or under way) is answered only to a user who could have made it themselves. */
+function authorizeRecorded(context: BusinessContext, record: CancelRecord): void {
+  authorized(context, restoreAppointment(record.appointment), 'cancel');
+}
+
+/** Who a cancel belongs to, so concurrent confirms share one Graph call only within one user. */
+function userKeyOf(user: UserRef): string {
+  return `${user.tenantId ?? ''}/${user.aadObjectId ?? ''}/${user.id}`;
+}
+
+function placeInContext(appointment: Appointment, { business, staff, me }: BusinessContext): UpcomingAppointment {
   const names = new Map(staff.map((s) => [s.id, s.displayName]));
   return {
     ...appointment,
     businessName: business.displayName,
     staffNames: appointment.staffMemberIds.map((id) => names.get(id)).filter((n) => n !== undefined),
-    canCancel: mayCancel(me),
+    canCancel: accessTo(me, appointment).mayCancel,
   };
 }

@@ -1,6 +1,6 @@
 import type { BookingsError } from '../bookings/errors.js';
 import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/service.js';
-import { type Locale, t } from '../cards/i18n.js';
+import { type Locale, type StringKey, t } from '../cards/i18n.js';
 import { type AdaptiveCard, type MessageAction, renderMessage, showAppointmentsAction } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import type { ActionData } from './cardActions.js';
@@ -21,10 +21,15 @@ export function errorCard(error: BookingsError, treatment: ErrorTreatment, actio
   if (action?.verb !== Verb.ListAppointments || !treatment.retryable) actions.push(showAppointmentsAction(locale));
   return renderMessage({
     locale,
-    title: t(locale, action === undefined || action.verb === Verb.ListAppointments ? 'errors.title.list' : 'errors.title.cancel'),
+    title: t(locale, titleOf(action)),
     paragraphs: [errorText(error, treatment, locale)],
     reference: error.requestId ? t(locale, 'errors.reference', { requestId: error.requestId }) : undefined,
     actions,
     tone: 'attention',
   });
+}
+
+function titleOf(action: ActionData | undefined): StringKey {
+  if (action === undefined || action.verb === Verb.ListAppointments) return 'errors.title.list';
+  return action.verb === Verb.ShowDetails ? 'errors.title.details' : 'errors.title.cancel';
 }

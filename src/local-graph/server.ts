@@ -221,7 +221,7 @@ export class LocalGraphService {
         const message = cancellationMessage(record.body, this.maxMessageLength);
         if (!scopes.some((s) => CANCEL_SCOPES.has(s))) throw new GraphHttpError(403, 'accessDenied', 'Insufficient privileges to complete the operation.');
         if (!appointment) throw new GraphHttpError(404, 'itemNotFound', 'The requested appointment was not found.');
-        if (!this.store.canCancel(business, user)) throw new GraphHttpError(403, 'accessDenied', 'The user does not have permission to cancel appointments in this booking business.');
+        if (!this.store.canCancel(business, user, appointment)) throw new GraphHttpError(403, 'accessDenied', 'The user does not have permission to cancel appointments in this booking business.');
         this.store.cancel(appointment, user, message, this.now());
         await this.onCancelled?.(this.store.cancellations.at(-1)!);
         return undefined;

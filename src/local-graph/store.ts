@@ -9,8 +9,14 @@ export interface CancellationRecord {
   cancellationMessage: string;
 }
 
-/** Roles that Bookings lets manage appointments; viewers and guests may only look. */
-const ROLES_THAT_CANCEL = new Set(['administrator', 'scheduler', 'teamMember']);
+/**
+ * Who may cancel which appointment, as Bookings' roles are described for staff (Microsoft 365 admin docs, "Add
+ * staff to Bookings": administrators and schedulers manage every booking, team members their own, viewers and
+ * guests none). Graph documents no per-role filtering of reads, so reads stay business-wide for any staff member:
+ * the bot must apply its own rule to what it is shown. Unassigned bookings may be handled by a team member.
+ */
+const CANCEL_ANY = new Set(['administrator', 'scheduler']);
+const CANCEL_OWN_OR_UNASSIGNED = new Set(['teamMember']);
 
 /**
  * The local service's data: the seed, plus what has been cancelled since it started. Indexed, so the benchmark's
@@ -53,8 +59,12 @@ export class BookingsStore {
     return business.staff.find((s) => emails.includes(s.emailAddress.toLowerCase()));
   }
 
-  canCancel(business: SeedBusiness, user: DirectoryUser): boolean {
-    return ROLES_THAT_CANCEL.has(this.staffRecord(business, user)?.role ?? '');
+  canCancel(business: SeedBusiness, user: DirectoryUser, appointment: SeedAppointment): boolean {
+    const member = this.staffRecord(business, user);
+    if (!member) return false;
+    if (CANCEL_ANY.has(member.role)) return true;
+    const assigned = appointment.staffMemberIds;
+    return CANCEL_OWN_OR_UNASSIGNED.has(member.role) && (assigned.length === 0 || assigned.includes(member.id));
   }
 
   /** Live (not cancelled) appointments of a business overlapping [start, end), soonest first. */

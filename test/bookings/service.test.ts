@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStorage } from 'botbuilder';
 import type { AuditEntry } from '../../src/bookings/audit.js';
+import { storeAppointment } from '../../src/bookings/cancelLedger.js';
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
+import type { UpcomingAppointment } from '../../src/bookings/types.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
 import { BookingsService, cancelTimingFor } from '../../src/bookings/service.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
@@ -148,7 +150,14 @@ describe('BookingsService after a refused cancel', () => {
 });
 
 describe('BookingsService when another turn holds the cancel (another instance, a re-delivered invoke)', () => {
-  const claimBy = (attemptId: string, leaseUntil: number) => ({ state: 'attempted' as const, attemptId, leaseUntil, cancellationMessage: 'First', at: new Date().toISOString(), appointment: {} as never });
+  const claimBy = (attemptId: string, leaseUntil: number, appointment: UpcomingAppointment) => ({
+    state: 'attempted' as const,
+    attemptId,
+    leaseUntil,
+    cancellationMessage: 'First',
+    at: new Date().toISOString(),
+    appointment: storeAppointment(appointment),
+  });
 
   it('waits for that turn instead of sending its own cancel, and says "in progress" if it does not finish in time', async () => {
     const graph = await startLocalGraph();
@@ -158,7 +167,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       const service = serviceOver(gatewayFor(graph), () => new Date(), audited, ledger, { awaitOtherTurnMs: 300, pollMs: 50 });
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
-      expect(await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('other-instance', Date.now() + 60_000))).toBe(true);
+      expect(await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('other-instance', Date.now() + 60_000, target))).toBe(true);
       await expect(service.cancel(user, target.businessId, target.id, 'Second')).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
       expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
       expect(audited).toMatchObject([{ outcome: 'failed', errorCode: ErrorCode.CancelInProgress }]);
@@ -175,7 +184,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       const service = serviceOver(gatewayFor(graph), () => new Date(), audited, ledger);
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
-      await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('crashed-before-post', Date.now() - 1));
+      await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('crashed-before-post', Date.now() - 1, target));
       const outcome = await service.cancel(user, target.businessId, target.id, 'Second');
       expect(outcome.cancellationMessage).toBe('Second');
       expect(graph.store.cancellations).toHaveLength(1);

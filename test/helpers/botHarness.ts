@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { FileAuditSink } from '../../src/audit/fileAuditSink.js';
+import type { AuditEntry } from '../../src/bookings/audit.js';
 import { type RunningBot, start } from '../../src/index.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { FakeConnector } from './connector.js';
@@ -45,6 +47,13 @@ export class BotHarness {
   async stop(): Promise<void> {
     await this.bot.stop();
     await this.connector.stop();
+  }
+
+  /** The audit trail as the bot's files hold it (entries reach them a moment after the turn). */
+  audit(): Promise<AuditEntry[]> {
+    const { storage } = this.bot.config;
+    if (storage.kind !== 'memory') throw new Error('this bot keeps its audit trail in Blob storage (see Deployment.audit)');
+    return new FileAuditSink(storage.auditDir).read(new Date(0));
   }
 
   /** POSTs an activity to /api/messages as a channel would; returns the HTTP status and body. */

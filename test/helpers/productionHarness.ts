@@ -1,4 +1,5 @@
 import { start } from '../../src/index.js';
+import type { Seed } from '../../src/local-graph/seed.js';
 import { LocalGraphService } from '../../src/local-graph/server.js';
 import { BotHarness, captureLogs, temporaryAuditDir } from './botHarness.js';
 import { FakeConnector } from './connector.js';
@@ -10,15 +11,21 @@ import { CONNECTION_NAME, LocalTokenService } from './standins/tokenService.js';
  * Bot Framework Token Service, the channel (signed activities, authenticated replies) and Graph (which trusts
  * only tokens from that Entra). Activities are posted with a channel token, as Azure Bot Service sends them.
  */
-export async function startProductionBot(env: Record<string, string> = {}): Promise<ProductionHarness> {
-  const entra = await new LocalEntra().start();
+export async function startProductionBot(env: Record<string, string> = {}, tenant: TenantOptions = {}): Promise<ProductionHarness> {
+  const entra = await new LocalEntra(tenant.seed?.users).start();
   const tokenService = await new LocalTokenService(entra).start();
   const connector = await new FakeConnector(entra).start();
-  const graph = new LocalGraphService({ trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri } });
+  const graph = new LocalGraphService({ trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri }, seed: tenant.seed, now: tenant.clock });
   await graph.start();
   const { logs, logDestination } = captureLogs();
-  const bot = await start({ ...productionEnv({ entra, tokenService, connector, graph }), LOG_LEVEL: 'debug', ...env }, { logDestination });
+  const bot = await start({ ...productionEnv({ entra, tokenService, connector, graph }), LOG_LEVEL: 'debug', ...env }, { logDestination, clock: tenant.clock });
   return new ProductionHarness(bot, connector, logs, graph, entra, tokenService);
+}
+
+/** The directory and Bookings data of the tenant (the demo seed by default), and the clock the bot and Graph share. */
+export interface TenantOptions {
+  seed?: Seed;
+  clock?: () => Date;
 }
 
 /** The environment of a production-mode bot whose every peer is a stand-in (also used by the benchmark). */

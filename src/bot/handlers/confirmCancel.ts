@@ -17,7 +17,7 @@ export function confirmCancel(bookings: BookingsService) {
       return renderCancelled(outcome.appointment, outcome.cancellationMessage, turn.render);
     } catch (error) {
       if (!(error instanceof BookingsError) || !MESSAGE_PROBLEMS.has(error.code)) throw error;
-      const appointment = await bookings.appointment(turn.user, data.businessId, data.appointmentId);
+      const appointment = await bookings.appointmentToCancel(turn.user, data.businessId, data.appointmentId);
       const reason = t(turn.render.locale, error.code === ErrorCode.MessageRequired ? 'errors.messageRequired' : 'errors.messageTooLong', {
         max: MAX_CANCELLATION_MESSAGE_LENGTH,
       });
