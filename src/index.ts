@@ -5,6 +5,8 @@ import { OboTokenProvider } from './auth/oboTokenProvider.js';
 import type { TokenProvider } from './auth/tokenProvider.js';
 import { createAdapter, type ProductionAdapterParts } from './bot/adapter.js';
 import { BookingsBot } from './bot/bookingsBot.js';
+import { InboundGate } from './bot/inbound/gate.js';
+import { routeLibraryConsole } from './bot/libraryConsole.js';
 import { confirmCancel } from './bot/handlers/confirmCancel.js';
 import { help, welcome } from './bot/handlers/help.js';
 import { listAppointments } from './bot/handlers/listAppointments.js';
@@ -120,12 +122,17 @@ export async function start(env: Record<string, string | undefined>, options: St
     clock,
     turnTimeoutMs,
   );
+  routeLibraryConsole(logger);
+  const gate = new InboundGate(
+    createAdapter(config.mode, logger, production),
+    (context) => bot.run(context),
+    logger,
+    config.mode.kind === 'production' ? { appId: config.mode.appId, emulatorTenantId: config.mode.allowEmulator ? config.mode.tenantId : undefined } : undefined,
+  );
   const server = await startServer({
     port: config.port,
     host: config.host,
-    adapter: createAdapter(config.mode, logger, production),
-    bot,
-    logger,
+    onMessage: (request) => gate.handle(request),
     health: () => ({
       mode: config.mode.kind,
       storage: config.storage.kind,

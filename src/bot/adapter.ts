@@ -10,7 +10,7 @@ import {
   TeamsSSOTokenExchangeMiddleware,
   type TurnContext,
 } from 'botbuilder';
-import { type AuthenticateRequestResult, AuthenticationConstants, AuthenticationError, MsalServiceClientCredentialsFactory } from 'botframework-connector';
+import { AuthenticationConstants, AuthenticationError, MsalServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config, ProductionModeConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { errorText } from './errorCard.js';
@@ -29,8 +29,8 @@ export interface ProductionAdapterParts {
  * Emulator and the Agents Playground send them; with one, every activity's JWT is validated (a request without
  * a valid token is answered 401) and Teams SSO token exchanges are handled once, however many Teams clients send them.
  */
-export function createAdapter(mode: Config['mode'], logger: Logger, production?: ProductionAdapterParts): CloudAdapter {
-  const adapter = mode.kind === 'local' || !production ? new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})) : productionAdapter(mode, production);
+export function createAdapter(mode: Config['mode'], logger: Logger, production?: ProductionAdapterParts): InboundAdapter {
+  const adapter = mode.kind === 'local' || !production ? new InboundAdapter(new ConfigurationBotFrameworkAuthentication({})) : productionAdapter(mode, production);
   // The one sink for failures the bot did not answer itself (e.g. storage lost during a sign-in): log the code, and
   // tell the user in words the error policy gives; an invoke also gets a status instead of botbuilder's 501.
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
@@ -49,7 +49,7 @@ export function createAdapter(mode: Config['mode'], logger: Logger, production?:
   return adapter;
 }
 
-function productionAdapter(mode: ProductionModeConfig, { msal, storage }: ProductionAdapterParts): CloudAdapter {
+function productionAdapter(mode: ProductionModeConfig, { msal, storage }: ProductionAdapterParts): InboundAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication(
     {
       MicrosoftAppId: mode.appId,
@@ -68,7 +68,7 @@ function productionAdapter(mode: ProductionModeConfig, { msal, storage }: Produc
     // botbuilder ships with an older msal-node; its factory only calls acquireTokenByClientCredential, which both have.
     new MsalServiceClientCredentialsFactory(mode.appId, msal as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1]),
   );
-  const adapter = new AuthenticatingCloudAdapter(auth);
+  const adapter = new InboundAdapter(auth);
   adapter.use(new TeamsSSOTokenExchangeMiddleware(storage, mode.connectionName));
   return adapter;
 }
@@ -77,19 +77,17 @@ function productionAdapter(mode: ProductionModeConfig, { msal, storage }: Produc
 const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
 
 /**
- * CloudAdapter answers a token with a bad signature or lifetime with 500, because the JWT library's errors are not
- * botbuilder's AuthenticationError. A request that failed authentication gets 401 here, like one with no token.
+ * CloudAdapter with the HTTP part left to the bot's own gate (bot/inbound/gate.ts): CloudAdapter.process writes
+ * every failure to console.error and answers with botbuilder's message (the token's audience, key endorsements).
+ * A token with a bad signature or lifetime fails with the JWT library's errors, which are not botbuilder's
+ * AuthenticationError; here it becomes one, so the gate answers 401 as for any other refused token.
  */
-class AuthenticatingCloudAdapter extends CloudAdapter {
-  protected override async processActivity(
-    auth: string & AuthenticateRequestResult,
-    activity: Activity,
-    logic: (context: TurnContext) => Promise<void>,
-  ): Promise<InvokeResponse | undefined> {
+export class InboundAdapter extends CloudAdapter {
+  async processInbound(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
     try {
-      return await super.processActivity(auth, activity, logic);
+      return await this.processActivity(authorization, activity, logic);
     } catch (error) {
-      if (error instanceof Error && JWT_ERRORS.has(error.name)) throw new AuthenticationError('Unauthorized. Invalid token.', StatusCodes.UNAUTHORIZED);
+      if (error instanceof Error && JWT_ERRORS.has(error.name)) throw new AuthenticationError(`Invalid token (${error.name})`, StatusCodes.UNAUTHORIZED);
       throw error;
     }
   }

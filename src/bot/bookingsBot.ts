@@ -73,7 +73,9 @@ export class BookingsBot extends ActivityHandler {
       case 'signin/failure':
         return this.onSignInFailure(context);
       default:
-        return super.onInvokeActivity(context);
+        // botbuilder answers 501; an invoke this bot has no handler for is the caller's mistake, not a server fault.
+        this.logger.info({ invoke: context.activity.name?.slice(0, 64), channel: context.activity.channelId }, 'invoke not handled');
+        return { status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'This bot does not handle that invoke.' } } };
     }
   }
 
@@ -238,11 +240,9 @@ export class BookingsBot extends ActivityHandler {
 
   private async onMembersAddedTurn(context: TurnContext): Promise<void> {
     const { activity } = context;
-    const added = activity.membersAdded ?? [];
-    const botAdded = added.some((m) => m.id === activity.recipient.id);
-    const personal = activity.conversation.conversationType === undefined || activity.conversation.conversationType === 'personal';
-    // Greet once: when the bot joins a chat, or when someone opens a personal chat with it (Emulator).
-    if (botAdded || (personal && added.some((m) => m.id !== activity.recipient.id))) {
+    // Greet once per conversation: when the bot joins it. Web Chat over Direct Line also says when the user joins
+    // (seconds later, mid-chat) and the Emulator names both at once; neither is a second welcome.
+    if ((activity.membersAdded ?? []).some((m) => m.id === activity.recipient.id)) {
       await this.send(context, this.routes.welcome(turnInput(context)));
     }
   }

@@ -18,6 +18,7 @@ const envSchema = z.object({
   MicrosoftAppCertificateThumbprint: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f]{64}$/i, 'must be the certificate\'s SHA-256 thumbprint (64 hex digits)').optional()),
   MicrosoftAppCertificateKeyFile: optionalText,
   OAUTH_CONNECTION_NAME: optionalText,
+  ALLOW_EMULATOR_TOKENS: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
   GRAPH_SCOPES: z.preprocess(blankToUndefined, z.string().default('BookingsAppointment.ReadWrite.All Bookings.Read.All')),
   ENTRA_AUTHORITY_HOST: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com')),
   BOT_TOKEN_SERVICE_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).default('https://api.botframework.com')),
@@ -91,6 +92,8 @@ export interface ProductionModeConfig {
   tokenServiceUrl: string;
   /** OpenID metadata of the keys that sign Bot Framework channel tokens. */
   openIdMetadataUrl: string;
+  /** Also admit the Bot Framework Emulator's tokens of the bot's own tenant (ALLOW_EMULATOR_TOKENS); off by default. */
+  allowEmulator: boolean;
 }
 
 export interface Config {
@@ -165,6 +168,11 @@ function productionMode(env: Env): ProductionModeConfig {
     problems.push('MicrosoftAppCertificateThumbprint and MicrosoftAppCertificateKeyFile: set both to sign in with a certificate');
   }
   if (env.MicrosoftAppType === 'SingleTenant' && !env.MicrosoftAppTenantId) problems.push('MicrosoftAppTenantId: required for MicrosoftAppType=SingleTenant');
+  if (env.MicrosoftAppTenantId && !isGuid(env.MicrosoftAppTenantId) && !isDomainName(env.MicrosoftAppTenantId)) {
+    problems.push('MicrosoftAppTenantId: must be the tenant id (a GUID) or its domain name (e.g. contoso.onmicrosoft.com)');
+  }
+  const allowEmulator = env.ALLOW_EMULATOR_TOKENS === 'true';
+  if (allowEmulator && !isGuid(env.MicrosoftAppTenantId ?? '')) problems.push('ALLOW_EMULATOR_TOKENS: needs MicrosoftAppTenantId as a GUID (the Emulator\'s tokens name the tenant by id)');
   if (!isGuid(env.MicrosoftAppId!)) problems.push("MicrosoftAppId: must be the bot's Entra application (client) id, a GUID");
   if (!env.OAUTH_CONNECTION_NAME) problems.push("OAUTH_CONNECTION_NAME: required when MicrosoftAppId is set (the name of the Azure Bot resource's OAuth connection)");
   const graphScopes = graphScopesOf(env.GRAPH_SCOPES);
@@ -184,6 +192,7 @@ function productionMode(env: Env): ProductionModeConfig {
     authorityHost: env.ENTRA_AUTHORITY_HOST.replace(/\/+$/, ''),
     tokenServiceUrl: env.BOT_TOKEN_SERVICE_URL.replace(/\/+$/, ''),
     openIdMetadataUrl: env.BOT_OPENID_METADATA_URL,
+    allowEmulator,
   };
 }
 
@@ -210,6 +219,11 @@ function readKeyFile(path: string, problems: string[]): string {
 
 function isGuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** A DNS name of two or more labels (RFC 1123), as a tenant's verified domain is. */
+function isDomainName(value: string): boolean {
+  return value.length <= 253 && /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(value);
 }
 
 function withSlash(value: string | undefined): string | undefined {

@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
-import restify from 'restify';
-import type { CloudAdapter } from 'botbuilder';
-import type { ActivityHandler } from 'botbuilder';
-import type { Logger } from '../logging/logger.js';
+import restify, { type Request } from 'restify';
 
 const STATIC_PAGES: [path: string, file: string, contentType: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
@@ -18,36 +15,53 @@ export interface BotServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** A POST to /api/messages, handed on once its body is known to be JSON. */
+export interface MessageRequest {
+  authorization?: string;
+  body: unknown;
+}
+
 export interface ServerOptions {
   port: number;
   host: string;
-  adapter: CloudAdapter;
-  bot: ActivityHandler;
-  logger: Logger;
+  /** What answers /api/messages (the bot's inbound gate). */
+  onMessage: (request: MessageRequest) => Promise<{ status: number; body?: unknown }>;
+  /** Figures for operators; /healthz shows them only to callers on this machine. */
   health: () => Record<string, unknown>;
 }
 
-/** HTTP only: /api/messages to the adapter, /healthz, and a graceful close. Knows nothing about Bookings. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * HTTP only: /api/messages to the bot's gate, /healthz, the manifest's pages, and a graceful close. Knows nothing
+ * about Bookings or botbuilder.
+ */
 export async function startServer(options: ServerOptions): Promise<BotServer> {
   const server = restify.createServer({ name: 'bookings-bot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024, mapParams: false }));
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  server.post('/api/messages', async (req, res) => {
+  // Only JSON, checked before the body is read: a web page can post a form, multipart or text body to a bot on the
+  // user's machine without a CORS preflight, but not application/json.
+  server.post('/api/messages', refuseNonJson, restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }), async (req, res) => {
+    const body = parseJson(req.body);
+    if (body === undefined) {
+      res.send(400, { error: 'Bad request: the body is not JSON.' });
+      return;
+    }
     inFlight++;
     try {
-      await options.adapter.process(req, res, (context) => options.bot.run(context));
-    } catch (error) {
-      options.logger.error({ err: { type: (error as Error).name } }, 'activity processing failed');
-      if (!res.headersSent) res.send(500);
+      const answer = await options.onMessage({ authorization: req.header('authorization') || undefined, body });
+      res.send(answer.status, answer.body);
     } finally {
       inFlight--;
       if (inFlight === 0) idle?.();
     }
   });
-  server.get('/healthz', async (_req, res) => {
-    res.send(200, { status: 'ok', inFlight, ...options.health() });
+  // Liveness for load balancers. The figures (memory, cached tokens, state) only for a caller on this machine that
+  // no proxy forwarded: they say how many people use the bot.
+  server.get('/healthz', async (req, res) => {
+    res.send(200, isLocalCaller(req) ? { status: 'ok', inFlight, ...options.health() } : { status: 'ok' });
     return Promise.resolve();
   });
   // The pages the Teams manifest links to (websiteUrl, privacyUrl, termsOfUseUrl).
@@ -79,4 +93,29 @@ export async function startServer(options: ServerOptions): Promise<BotServer> {
       await closed;
     },
   };
+}
+
+function refuseNonJson(req: Request, res: restify.Response, next: restify.Next): void {
+  if (req.getContentType().trim() !== 'application/json') {
+    res.send(415, { error: 'Unsupported media type: send application/json.' });
+    return next(false);
+  }
+  next();
+}
+
+/** The body read as UTF-8 JSON (RFC 8259 allows no other encoding), or undefined when it is not JSON. */
+function parseJson(raw: unknown): unknown {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+function isLocalCaller(req: Request): boolean {
+  const forwarded = req.header('x-forwarded-for') || req.header('forwarded') || req.header('x-arr-log-id');
+  return !forwarded && LOOPBACK.test(req.socket.remoteAddress ?? '');
 }

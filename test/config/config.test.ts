@@ -60,7 +60,13 @@ describe('configuration', () => {
       authorityHost: 'https://login.microsoftonline.com',
       tokenServiceUrl: 'https://api.botframework.com',
       openIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+      allowEmulator: false,
     });
+  });
+
+  it('takes the tenant as its id or its domain name, and admits Emulator tokens only when asked, for a tenant id', () => {
+    expect(loadConfig({ ...production, MicrosoftAppTenantId: 'contoso.onmicrosoft.com' }).mode).toMatchObject({ tenantId: 'contoso.onmicrosoft.com', allowEmulator: false });
+    expect(loadConfig({ ...production, ALLOW_EMULATOR_TOKENS: 'true' }).mode).toMatchObject({ allowEmulator: true });
   });
 
   it('takes GRAPH_SCOPES as short names or full URIs, separated by spaces or commas', () => {
@@ -102,6 +108,11 @@ describe('configuration', () => {
     [{ ...production, MicrosoftAppCertificateThumbprint: 'abc' }, 'MicrosoftAppCertificateThumbprint'],
     [{ ...production, MicrosoftAppCertificateThumbprint: 'a'.repeat(64) }, 'MicrosoftAppCertificateThumbprint and MicrosoftAppCertificateKeyFile'],
     [{ ...production, ENTRA_AUTHORITY_HOST: 'http://login.example' }, 'ENTRA_AUTHORITY_HOST'],
+    [{ ...production, MicrosoftAppTenantId: 'my tenant/../x' }, 'MicrosoftAppTenantId'],
+    [{ ...production, MicrosoftAppTenantId: 'contoso' }, 'MicrosoftAppTenantId'],
+    [{ ...production, MicrosoftAppTenantId: '../../common' }, 'MicrosoftAppTenantId'],
+    [{ ...production, ALLOW_EMULATOR_TOKENS: 'yes' }, 'ALLOW_EMULATOR_TOKENS'],
+    [{ ...production, MicrosoftAppTenantId: 'contoso.onmicrosoft.com', ALLOW_EMULATOR_TOKENS: 'true' }, 'ALLOW_EMULATOR_TOKENS'],
   ])('names the bad variable: %j', (env, name) => {
     expect(errorOf(env as Record<string, string>)).toContain(`${name}:`);
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
@@ -7,6 +8,12 @@ import { bearerOf, sendJson } from './standins/http.js';
 
 /** The issuer of Bot Framework channel tokens (what botbuilder expects by default). */
 const CHANNEL_ISSUER = 'https://api.botframework.com';
+
+export interface ChannelTokenForgery {
+  claims?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  key?: CryptoKey | KeyObject | Uint8Array;
+}
 
 /** What the bot sent to the channel: a reply/new message (POST) or an update of an earlier one (PUT). */
 export interface ConnectorCall {
@@ -41,22 +48,31 @@ export class FakeConnector {
     });
   }
 
+  /** The published signing key and its private half (for forgeries that misuse them). */
+  get keyPair(): { publicKey: CryptoKey; privateKey: CryptoKey } {
+    return this.keys!;
+  }
+
   /** Where the bot reads the channel's signing keys (BOT_OPENID_METADATA_URL). */
   get openIdMetadataUrl(): string {
     return `${this.url}/v1/.well-known/openidconfiguration`;
   }
 
   /** The Authorization header Azure Bot Service puts on an activity it sends to the bot. */
-  async channelAuthorization(serviceUrl: string, audience = BOT_APP_ID): Promise<string> {
+  channelAuthorization(serviceUrl: string, audience = BOT_APP_ID): Promise<string> {
+    return this.forgedAuthorization(serviceUrl, { claims: { aud: audience } });
+  }
+
+  /**
+   * A channel token correct in every way but the ones `forgery` changes: claims replaced (undefined removes one),
+   * the protected header changed, or signed with another key than the published one.
+   */
+  async forgedAuthorization(serviceUrl: string, forgery: ChannelTokenForgery = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ serviceurl: serviceUrl })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.jwk!.kid! })
-      .setIssuer(CHANNEL_ISSUER)
-      .setAudience(audience)
-      .setNotBefore(now - 60)
-      .setExpirationTime(now + 3600)
-      .sign(this.keys!.privateKey);
-    return `Bearer ${token}`;
+    const claims: Record<string, unknown> = { iss: CHANNEL_ISSUER, aud: BOT_APP_ID, serviceurl: serviceUrl, nbf: now - 60, exp: now + 3600, ...forgery.claims };
+    for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
+    const header = { alg: 'RS256', typ: 'JWT', kid: this.jwk!.kid!, ...forgery.header };
+    return `Bearer ${await new SignJWT(claims).setProtectedHeader(header).sign(forgery.key ?? this.keys!.privateKey)}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, chunks: Buffer[]): Promise<void> {
@@ -87,7 +103,7 @@ export class FakeConnector {
   }
 
   async start(): Promise<this> {
-    this.keys = await generateKeyPair('RS256');
+    this.keys = await generateKeyPair('RS256', { extractable: true });
     this.jwk = { ...(await exportJWK(this.keys.publicKey)), kid: 'local-channel-1', use: 'sig', alg: 'RS256' };
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

@@ -9,10 +9,11 @@ import {
   MATRIX_NOW,
   type Role,
   ROLES,
+  type Target,
   targetId,
   TARGETS,
+  USER_OF,
 } from '../helpers/accessSeed.js';
-import { USER_OF } from '../helpers/accessSeed.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
 
 const FORBIDDEN = "Your Bookings role doesn't allow this. Ask a Bookings administrator or scheduler to do it.";
@@ -45,7 +46,7 @@ describe('the access rule: each role × each action × own / colleague / unassig
   const cancelPosts = () => h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel')).length;
 
   /** A refused answer names no customer, no time and no message: only why. */
-  const expectRefused = (card: Card, role: Role, target: (typeof TARGETS)[number]) => {
+  const expectRefused = (card: Card, role: Role, target: Target) => {
     const texts = textsOf(card);
     expect(REFUSED_TITLES).toContain(texts[0]);
     expect(texts.slice(1).filter((t) => !t.startsWith('Reference:'))).toEqual([FORBIDDEN]);
@@ -59,7 +60,7 @@ describe('the access rule: each role × each action × own / colleague / unassig
     it(`${role}: the list, Details, Cancel and Confirm allow exactly what the rule allows`, async () => {
       // The list ("my appointments"): own and unassigned ones that the role may see, with Cancel where it may cancel.
       const list = await press(role, 'appointments.list', { offset: 0, range: 'upcoming', scope: 'mine' });
-      const listed = TARGETS.filter((t) => t === 'own' || t === 'unassigned').filter((t) => EXPECTED[role][t].see && targetId(role, t));
+      const listed: Target[] = TARGETS.filter((t) => t === 'own' || t === 'unassigned').filter((t) => EXPECTED[role][t].see && targetId(role, t));
       for (const target of TARGETS) {
         const shown = textsOf(list).some((text) => text.includes(customerOf(role, target)));
         expect(shown, `${target} listed`).toBe(listed.includes(target));

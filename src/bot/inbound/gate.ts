@@ -1,0 +1,61 @@
+import type { TurnContext } from 'botbuilder';
+import { AuthenticationError } from 'botframework-connector';
+import type { Logger } from '../../logging/logger.js';
+import type { InboundAdapter } from '../adapter.js';
+import { checkActivity } from './activity.js';
+import { type AdmittedPath, screenToken, type TokenScreenOptions } from './tokenScreen.js';
+
+/** One POST to /api/messages as the HTTP server hands it over: already known to be JSON. */
+export interface InboundRequest {
+  authorization?: string;
+  body: unknown;
+}
+
+export interface InboundAnswer {
+  status: number;
+  body?: unknown;
+}
+
+/** What a refused caller is told: a short generic reason. The detail goes to the log, once. */
+const REFUSED: Record<400 | 401, InboundAnswer> = {
+  400: { status: 400, body: { error: 'Bad request: not an activity this bot accepts.' } },
+  401: { status: 401, body: { error: 'Unauthorized.' } },
+};
+
+/**
+ * Everything between the HTTP server and the bot's turn: in production, the token screen; then the activity's
+ * shape; then botbuilder (full token validation, the turn). Each refused request is one log line and a 4xx; a 5xx
+ * only when the bot itself failed.
+ */
+export class InboundGate {
+  constructor(
+    private readonly adapter: InboundAdapter,
+    private readonly logic: (context: TurnContext) => Promise<void>,
+    private readonly logger: Logger,
+    /** Production mode: only tokens that can be the channel's (or the allowed Emulator's) reach botbuilder. */
+    private readonly screen?: TokenScreenOptions,
+  ) {}
+
+  async handle(request: InboundRequest): Promise<InboundAnswer> {
+    let path: AdmittedPath | undefined;
+    if (this.screen) {
+      path = screenToken(request.authorization, this.screen);
+      if (!path) return this.refuse(401, 'token not from the Bot Framework channel');
+    }
+    const checked = checkActivity(request.body);
+    if (!checked.ok) return this.refuse(400, checked.reason);
+    try {
+      const response = await this.adapter.processInbound(request.authorization ?? '', checked.activity, this.logic);
+      return { status: response?.status ?? 200, body: response?.body };
+    } catch (error) {
+      if (error instanceof AuthenticationError) return this.refuse(401, error.message.slice(0, 200), path);
+      this.logger.error({ err: { type: (error as Error).name }, activityType: checked.activity.type }, 'activity processing failed');
+      return { status: 500, body: { error: 'The bot failed to process this activity.' } };
+    }
+  }
+
+  private refuse(status: 400 | 401, reason: string, path?: AdmittedPath): InboundAnswer {
+    this.logger.warn({ status, reason, path }, 'request refused');
+    return REFUSED[status];
+  }
+}
