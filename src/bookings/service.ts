@@ -153,19 +153,23 @@ export class BookingsService {
   private async cancelOnce(request: CancelRequest, audit: AuditNote, retry: number): Promise<CancelOutcome> {
     const { user, businessId, appointmentId, key } = request;
     const cancellationMessage = validateMessage(request.message);
-    // Who this user is in the business comes first: every answer below, even one the ledger holds, is for them.
-    const context = (request.context ??= await this.contextOf(user, businessId));
     const seen = await this.ledger.get(key);
-    if (seen) authorizeRecorded(context, seen.record);
-    if (seen?.record.state === 'cancelled') return this.repeated(request, seen.record);
-    if (seen && seen.record.leaseUntil > this.leaseClock()) return this.awaitOtherTurn(request, audit, retry);
-    // `seen` is now an attempt whose turn stopped without an outcome (timeout, crash): its cancel may have landed.
+    if (seen && (seen.record.state === 'cancelled' || seen.record.leaseUntil > this.leaseClock())) return this.joinRecorded(request, seen, audit, retry);
+    // `seen` is now absent, or an attempt whose turn stopped without an outcome (timeout, crash): it may have landed.
     let appointment: UpcomingAppointment;
     try {
-      // Fetched first: the outcome card shows what was cancelled, and a stale card or a look-only role fails here.
-      appointment = authorized(context, await this.gateway.getAppointment(user, businessId, appointmentId), 'cancel');
+      // Fetched first: the outcome card shows what was cancelled, and a stale card or the access rule fails here.
+      const [context, fetched] = await Promise.all([this.contextFor(request), this.gateway.getAppointment(user, businessId, appointmentId)]);
+      appointment = authorized(context, fetched, 'cancel');
     } catch (error) {
-      if (seen && isNotFound(error)) return this.settleLanded(request, seen, audit, retry);
+      if (!isNotFound(error)) throw error;
+      if (seen) {
+        authorizeRecorded(await this.contextFor(request), seen.record);
+        return this.settleLanded(request, seen, audit, retry);
+      }
+      // Another turn's cancel may have landed between our read of the ledger and the GET.
+      const landed = await this.ledger.get(key);
+      if (landed) return this.joinRecorded(request, landed, audit, retry);
       throw error;
     }
     const record: CancelRecord = {
@@ -190,6 +194,22 @@ export class BookingsService {
     return this.recordCancelled(request, record, audit);
   }
 
+  /** A cancel the ledger holds, done or under way: answered with its outcome only to a user who could have made it. */
+  private async joinRecorded(request: CancelRequest, entry: LedgerEntry, audit: AuditNote, retry: number): Promise<CancelOutcome> {
+    authorizeRecorded(await this.contextFor(request), entry.record);
+    return entry.record.state === 'cancelled' ? this.repeated(request, entry.record) : this.awaitOtherTurn(request, audit, retry);
+  }
+
+  /** The user's place in the business, read once per cancel request, whichever path needs it first. */
+  private contextFor(request: CancelRequest): Promise<BusinessContext> {
+    if (!request.context) {
+      request.context = this.contextOf(request.user, request.businessId);
+      // Awaited by whichever path needs it; a failure it meets while no path waits is not a crash.
+      request.context.catch(() => undefined);
+    }
+    return request.context;
+  }
+
   /** An earlier attempt's cancel landed (Graph now says 404): one turn takes the record over and records it. */
   private async settleLanded(request: CancelRequest, earlier: LedgerEntry, audit: AuditNote, retry: number): Promise<CancelOutcome> {
     const takeover = { ...earlier.record, leaseUntil: this.leaseClock() + this.options.attemptLeaseMs };
@@ -206,7 +226,7 @@ export class BookingsService {
     while (performance.now() < giveUpAt) {
       await sleep(this.options.pollMs);
       const entry = await this.ledger.get(request.key);
-      if (entry) authorizeRecorded(request.context!, entry.record);
+      if (entry) authorizeRecorded(await this.contextFor(request), entry.record);
       if (entry?.record.state === 'cancelled') return this.repeated(request, entry.record);
       if (!entry || entry.record.leaseUntil <= this.leaseClock()) {
         if (retry >= 1) break;
@@ -252,8 +272,8 @@ interface CancelRequest {
   appointmentId: string;
   message: string;
   key: string;
-  /** The user's place in the business, read once per request. */
-  context?: BusinessContext;
+  /** The user's place in the business, read once per request (see contextFor). */
+  context?: Promise<BusinessContext>;
 }
 
 interface BusinessContext {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { dateInZone, zonedTimeToUtc } from '../bookings/timeZones.js';
 
 /** A person in the local directory: who can sign in locally, and what GET /me returns. */
@@ -143,7 +144,7 @@ const CUSTOMERS: SeedCustomer[] = [
   { customerId: '4f8d3b1c-6e5a-4f9b-8d2c-1e4a5b6c7d8e', name: 'Liu Yang', emailAddress: 'liu.yang@example.cn', phone: '+86 21 5555 0456', timeZone: 'Asia/Shanghai' },
 ];
 
-/** Deterministic generator so the same `now` always yields the same seed. */
+/** Deterministic generator so the same `now` always yields the same schedule. */
 function mulberry32(seed: number): () => number {
   let a = seed;
   return () => {
@@ -154,11 +155,12 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Exchange-style ids: a fixed "AAMkAD" prefix and base64 of random bytes, so they end in '=' and often hold '/' or '+'. */
-function appointmentId(random: () => number, forced?: string): string {
-  const bytes = Buffer.alloc(31);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
-  const id = `AAMkADc3MWUyMGRm${bytes.toString('base64')}`;
+/**
+ * Exchange-style ids: a fixed "AAMkAD" prefix and base64 of random bytes, so they end in '=' and often hold '/' or
+ * '+'. The bytes are new at every start: ids the same on every machine would let any web page guess a cancel.
+ */
+function appointmentId(forced?: string): string {
+  const id = `AAMkADc3MWUyMGRm${randomBytes(31).toString('base64')}`;
   return forced ? id.slice(0, 30) + forced + id.slice(30 + forced.length) : id;
 }
 
@@ -193,7 +195,7 @@ export function createSeed(now: Date): Seed {
       .filter((s) => s !== undefined)
       .map((s) => s.id);
     appointments.push({
-      id: appointmentId(random, n === 1 ? '/x+' : n === 2 ? '+/' : undefined),
+      id: appointmentId(n === 1 ? '/x+' : n === 2 ? '+/' : undefined),
       businessId: business.id,
       service,
       start,

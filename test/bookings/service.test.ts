@@ -197,6 +197,27 @@ describe('BookingsService when another turn holds the cancel (another instance, 
     }
   });
 
+  it("answers with another turn's outcome when that turn's cancel lands between this one's ledger read and its GET (404)", async () => {
+    const graph = await startLocalGraph();
+    try {
+      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const audited: AuditEntry[] = [];
+      // Two instances: nothing in memory is shared, only the ledger.
+      const [first, late] = [serviceOver(gatewayFor(graph), () => new Date(), audited, ledger), serviceOver(gatewayFor(graph), () => new Date(), audited, ledger)];
+      const result = await first.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
+      graph.faults.add({ method: 'GET', pathIncludes: `/appointments/${target.id}`, delayMs: 800 });
+      const slow = late.cancel(user, target.businessId, target.id, 'Second');
+      await expect.poll(() => graph.requests.some((r) => r.method === 'GET' && decodeURIComponent(r.path).includes(target.id))).toBe(true);
+      expect((await first.cancel(user, target.businessId, target.id, 'First')).cancellationMessage).toBe('First');
+      expect((await slow).cancellationMessage).toBe('First');
+      expect(graph.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      expect(audited.map((e) => e.outcome)).toEqual(['cancelled', 'repeated']);
+    } finally {
+      await graph.stop();
+    }
+  });
+
   it('keeps the message text in the audit trail only with AUDIT_MESSAGES=true', async () => {
     const graph = await startLocalGraph();
     try {
