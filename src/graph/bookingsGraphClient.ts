@@ -33,6 +33,12 @@ export interface BookingsGraphOptions {
 /** Graph calls ids with '@' (business mailboxes) and '=', '/', '+' (appointment ids); each becomes one path segment. */
 const segment = encodeURIComponent;
 
+/**
+ * Graph answers members of an evolvable enum declared after unknownFutureValue only to a client that asks for them
+ * (DC concepts/best-practices-concept.md, evolvable enums): bookingStaffRole's scheduler and teamMember are such.
+ */
+const INCLUDE_UNKNOWN_ENUM_MEMBERS = { Prefer: 'include-unknown-enum-members' };
+
 /** Calendar view bounds in the form the docs show: UTC, no milliseconds. */
 function graphTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -60,7 +66,8 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   async listStaff(user: UserRef, businessId: string): Promise<StaffMember[]> {
-    const staff = await this.getAll<GraphStaffMember>(user, `${this.business(businessId)}/staffMembers`);
+    // Roles are an evolvable enum: without this preference Graph sends scheduler and teamMember as unknownFutureValue.
+    const staff = await this.getAll<GraphStaffMember>(user, `${this.business(businessId)}/staffMembers`, INCLUDE_UNKNOWN_ENUM_MEMBERS);
     return staff.map(parseStaffMember).filter((s) => s !== undefined);
   }
 
@@ -95,23 +102,23 @@ export class BookingsGraphClient implements BookingsGateway {
     return `${this.options.bookingsRoot}/${segment(businessId)}`;
   }
 
-  private async get<T>(user: UserRef, path: string): Promise<T> {
+  private async get<T>(user: UserRef, path: string, headers: Record<string, string> = {}): Promise<T> {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
     const token = await this.tokens.getToken(user);
     try {
-      return (await this.client.api(path).header('Authorization', `Bearer ${token}`).get()) as T;
+      return (await this.client.api(path).headers(headers).header('Authorization', `Bearer ${token}`).get()) as T;
     } catch (error) {
       throw toDomainError(error);
     }
   }
 
   /** Every page of a collection, following @odata.nextLink verbatim while it stays on our Graph base URL. */
-  private async getAll<T>(user: UserRef, path: string): Promise<T[]> {
+  private async getAll<T>(user: UserRef, path: string, headers?: Record<string, string>): Promise<T[]> {
     const items: T[] = [];
     let next: string | undefined = path;
     for (let page = 0; next !== undefined; page++) {
       if (page >= this.options.maxPages) throw new BookingsError(ErrorCode.Unavailable, `More than ${this.options.maxPages} pages`);
-      const body: Collection<T> = await this.get<Collection<T>>(user, next);
+      const body: Collection<T> = await this.get<Collection<T>>(user, next, headers);
       items.push(...(body.value ?? []));
       next = body['@odata.nextLink'] === undefined ? undefined : this.relativeLink(body['@odata.nextLink']);
     }

@@ -49,14 +49,23 @@ export function businessJson(business: SeedBusiness): Record<string, unknown> {
   };
 }
 
-export function staffJson(member: SeedStaffMember): Record<string, unknown> {
+/**
+ * Graph's evolvable enums: members declared after `unknownFutureValue` reach only a client that asks for them with
+ * `Prefer: include-unknown-enum-members`; any other client gets `unknownFutureValue` in their place (DC
+ * concepts/best-practices-concept.md, "Handling future members in evolvable enumerations"; DC
+ * v1.0/resources/bookingstaffmember.md, role). bookingStaffRole in CSDL v1.0: guest, administrator, viewer,
+ * externalGuest, unknownFutureValue, scheduler, teamMember.
+ */
+const ROLES_AFTER_UNKNOWN_FUTURE_VALUE = new Set(['scheduler', 'teamMember']);
+
+export function staffJson(member: SeedStaffMember, includeUnknownEnumMembers: boolean): Record<string, unknown> {
   return {
     '@odata.type': '#microsoft.graph.bookingStaffMember',
     id: member.id,
     displayName: member.displayName,
     emailAddress: member.emailAddress,
     availabilityIsAffectedByPersonalCalendar: false,
-    role: member.role,
+    role: includeUnknownEnumMembers || !ROLES_AFTER_UNKNOWN_FUTURE_VALUE.has(member.role) ? member.role : 'unknownFutureValue',
     timeZone: member.timeZone,
     useBusinessHours: true,
     isEmailNotificationEnabled: false,

@@ -40,6 +40,8 @@ export interface RecordedRequest {
   authorization?: string;
   /** userPrincipalName the bearer token belonged to, when it was valid. */
   user?: string;
+  /** The preferences of the Prefer header (RFC 7240), e.g. include-unknown-enum-members. */
+  prefer: string[];
   body?: unknown;
 }
 
@@ -123,7 +125,12 @@ export class LocalGraphService {
     res.setHeader('x-ms-ags-diagnostic', '{"ServerInfo":{"DataCenter":"Local","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"local-graph"}}');
     res.setHeader('Cache-Control', 'no-cache');
     const url = new URL(req.url ?? '/', 'http://local');
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, authorization: header(req, 'authorization') };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0]!,
+      authorization: header(req, 'authorization'),
+      prefer: (header(req, 'prefer') ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean),
+    };
     try {
       const raw = await readBody(req);
       if (record.path === '/local/token' && req.method === 'POST') return await this.token(raw, res);
@@ -202,7 +209,8 @@ export class LocalGraphService {
     }
     if (rest.length === 1 && rest[0] === 'staffMembers') {
       requireMethod(method, 'GET');
-      return { '@odata.context': this.context(version, business, 'staffMembers'), value: business.staff.map(staffJson) };
+      const includeUnknown = record.prefer.includes('include-unknown-enum-members');
+      return { '@odata.context': this.context(version, business, 'staffMembers'), value: business.staff.map((s) => staffJson(s, includeUnknown)) };
     }
     if (rest.length === 1 && rest[0] === 'calendarView') {
       requireMethod(method, 'GET');

@@ -46,6 +46,15 @@ describe('local Graph Bookings service', () => {
     expect(beta.status).toBe(200);
   });
 
+  it('sends the staff roles declared after unknownFutureValue only to a client that asks with Prefer: include-unknown-enum-members', async () => {
+    const roles = async (headers: Record<string, string>) => {
+      const body = (await (await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/staffMembers`, { headers: { ...auth, ...headers } })).json()) as { value: { displayName: string; role: string }[] };
+      return Object.fromEntries(body.value.map((s) => [s.displayName, s.role]));
+    };
+    expect(await roles({})).toMatchObject({ 'Adele Vance': 'administrator', 'Megan Bowen': 'unknownFutureValue', 'Alex Wilber': 'viewer', 'Dana Swope': 'externalGuest' });
+    expect(await roles({ Prefer: 'odata.maxpagesize=10, include-unknown-enum-members' })).toMatchObject({ 'Megan Bowen': 'scheduler' });
+  });
+
   it('requires start and end on calendarView', async () => {
     expect(await errorOf(await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/calendarView?start=2026-01-01T00:00:00Z`, { headers: auth }))).toEqual({
       status: 400,
