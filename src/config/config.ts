@@ -19,7 +19,7 @@ const envSchema = z.object({
   MicrosoftAppCertificateKeyFile: optionalText,
   OAUTH_CONNECTION_NAME: optionalText,
   ALLOW_EMULATOR_TOKENS: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
-  GRAPH_SCOPES: z.preprocess(blankToUndefined, z.string().default('BookingsAppointment.ReadWrite.All Bookings.Read.All')),
+  GRAPH_SCOPES: z.preprocess(blankToUndefined, z.string().default('BookingsAppointment.ReadWrite.All Bookings.Read.All User.Read')),
   ENTRA_AUTHORITY_HOST: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com')),
   BOT_TOKEN_SERVICE_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).default('https://api.botframework.com')),
   BOT_OPENID_METADATA_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).default('https://login.botframework.com/v1/.well-known/openidconfiguration')),
@@ -177,6 +177,9 @@ function productionMode(env: Env): ProductionModeConfig {
   if (!env.OAUTH_CONNECTION_NAME) problems.push("OAUTH_CONNECTION_NAME: required when MicrosoftAppId is set (the name of the Azure Bot resource's OAuth connection)");
   const graphScopes = graphScopesOf(env.GRAPH_SCOPES);
   if (graphScopes.length === 0) problems.push('GRAPH_SCOPES: name at least one delegated Graph permission, e.g. BookingsAppointment.ReadWrite.All');
+  else if (!graphScopes.some((s) => USER_SCOPES.has(s.slice(GRAPH_RESOURCE.length)))) {
+    problems.push('GRAPH_SCOPES: add User.Read: the bot reads the signed-in user (GET /me) to find their staff records, and Bookings permissions do not allow that');
+  }
   const privateKey = certificate && problems.length === 0 ? readKeyFile(env.MicrosoftAppCertificateKeyFile!, problems) : '';
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
@@ -197,8 +200,10 @@ function productionMode(env: Env): ProductionModeConfig {
 }
 
 const GRAPH_RESOURCE = 'https://graph.microsoft.com/';
+/** Permissions that allow GET /me (Graph's user-get permissions table), User.Read the least. */
+const USER_SCOPES = new Set(['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All']);
 
-/** "BookingsAppointment.ReadWrite.All Bookings.Read.All" (spaces or commas) → full Graph scope URIs. */
+/** "BookingsAppointment.ReadWrite.All User.Read" (spaces or commas) → full Graph scope URIs. */
 function graphScopesOf(value: string): string[] {
   return value
     .split(/[\s,]+/)

@@ -2,7 +2,7 @@ import { createRemoteJWKSet, errors as joseErrors, generateKeyPair, type JWTVeri
 import type { DirectoryUser } from './seed.js';
 
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
-export const LOCAL_SCOPES = 'Bookings.Read.All BookingsAppointment.ReadWrite.All';
+export const LOCAL_SCOPES = 'Bookings.Read.All BookingsAppointment.ReadWrite.All User.Read';
 /** Graph's own app id: tokens for Graph may carry it as audience instead of the URI. */
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 
@@ -45,9 +45,10 @@ export class LocalIdentity {
     return this.users.find((u) => u.userPrincipalName.toLowerCase() === wanted || u.mail.toLowerCase() === wanted);
   }
 
-  async issue(user: DirectoryUser): Promise<string> {
+  /** A token for the user; `scopes` other than local sign-in's, to see what Graph does with fewer permissions. */
+  async issue(user: DirectoryUser, scopes = LOCAL_SCOPES): Promise<string> {
     const { privateKey } = await this.keyPair();
-    return new SignJWT({ scp: LOCAL_SCOPES, upn: user.userPrincipalName, name: user.displayName, oid: user.id })
+    return new SignJWT({ scp: scopes, upn: user.userPrincipalName, name: user.displayName, oid: user.id })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
       .setIssuer(this.issuer)
       .setAudience(GRAPH_AUDIENCE)

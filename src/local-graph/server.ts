@@ -59,6 +59,8 @@ class GraphHttpError extends Error {
 /** Delegated permissions per call, least privileged first (Graph permission reference for the Bookings calls). */
 const CANCEL_SCOPES = new Set(['BookingsAppointment.ReadWrite.All', 'Bookings.ReadWrite.All', 'Bookings.Manage.All']);
 const READ_SCOPES = new Set(['Bookings.Read.All', ...CANCEL_SCOPES]);
+/** GET /me, delegated: User.Read, least privileged, then the higher ones (DC v1.0/api/user-get.md). Bookings scopes do not grant it. */
+const ME_SCOPES = new Set(['User.Read', 'User.ReadWrite', 'User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All']);
 
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -185,8 +187,10 @@ export class LocalGraphService {
     const { user, scopes } = await this.authenticate(record);
 
     if (segments.length === 1 && segments[0] === 'me') {
+      requireScope(scopes, ME_SCOPES);
       return { '@odata.context': `${this.url}${version}/$metadata#users/$entity`, ...userJson(user) };
     }
+    requireScope(scopes, READ_SCOPES);
     const solutions = segments[0] === 'solutions';
     if (solutions) segments.shift();
     else if (version === 'v1.0') throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
@@ -245,7 +249,7 @@ export class LocalGraphService {
         'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
       });
     }
-    if (!verified.scopes.some((s) => READ_SCOPES.has(s))) {
+    if (verified.scopes.length === 0) {
       throw new GraphHttpError(403, 'accessDenied', 'Either scp or roles claim need to be present in the token.');
     }
     record.user = verified.user.userPrincipalName;
@@ -288,6 +292,11 @@ function keySegment(segments: string[], name: string): { key?: string; rest: str
   if (first !== name) return undefined;
   const key = segments[1];
   return { key: key === undefined ? undefined : decodeURIComponent(key), rest: segments.slice(2) };
+}
+
+/** Graph's answer to a token without any of the call's permissions. */
+function requireScope(scopes: string[], accepted: Set<string>): void {
+  if (!scopes.some((s) => accepted.has(s))) throw new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 }
 
 function requireMethod(actual: string, expected: string): void {

@@ -75,7 +75,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(h.graph.requests.length).toBeGreaterThan(0);
     expect(new Set(h.graph.requests.map((r) => r.user))).toEqual(new Set([ADELE]));
     const graphToken = JSON.parse(Buffer.from(h.graph.requests[0]!.authorization!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(graphToken).toMatchObject({ aud: 'https://graph.microsoft.com', scp: 'BookingsAppointment.ReadWrite.All Bookings.Read.All', iss: h.entra.issuer });
+    expect(graphToken).toMatchObject({ aud: 'https://graph.microsoft.com', scp: 'BookingsAppointment.ReadWrite.All Bookings.Read.All User.Read', iss: h.entra.issuer });
     expect(h.oboCalls()).toEqual([expect.objectContaining({ outcome: 'issued', scope: expect.stringContaining('https://graph.microsoft.com/BookingsAppointment.ReadWrite.All') })]);
     expect(h.connector.unauthorizedCalls).toBe(0);
   });

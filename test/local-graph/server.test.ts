@@ -46,6 +46,14 @@ describe('local Graph Bookings service', () => {
     expect(beta.status).toBe(200);
   });
 
+  it('refuses GET /me to a token without a User permission (Bookings permissions do not grant it), with Graph\'s 403', async () => {
+    const bookingsOnly = await graph.identity.issue(graph.identity.findUser(ADELE)!, 'Bookings.Read.All BookingsAppointment.ReadWrite.All');
+    const headers = { Authorization: `Bearer ${bookingsOnly}` };
+    expect(await errorOf(await fetch(`${graph.url}v1.0/me`, { headers }))).toEqual({ status: 403, code: 'Authorization_RequestDenied' });
+    expect((await fetch(`${graph.url}v1.0/solutions/bookingBusinesses`, { headers })).status).toBe(200);
+    expect((await fetch(`${graph.url}v1.0/me`, { headers: auth })).status).toBe(200);
+  });
+
   it('sends the staff roles declared after unknownFutureValue only to a client that asks with Prefer: include-unknown-enum-members', async () => {
     const roles = async (headers: Record<string, string>) => {
       const body = (await (await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/staffMembers`, { headers: { ...auth, ...headers } })).json()) as { value: { displayName: string; role: string }[] };

@@ -9,7 +9,7 @@ export const TENANT_ID = 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 export const BOT_APP_ID = '7e2a1f0c-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 export const BOT_SECRET = 'local-test-secret-not-real';
 export const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
-export const GRAPH_SCOPES = ['BookingsAppointment.ReadWrite.All', 'Bookings.Read.All'];
+export const GRAPH_SCOPES = ['BookingsAppointment.ReadWrite.All', 'Bookings.Read.All', 'User.Read'];
 
 /** One call to the token endpoint, as tests assert on it (no secrets kept). */
 export interface TokenCall {
