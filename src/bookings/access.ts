@@ -1,4 +1,4 @@
-import type { Appointment, StaffMember } from './types.js';
+import type { Appointment, Person, StaffMember } from './types.js';
 
 /**
  * The one access rule of the domain: for a user's staff record in a business, which of its appointments they may
@@ -38,6 +38,16 @@ const NOT_STAFF: RoleRule = { see: 'none', cancel: 'none' };
 
 /** Who the user is in one business: their staff record there, or undefined where they are not staff. */
 export type Membership = StaffMember | undefined;
+
+/**
+ * The user's staff record among a business's staff. A staff member's e-mail may be any address of the user's
+ * mailbox, in the tenant's domain or another, in any case; a member who has not accepted (or declined) being staff
+ * is not staff.
+ */
+export function membershipOf(person: Person, staff: StaffMember[]): Membership {
+  const addresses = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
+  return staff.find((s) => s.membershipStatus === 'active' && addresses.has(s.emailAddress.toLowerCase()));
+}
 
 export interface Access {
   maySee: boolean;

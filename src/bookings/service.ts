@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry, AuditTrail } from './audit.js';
 import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointment, storeAppointment } from './cancelLedger.js';
 import { BookingsError, ErrorCode, toBookingsError } from './errors.js';
-import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness } from './access.js';
+import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness, membershipOf } from './access.js';
 import type { BookingsGateway } from './gateway.js';
 import type {
   Appointment,
@@ -74,12 +74,11 @@ export class BookingsService {
     const now = this.clock();
     window ??= { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
     const [person, businesses] = await Promise.all([this.gateway.me(user), this.gateway.listBusinesses(user)]);
-    const emails = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
 
     const memberships = await Promise.all(
       businesses.map(async (business) => {
         const staff = await this.gateway.listStaff(user, business.id);
-        const me = staff.find((s) => emails.has(s.emailAddress.toLowerCase()));
+        const me = membershipOf(person, staff);
         return me ? { business, staff, me } : undefined;
       }),
     );
@@ -119,8 +118,7 @@ export class BookingsService {
   private async contextOf(user: UserRef, businessId: string): Promise<BusinessContext> {
     const [businesses, staff, person] = await Promise.all([this.gateway.listBusinesses(user), this.gateway.listStaff(user, businessId), this.gateway.me(user)]);
     const business = businesses.find((b) => b.id.toLowerCase() === businessId.toLowerCase()) ?? { id: businessId, displayName: businessId };
-    const emails = new Set(person.emailAddresses.map((e) => e.toLowerCase()));
-    return { business, staff, me: staff.find((s) => emails.has(s.emailAddress.toLowerCase())) };
+    return { business, staff, me: membershipOf(person, staff) };
   }
 
   /**

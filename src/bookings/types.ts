@@ -16,7 +16,7 @@ export interface UserRef {
 export interface Person {
   id: string;
   displayName: string;
-  /** Addresses Bookings staff records may use for this person (mail, userPrincipalName). */
+  /** Addresses Bookings staff records may use for this person (mail, userPrincipalName, each SMTP proxy address). */
   emailAddresses: string[];
 }
 
@@ -31,6 +31,8 @@ export interface StaffMember {
   emailAddress: string;
   /** Bookings role: administrator, scheduler, teamMember, viewer, externalGuest, guest, or a newer value. */
   role: string;
+  /** active, pendingAcceptance, rejectedByStaff, or a newer value: only an active member is staff. */
+  membershipStatus: string;
 }
 
 /** An appointment with only what the bot shows. Customer e-mail and phone are deliberately not carried. */

@@ -57,7 +57,7 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   async me(user: UserRef): Promise<Person> {
-    return parsePerson(await this.get<GraphUser>(user, '/me?$select=id,displayName,mail,userPrincipalName'));
+    return parsePerson(await this.get<GraphUser>(user, '/me?$select=id,displayName,mail,userPrincipalName,proxyAddresses'));
   }
 
   async listBusinesses(user: UserRef): Promise<Business[]> {

@@ -35,6 +35,7 @@ export interface GraphStaffMember {
   displayName?: string;
   emailAddress?: string | null;
   role?: string;
+  membershipStatus?: string | null;
 }
 
 export interface GraphUser {
@@ -42,6 +43,7 @@ export interface GraphUser {
   displayName?: string | null;
   mail?: string | null;
   userPrincipalName?: string | null;
+  proxyAddresses?: string[] | null;
 }
 
 /** Graph sends UTC as "2018-05-06T12:00:00.0000000Z" (seven digits, sometimes without Z); keep milliseconds. */
@@ -89,7 +91,14 @@ export function parseAppointment(raw: GraphAppointment, businessId: string): App
 
 export function parseStaffMember(raw: GraphStaffMember): StaffMember | undefined {
   if (!raw.id) return undefined;
-  return { id: raw.id, displayName: raw.displayName ?? '', emailAddress: raw.emailAddress ?? '', role: raw.role ?? 'unknownFutureValue' };
+  return {
+    id: raw.id,
+    displayName: raw.displayName ?? '',
+    emailAddress: raw.emailAddress ?? '',
+    role: raw.role ?? 'unknownFutureValue',
+    // Graph always sends it; a response that predates the property is one where every member was active.
+    membershipStatus: raw.membershipStatus ?? 'active',
+  };
 }
 
 export function parseBusiness(raw: { id?: string; displayName?: string }): Business | undefined {
@@ -100,6 +109,11 @@ export function parsePerson(raw: GraphUser): Person {
   return {
     id: raw.id ?? '',
     displayName: raw.displayName ?? '',
-    emailAddresses: [raw.mail, raw.userPrincipalName].filter((e): e is string => typeof e === 'string' && e.length > 0),
+    emailAddresses: [raw.mail, raw.userPrincipalName, ...smtpAddresses(raw.proxyAddresses)].filter((e): e is string => typeof e === 'string' && e.length > 0),
   };
+}
+
+/** The e-mail addresses among a mailbox's proxy addresses ("SMTP:" primary, "smtp:" aliases; X500:, SIP: … are not). */
+function smtpAddresses(proxies: string[] | null | undefined): string[] {
+  return (proxies ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice('smtp:'.length));
 }

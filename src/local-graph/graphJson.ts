@@ -11,8 +11,12 @@ export function graphDateTime(date: Date): { dateTime: string; timeZone: 'UTC' }
   return { dateTime: date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z'), timeZone: 'UTC' };
 }
 
-export function userJson(user: DirectoryUser): Record<string, unknown> {
-  return {
+/**
+ * GET /me: Graph's default properties of a user, or exactly the `$select`ed ones. proxyAddresses is not among the
+ * defaults and comes only when selected (DC v1.0/api/user-get.md, "Optional query parameters"; resources/user.md).
+ */
+export function userJson(user: DirectoryUser, select?: string[]): Record<string, unknown> {
+  const all: Record<string, unknown> = {
     businessPhones: [],
     displayName: user.displayName,
     givenName: user.givenName,
@@ -25,6 +29,9 @@ export function userJson(user: DirectoryUser): Record<string, unknown> {
     userPrincipalName: user.userPrincipalName,
     id: user.id,
   };
+  if (!select) return all;
+  const full: Record<string, unknown> = { ...all, proxyAddresses: user.proxyAddresses ?? [] };
+  return Object.fromEntries(select.filter((name) => name in full).map((name) => [name, full[name]]));
 }
 
 export function businessSummaryJson(business: SeedBusiness): Record<string, unknown> {
@@ -66,6 +73,8 @@ export function staffJson(member: SeedStaffMember, includeUnknownEnumMembers: bo
     emailAddress: member.emailAddress,
     availabilityIsAffectedByPersonalCalendar: false,
     role: includeUnknownEnumMembers || !ROLES_AFTER_UNKNOWN_FUTURE_VALUE.has(member.role) ? member.role : 'unknownFutureValue',
+    // bookingStaffMembershipStatus (CSDL v1.0): active, pendingAcceptance, rejectedByStaff, unknownFutureValue.
+    membershipStatus: member.membershipStatus ?? 'active',
     timeZone: member.timeZone,
     useBusinessHours: true,
     isEmailNotificationEnabled: false,

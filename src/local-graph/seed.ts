@@ -10,6 +10,8 @@ export interface DirectoryUser {
   mail: string;
   userPrincipalName: string;
   jobTitle: string;
+  /** The mailbox's addresses as Exchange keeps them: "SMTP:" the primary, "smtp:" each alias. */
+  proxyAddresses?: string[];
 }
 
 export interface SeedStaffMember {
@@ -18,6 +20,8 @@ export interface SeedStaffMember {
   emailAddress: string;
   role: string;
   timeZone: string;
+  /** bookingStaffMembershipStatus: active (the default), pendingAcceptance or rejectedByStaff. */
+  membershipStatus?: string;
 }
 
 export interface SeedService {
@@ -66,7 +70,7 @@ export interface Seed {
 }
 
 const tenant = 'contoso.onmicrosoft.com';
-const user = (id: string, givenName: string, surname: string, alias: string, jobTitle: string): DirectoryUser => ({
+const user = (id: string, givenName: string, surname: string, alias: string, jobTitle: string, aliases: string[] = []): DirectoryUser => ({
   id,
   displayName: `${givenName} ${surname}`,
   givenName,
@@ -74,13 +78,15 @@ const user = (id: string, givenName: string, surname: string, alias: string, job
   mail: `${alias}@${tenant}`,
   userPrincipalName: `${alias}@${tenant}`,
   jobTitle,
+  proxyAddresses: [`SMTP:${alias}@${tenant}`, ...aliases.map((a) => `smtp:${a}`)],
 });
 
 /** The local user `npm start` signs in as: an administrator of one business and a team member of the other. */
 export const DEFAULT_LOCAL_USER = `AdeleV@${tenant}`;
 
 export const USERS: DirectoryUser[] = [
-  user('87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'Adele', 'Vance', 'AdeleV', 'Retail Manager'),
+  // Adele's staff record at Fabrikam uses an alias in another domain: staff e-mail need not be the mail or UPN.
+  user('87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'Adele', 'Vance', 'AdeleV', 'Retail Manager', ['adele@fabrikam.com']),
   user('5bde3e51-d13b-4db1-9948-fe4b109d11a7', 'Megan', 'Bowen', 'MeganB', 'Marketing Manager'),
   user('c8913c86-ceea-4d39-b1ea-f63a5b675166', 'Alex', 'Wilber', 'AlexW', 'Marketing Assistant'),
   user('df043ff1-49d5-414e-86a4-0747721a76d1', 'Lee', 'Gu', 'LeeG', 'Director'),
@@ -109,6 +115,8 @@ export const BUSINESSES: SeedBusiness[] = [
       staff('4a6a5e2b-3e3c-4f1c-9a7e-2d3b7c1f9e01', 'Megan Bowen', `MeganB@${tenant}`, 'scheduler', 'America/Chicago'),
       staff('b9d1e1c4-0f3a-4f8e-8c55-6a2b9f0d7e12', 'Alex Wilber', `AlexW@${tenant}`, 'viewer', 'America/Chicago'),
       staff('e2f7a0c9-6b1d-4e3a-9f2c-7d8e5a4b3c21', 'Dana Swope', 'danas@contoso.com', 'externalGuest', 'America/Chicago'),
+      // Invited, never accepted: not staff (so Lee is staff nowhere).
+      { ...staff('f3a8b1d0-7c2e-4f4b-8a3d-8e9f6b5c4d32', 'Lee Gu', `LeeG@${tenant}`, 'administrator', 'America/Chicago'), membershipStatus: 'pendingAcceptance' },
     ],
     services: [
       { id: '57da6774-a087-4d69-b0e6-6fb82c339976', displayName: 'Catered bento', minutes: 30, price: 10, isOnline: false },
@@ -124,7 +132,7 @@ export const BUSINESSES: SeedBusiness[] = [
     webSiteUrl: 'https://www.fabrikam.com',
     staff: [
       staff('3c2b1a09-8f7e-4d6c-b5a4-392817161514', 'Megan Bowen', `MeganB@${tenant}`, 'administrator', 'Europe/London'),
-      staff('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e', 'Adele Vance', `adelev@${tenant}`, 'teamMember', 'Europe/London'),
+      staff('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e', 'Adele Vance', 'Adele@Fabrikam.com', 'teamMember', 'Europe/London'),
       staff('7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2918', 'Isaiah Langer', 'isaiah@fabrikam.com', 'teamMember', 'Europe/London'),
     ],
     services: [

@@ -188,7 +188,8 @@ export class LocalGraphService {
 
     if (segments.length === 1 && segments[0] === 'me') {
       requireScope(scopes, ME_SCOPES);
-      return { '@odata.context': `${this.url}${version}/$metadata#users/$entity`, ...userJson(user) };
+      const select = url.searchParams.get('$select')?.split(',').map((p) => p.trim());
+      return { '@odata.context': `${this.url}${version}/$metadata#users/$entity`, ...userJson(user, select) };
     }
     requireScope(scopes, READ_SCOPES);
     const solutions = segments[0] === 'solutions';

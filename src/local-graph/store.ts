@@ -46,7 +46,7 @@ export class BookingsStore {
   }
 
   businessesOf(user: DirectoryUser): SeedBusiness[] {
-    const found = new Set([...(this.businessesByStaffEmail.get(user.mail.toLowerCase()) ?? []), ...(this.businessesByStaffEmail.get(user.userPrincipalName.toLowerCase()) ?? [])]);
+    const found = new Set(addressesOf(user).flatMap((address) => this.businessesByStaffEmail.get(address) ?? []));
     return [...found];
   }
 
@@ -54,14 +54,20 @@ export class BookingsStore {
     return this.businessesById.get(id.toLowerCase());
   }
 
+  /**
+   * The user's staff record in a business, found the way Bookings does: a staff member's e-mail may be any address of
+   * the user's mailbox, in the tenant's domain or another (DC v1.0/resources/bookingstaffmember.md, emailAddress).
+   * A member who has not accepted (pendingAcceptance, rejectedByStaff) still finds their record and may read.
+   */
   staffRecord(business: SeedBusiness, user: DirectoryUser): SeedStaffMember | undefined {
-    const emails = [user.mail.toLowerCase(), user.userPrincipalName.toLowerCase()];
-    return business.staff.find((s) => emails.includes(s.emailAddress.toLowerCase()));
+    const addresses = addressesOf(user);
+    return business.staff.find((s) => addresses.includes(s.emailAddress.toLowerCase()));
   }
 
+  /** Only an active member cancels: one who has not accepted the invitation is not yet staff. */
   canCancel(business: SeedBusiness, user: DirectoryUser, appointment: SeedAppointment): boolean {
     const member = this.staffRecord(business, user);
-    if (!member) return false;
+    if (!member || (member.membershipStatus ?? 'active') !== 'active') return false;
     if (CANCEL_ANY.has(member.role)) return true;
     const assigned = appointment.staffMemberIds;
     return CANCEL_OWN_OR_UNASSIGNED.has(member.role) && (assigned.length === 0 || assigned.includes(member.id));
@@ -86,4 +92,10 @@ export class BookingsStore {
   private live(business: SeedBusiness): SeedAppointment[] {
     return (this.appointmentsByBusiness.get(business.id) ?? []).filter((a) => !this.cancelled.has(a));
   }
+}
+
+/** Every address of the user's mailbox, lower case: mail, UPN and each proxy address without its "smtp:" prefix. */
+function addressesOf(user: DirectoryUser): string[] {
+  const proxies = (user.proxyAddresses ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5));
+  return [user.mail, user.userPrincipalName, ...proxies].map((a) => a.toLowerCase());
 }

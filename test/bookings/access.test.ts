@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { accessTo, maySeeWholeBusiness } from '../../src/bookings/access.js';
+import { accessTo, maySeeWholeBusiness, membershipOf } from '../../src/bookings/access.js';
 import type { StaffMember } from '../../src/bookings/types.js';
 
-const member = (role: string): StaffMember => ({ id: 'me', displayName: 'Me', emailAddress: 'me@contoso.com', role });
+const member = (role: string): StaffMember => ({ id: 'me', displayName: 'Me', emailAddress: 'me@contoso.com', role, membershipStatus: 'active' });
 const own = { staffMemberIds: ['me', 'other'] };
 const colleague = { staffMemberIds: ['other'] };
 const unassigned = { staffMemberIds: [] };
@@ -33,5 +33,20 @@ describe('the access rule', () => {
 
   it('lets only administrators and schedulers list the whole business', () => {
     expect(TABLE.map(([role]) => role).filter((role) => maySeeWholeBusiness(role === undefined ? undefined : member(role)))).toEqual(['administrator', 'scheduler']);
+  });
+});
+
+describe('who the user is in a business', () => {
+  const person = { id: 'u', displayName: 'Adele', emailAddresses: ['AdeleV@contoso.onmicrosoft.com', 'adele@fabrikam.com'] };
+  const staff = (emailAddress: string, membershipStatus = 'active'): StaffMember => ({ id: emailAddress, displayName: 'x', emailAddress, role: 'teamMember', membershipStatus });
+
+  it('is the staff record under any of their addresses, in any case', () => {
+    expect(membershipOf(person, [staff('someone@fabrikam.com'), staff('ADELE@Fabrikam.com')])?.id).toBe('ADELE@Fabrikam.com');
+    expect(membershipOf(person, [staff('adelev@CONTOSO.onmicrosoft.com')])?.id).toBe('adelev@CONTOSO.onmicrosoft.com');
+    expect(membershipOf(person, [staff('adele@contoso.com')])).toBeUndefined();
+  });
+
+  it('is nobody while the invitation is not accepted, declined, or in a status the bot does not know', () => {
+    for (const status of ['pendingAcceptance', 'rejectedByStaff', 'unknownFutureValue']) expect(membershipOf(person, [staff('adele@fabrikam.com', status)])).toBeUndefined();
   });
 });

@@ -54,6 +54,16 @@ describe('local Graph Bookings service', () => {
     expect((await fetch(`${graph.url}v1.0/me`, { headers: auth })).status).toBe(200);
   });
 
+  it('answers /me with the default properties, and proxyAddresses only when selected', async () => {
+    const me = async (query = '') => (await (await fetch(`${graph.url}v1.0/me${query}`, { headers: auth })).json()) as Record<string, unknown>;
+    expect(await me()).not.toHaveProperty('proxyAddresses');
+    expect(await me('?$select=id,proxyAddresses')).toEqual({
+      '@odata.context': expect.stringContaining('$metadata#users/$entity'),
+      id: expect.any(String),
+      proxyAddresses: ['SMTP:AdeleV@contoso.onmicrosoft.com', 'smtp:adele@fabrikam.com'],
+    });
+  });
+
   it('sends the staff roles declared after unknownFutureValue only to a client that asks with Prefer: include-unknown-enum-members', async () => {
     const roles = async (headers: Record<string, string>) => {
       const body = (await (await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/staffMembers`, { headers: { ...auth, ...headers } })).json()) as { value: { displayName: string; role: string }[] };
