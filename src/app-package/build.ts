@@ -44,7 +44,7 @@ export function assembleAppPackage(options: PackageOptions): AppPackage {
   const values = environmentFor(options.root, options.env, options.overrides);
   const filled = fillPlaceholders(readFileSync(join(dir, 'manifest.json'), 'utf8'), values);
   const problems = filled.unresolved.map((name) => `manifest.json: \${{${name}}} has no value in env/.env.${options.env}`);
-  const manifest = JSON.parse(filled.text) as TeamsManifest;
+  const manifest = withTokenServiceDomain(JSON.parse(filled.text) as TeamsManifest, values.BOT_TOKEN_SERVICE_URL);
 
   const files: Record<string, Buffer> = { 'manifest.json': Buffer.from(JSON.stringify(manifest, null, 2)) };
   const localizations: Record<string, object> = {};
@@ -66,6 +66,18 @@ export function assembleAppPackage(options: PackageOptions): AppPackage {
   }
   if (problems.length > 0) throw new AppPackageError(problems);
   return { manifest, files };
+}
+
+/**
+ * The Token Service's sign-in pages must be a valid domain of the app, or Teams will not open them. A regional Token
+ * Service (BOT_TOKEN_SERVICE_URL, e.g. https://europe.api.botframework.com) serves them from its regional token host
+ * (europe.token.botframework.com): the "api" label becomes "token".
+ */
+function withTokenServiceDomain(manifest: TeamsManifest, tokenServiceUrl: string | undefined): TeamsManifest {
+  if (!tokenServiceUrl || !URL.canParse(tokenServiceUrl)) return manifest;
+  const domain = new URL(tokenServiceUrl).hostname.split('.').map((label) => (label === 'api' ? 'token' : label)).join('.');
+  const validDomains = manifest.validDomains ?? [];
+  return validDomains.includes(domain) ? manifest : { ...manifest, validDomains: [...validDomains, domain] };
 }
 
 /** Writes build/appPackage.zip (and build/manifest.json for inspection); returns the zip's path. */

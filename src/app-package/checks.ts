@@ -22,6 +22,7 @@ export interface TeamsManifest {
   icons: { color: string; outline: string };
   bots?: { botId: string }[];
   webApplicationInfo?: { id: string; resource: string };
+  validDomains?: string[];
   localizationInfo?: { additionalLanguages?: { languageTag: string; file: string }[] };
 }
 

@@ -8,7 +8,7 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../logging/logger.js';
-import { currentGraphWait, GraphWaitMiddleware } from './graphWait.js';
+import { ClientRequestIdMiddleware, currentGraphWait, GraphWaitMiddleware } from './graphWait.js';
 
 export interface GraphClientOptions {
   /** e.g. https://graph.microsoft.com/ (always ends with '/'). */
@@ -58,6 +58,6 @@ export function createGraphClient(options: GraphClientOptions, logger?: Logger):
   return Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: options.version,
-    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new HTTPMessageHandler()],
+    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new ClientRequestIdMiddleware(), new HTTPMessageHandler()],
   });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../logging/logger.js';
 import { runWith, valueOf } from '../logging/turnScope.js';
@@ -68,9 +69,40 @@ export class GraphWaitMiddleware implements Middleware {
     } finally {
       wait?.end();
       const requestId = context.response?.headers.get('request-id') ?? undefined;
+      const clientRequestId = headersOf(context)['client-request-id'];
       if (requestId) wait?.requestIds.push(requestId);
-      // Method, status and timing only: the URL names businesses and appointments.
-      this.logger?.debug({ method: context.options?.method ?? 'GET', status: context.response?.status, requestId, ms: Math.round(performance.now() - started) }, 'graph call');
+      // Method, status, ids and timing only: the URL names businesses and appointments.
+      this.logger?.debug(
+        { method: context.options?.method ?? 'GET', status: context.response?.status, requestId, clientRequestId, ms: Math.round(performance.now() - started) },
+        'graph call',
+      );
     }
   }
+}
+
+/**
+ * Puts a client-request-id on every request that has none: the SDK's TelemetryHandler (just before this in the
+ * chain) sets one only for https hosts it knows as Graph's, and strips it for others. With Graph's request-id it is
+ * what Microsoft support asks for, and unlike that one it is known even when no answer came (DC
+ * concepts/best-practices-concept.md, "Reliability and support").
+ */
+export class ClientRequestIdMiddleware implements Middleware {
+  private next?: Middleware;
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    const headers = headersOf(context);
+    headers['client-request-id'] ??= randomUUID();
+    await this.next?.execute(context);
+  }
+}
+
+/** The request's headers as the Graph client builds them: a plain object on the fetch options. */
+function headersOf(context: Context): Record<string, string> {
+  const options = (context.options ??= {});
+  options.headers ??= {};
+  return options.headers as Record<string, string>;
 }

@@ -27,8 +27,6 @@ export interface LocalGraphOptions {
   trustedIssuer?: TrustedIssuer;
   /** Every Graph request waits this long before it is answered (the benchmark's stand-in for Graph's own time). */
   latencyMs?: number;
-  /** The longest cancellationMessage accepted (longer gets 400). */
-  maxCancellationMessageLength?: number;
   now?: () => Date;
   seed?: Seed;
 }
@@ -42,6 +40,8 @@ export interface RecordedRequest {
   user?: string;
   /** The preferences of the Prefer header (RFC 7240), e.g. include-unknown-enum-members. */
   prefer: string[];
+  /** The caller's client-request-id header, if it sent one. */
+  clientRequestId?: string;
   body?: unknown;
 }
 
@@ -83,7 +83,6 @@ export class LocalGraphService {
   readonly identity: LocalIdentity;
   private readonly server: Server;
   private readonly pageSize: number;
-  private readonly maxMessageLength: number;
   private readonly now: () => Date;
   private baseUrl?: string;
 
@@ -94,7 +93,6 @@ export class LocalGraphService {
     this.identity = new LocalIdentity(seed.users, options.tokenLifetimeSeconds ?? 3600, options.trustedIssuer);
     this.pageSize = options.pageSize ?? 4;
     this.latencyMs = options.latencyMs ?? 0;
-    this.maxMessageLength = options.maxCancellationMessageLength ?? 1000;
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -132,6 +130,7 @@ export class LocalGraphService {
       path: (req.url ?? '/').split('?')[0]!,
       authorization: header(req, 'authorization'),
       prefer: (header(req, 'prefer') ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean),
+      clientRequestId: header(req, 'client-request-id'),
     };
     try {
       const raw = await readBody(req);
@@ -231,7 +230,7 @@ export class LocalGraphService {
       }
       if (appointments.rest.length === 1 && appointments.rest[0] === 'cancel') {
         requireMethod(method, 'POST');
-        const message = cancellationMessage(record.body, this.maxMessageLength);
+        const message = cancellationMessage(record.body);
         if (!scopes.some((s) => CANCEL_SCOPES.has(s))) throw new GraphHttpError(403, 'accessDenied', 'Insufficient privileges to complete the operation.');
         if (!appointment) throw new GraphHttpError(404, 'itemNotFound', 'The requested appointment was not found.');
         if (!this.store.canCancel(business, user, appointment)) throw new GraphHttpError(403, 'accessDenied', 'The user does not have permission to cancel appointments in this booking business.');
@@ -313,12 +312,15 @@ function requiredDate(url: URL, name: string): Date {
   return date;
 }
 
-function cancellationMessage(body: unknown, maxLength: number): string {
+/**
+ * bookingAppointment-cancel: cancellationMessage is a required String (DC v1.0/api/bookingappointment-cancel.md,
+ * request body). Graph documents no length limit, so none is invented here; the bot keeps its own (500).
+ */
+function cancellationMessage(body: unknown): string {
   const message = (body as { cancellationMessage?: unknown } | undefined)?.cancellationMessage;
   if (typeof message !== 'string' || message.trim() === '') {
     throw new GraphHttpError(400, 'invalidRequest', "The property 'cancellationMessage' is required.");
   }
-  if (message.length > maxLength) throw new GraphHttpError(400, 'invalidRequest', `The property 'cancellationMessage' exceeds ${maxLength} characters.`);
   return message;
 }
 

@@ -57,6 +57,14 @@ describe('the Teams app package', () => {
     expect([color.width, color.height, outline.width, outline.height]).toEqual([192, 192, 32, 32]);
   });
 
+  it('lets Teams open a regional Token Service\'s sign-in pages: its token domain joins validDomains', () => {
+    expect(assembleAppPackage({ root, env: 'dev', overrides: valid }).manifest.validDomains).toEqual(['token.botframework.com', 'bookings-bot.contoso.com']);
+    const europe = assembleAppPackage({ root, env: 'dev', overrides: { ...valid, BOT_TOKEN_SERVICE_URL: 'https://europe.api.botframework.com' } });
+    expect(europe.manifest.validDomains).toEqual(['token.botframework.com', 'bookings-bot.contoso.com', 'europe.token.botframework.com']);
+    const usGov = assembleAppPackage({ root, env: 'dev', overrides: { ...valid, BOT_TOKEN_SERVICE_URL: 'https://api.botframework.azure.us' } });
+    expect(usGov.manifest.validDomains).toContain('token.botframework.azure.us');
+  });
+
   it('names production plainly: an empty APP_NAME_SUFFIX is allowed', () => {
     expect(assembleAppPackage({ root, env: 'prod', overrides: valid }).manifest).toMatchObject({ name: { short: 'Bookings Bot' } });
   });

@@ -106,7 +106,7 @@ describe('BookingsGraphClient against the local Graph service', () => {
     const appointment = (await gatewayFor(graph, { login: ALEX_VIEWER }).calendarView(user, CONTOSO, fortnight()))[0]!;
     const viewer = await codeOf(gatewayFor(graph, { login: ALEX_VIEWER }).cancelAppointment(user, CONTOSO, appointment.id, 'no'));
     expect(viewer.code).toBe(ErrorCode.Forbidden);
-    expect((await codeOf(gateway.cancelAppointment(user, CONTOSO, appointment.id, 'x'.repeat(1001)))).code).toBe(ErrorCode.BadRequest);
+    expect((await codeOf(gateway.cancelAppointment(user, CONTOSO, appointment.id, '  '))).code).toBe(ErrorCode.BadRequest);
   });
 
   it('retries a throttled read after Retry-After, but never a throttled cancel', async () => {
