@@ -31,6 +31,8 @@ export enum ErrorCode {
   InvalidAction = 'invalidAction',
   /** The bot's shared storage cannot be reached: nothing that needs it (a cancel) is attempted. */
   StorageUnavailable = 'storageUnavailable',
+  /** Graph cannot address this appointment by its id (the id holds a "/"): it can only be opened in Bookings itself. */
+  NotAddressable = 'notAddressable',
   /** Another turn (a double click, another instance) is cancelling this appointment right now. */
   CancelInProgress = 'cancelInProgress',
   /** Anything we did not foresee. */

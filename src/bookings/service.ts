@@ -333,6 +333,7 @@ function placeInContext(appointment: Appointment, { business, staff, me }: Busin
     ...appointment,
     businessName: business.displayName,
     staffNames: appointment.staffMemberIds.map((id) => names.get(id)).filter((n) => n !== undefined),
-    canCancel: accessTo(me, appointment).mayCancel,
+    // Graph can cancel only what it can address by id.
+    canCancel: accessTo(me, appointment).mayCancel && appointment.openableById,
   };
 }

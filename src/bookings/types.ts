@@ -44,6 +44,8 @@ export interface Appointment {
   end: Date;
   customerName: string;
   staffMemberIds: string[];
+  /** Whether Graph can read and cancel it by its id (not when the id holds a "/"): otherwise only Bookings itself can. */
+  openableById: boolean;
   isOnline: boolean;
   joinWebUrl?: string;
   /** Present when the appointment was read by id. */

@@ -28,6 +28,7 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.MessageTooLong]: { textKey: 'errors.messageTooLong', retryable: true, invokeStatus: 200 },
   [ErrorCode.InvalidAction]: { textKey: 'errors.invalidAction', retryable: false, invokeStatus: 400 },
   [ErrorCode.StorageUnavailable]: { textKey: 'errors.storageUnavailable', retryable: true, invokeStatus: 200 },
+  [ErrorCode.NotAddressable]: { textKey: 'errors.notAddressable', retryable: false, invokeStatus: 200 },
   [ErrorCode.CancelInProgress]: { textKey: 'errors.cancelInProgress', retryable: true, invokeStatus: 200 },
   [ErrorCode.Internal]: { textKey: 'errors.internal', retryable: true, invokeStatus: 200 },
 };

@@ -55,6 +55,7 @@ function labels(locale: Locale): Record<string, string> {
     join: t(locale, 'actions.join'),
     details: t(locale, 'actions.details'),
     viewOnly: t(locale, 'list.viewOnly'),
+    notOpenable: t(locale, 'list.notOpenable'),
     phone: t(locale, 'labels.phone'),
     location: t(locale, 'labels.location'),
     price: t(locale, 'labels.price'),
@@ -165,6 +166,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
         staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
         joinUrl: a.joinWebUrl ?? '',
         canCancel: a.canCancel,
+        openable: a.openableById,
         cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: day }),
       };
     }),

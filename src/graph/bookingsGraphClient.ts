@@ -13,6 +13,7 @@ import {
   parseBusiness,
   parsePerson,
   parseStaffMember,
+  isAddressable,
 } from './parse.js';
 
 interface Collection<T> {
@@ -78,15 +79,15 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   async getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment> {
-    const raw = await this.get<GraphAppointment>(user, `${this.business(businessId)}/appointments/${segment(appointmentId)}`);
+    const raw = await this.get<GraphAppointment>(user, this.appointment(businessId, appointmentId));
     const appointment = parseAppointment(raw, businessId);
     if (!appointment) throw new BookingsError(ErrorCode.Internal, 'Graph returned an appointment without id or times');
     return { ...appointment, details: parseAppointmentDetails(raw) };
   }
 
   async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }> {
+    const path = `${this.appointment(businessId, appointmentId)}/cancel`;
     const token = await this.tokens.getToken(user);
-    const path = `${this.business(businessId)}/appointments/${segment(appointmentId)}/cancel`;
     let response: Response;
     try {
       // The raw response, because a 204 has no body to carry the request-id that the audit trail keeps.
@@ -100,6 +101,12 @@ export class BookingsGraphClient implements BookingsGateway {
 
   private business(businessId: string): string {
     return `${this.options.bookingsRoot}/${segment(businessId)}`;
+  }
+
+  /** The appointment's path; refused before anything is sent when Graph could not read it (see isAddressable). */
+  private appointment(businessId: string, appointmentId: string): string {
+    if (!isAddressable(appointmentId)) throw new BookingsError(ErrorCode.NotAddressable, 'Graph cannot address an appointment id that holds "/"');
+    return `${this.business(businessId)}/appointments/${segment(appointmentId)}`;
   }
 
   private async get<T>(user: UserRef, path: string, headers: Record<string, string> = {}): Promise<T> {

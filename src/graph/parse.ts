@@ -84,9 +84,20 @@ export function parseAppointment(raw: GraphAppointment, businessId: string): App
     end,
     customerName: raw.customers?.[0]?.name ?? raw.customerName ?? '',
     staffMemberIds: raw.staffMemberIds ?? [],
+    openableById: isAddressable(raw.id),
     isOnline: raw.isLocationOnline === true,
     joinWebUrl,
   };
+}
+
+/**
+ * Graph un-escapes a request path before splitting it, so an id holding "/" cannot be put in a path in any form:
+ * %2F, the OData key form ('…') and double encoding all fail with 400 "Resource not found for the segment …"
+ * (microsoft/api-guidelines graph/patterns/encoded-keys.md; microsoftgraph/microsoft-graph-explorer-v4#4029;
+ * OData/odata.net#2477). "+" and "=" are sent percent-encoded and work.
+ */
+export function isAddressable(id: string): boolean {
+  return !id.includes('/');
 }
 
 export function parseStaffMember(raw: GraphStaffMember): StaffMember | undefined {

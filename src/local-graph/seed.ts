@@ -164,11 +164,13 @@ function mulberry32(seed: number): () => number {
 }
 
 /**
- * Exchange-style ids: a fixed "AAMkAD" prefix and base64 of random bytes, so they end in '=' and often hold '/' or
- * '+'. The bytes are new at every start: ids the same on every machine would let any web page guess a cancel.
+ * Exchange-style ids: a fixed "AAMkAD" prefix and base64 of random bytes, so they end in '=' and often hold '+'.
+ * Only the one forced to hold "/" does: Graph cannot address such an id (see keySegment in server.ts), and the demo
+ * should mostly be usable. The bytes are new at every start: ids the same on every machine would let any web page
+ * guess a cancel.
  */
 function appointmentId(forced?: string): string {
-  const id = `AAMkADc3MWUyMGRm${randomBytes(31).toString('base64')}`;
+  const id = `AAMkADc3MWUyMGRm${randomBytes(31).toString('base64').replaceAll('/', 'Q')}`;
   return forced ? id.slice(0, 30) + forced + id.slice(30 + forced.length) : id;
 }
 
@@ -184,7 +186,7 @@ const ASSIGNMENTS: string[][] = [
 
 /**
  * ~22 appointments over the next 14 days, in each business's working hours, some today.
- * Ids are fixed to contain '/' and '+' in places, so path encoding is always exercised.
+ * One id holds '/' (which Graph cannot address) and one '+' and '=' mid-id, so path encoding is always exercised.
  */
 export function createSeed(now: Date): Seed {
   const random = mulberry32(20181129);
@@ -203,7 +205,7 @@ export function createSeed(now: Date): Seed {
       .filter((s) => s !== undefined)
       .map((s) => s.id);
     appointments.push({
-      id: appointmentId(n === 1 ? '/x+' : n === 2 ? '+/' : undefined),
+      id: appointmentId(n === 1 ? '/x+' : n === 2 ? '+=+' : undefined),
       businessId: business.id,
       service,
       start,

@@ -180,7 +180,8 @@ export class LocalGraphService {
   }
 
   private async route(method: string, url: URL, record: RecordedRequest): Promise<unknown> {
-    const segments = url.pathname.split('/').filter(Boolean);
+    // Graph un-escapes the whole path before it splits it into segments (see keySegment): %2F splits too.
+    const segments = url.pathname.split('/').flatMap((segment) => decodeURIComponent(segment).split('/')).filter(Boolean);
     const version = segments.shift();
     if (version !== 'v1.0' && version !== 'beta') throw new GraphHttpError(400, 'BadRequest', `Invalid version: ${version ?? ''}`);
     const { user, scopes } = await this.authenticate(record);
@@ -281,17 +282,19 @@ export class LocalGraphService {
 }
 
 /**
- * Reads `name/{key}/...` or OData key syntax `name('key')/...`; keys are percent-decoded per segment,
- * so an encoded '/' (%2F) stays inside the key.
+ * Reads `name/{key}/...` or OData key syntax `name('key')/...`, as Graph does: the path is un-escaped before it is
+ * split, so a "/" in a key, raw or as %2F (even inside quotes), ends the segment there, and what follows is an unknown
+ * segment: 400 "Resource not found for the segment …" (microsoft/api-guidelines graph/patterns/encoded-keys.md;
+ * microsoftgraph/microsoft-graph-explorer-v4#4029; OData/odata.net#2477). "+" stays "+", never a space.
  */
-function keySegment(segments: string[], name: string): { key?: string; rest: string[] } | undefined {
-  const first = segments[0];
+function keySegment(decoded: string[], name: string): { key?: string; rest: string[] } | undefined {
+  const first = decoded[0];
   if (first === undefined) return undefined;
-  const odata = new RegExp(`^${name}\\('(.*)'\\)$`).exec(decodeURIComponent(first));
-  if (odata) return { key: odata[1]!.replace(/''/g, "'"), rest: segments.slice(1) };
+  const odata = new RegExp(`^${name}\\('(.*)'\\)$`).exec(first);
+  if (odata) return { key: odata[1]!.replace(/''/g, "'"), rest: decoded.slice(1) };
+  if (first.startsWith(`${name}('`)) throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${decoded[1] ?? ''}'.`);
   if (first !== name) return undefined;
-  const key = segments[1];
-  return { key: key === undefined ? undefined : decodeURIComponent(key), rest: segments.slice(2) };
+  return { key: decoded[1], rest: decoded.slice(2) };
 }
 
 /** Graph's answer to a token without any of the call's permissions. */

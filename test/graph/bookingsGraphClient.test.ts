@@ -64,21 +64,31 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect(appointments.every((a) => a.customerName.length > 0 && a.serviceName.length > 0)).toBe(true);
   });
 
-  it('path-encodes appointment ids containing "/", "+" and "=" and cancels with 204 exactly once', async () => {
+  it('path-encodes appointment ids containing "+" and "=" and cancels with 204 exactly once', async () => {
     const gateway = gatewayFor(graph);
-    const target = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(0), new Date(8.64e15)).find((a) => a.id.includes('/') && a.id.includes('+'))!;
+    const target = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(0), new Date(8.64e15)).find((a) => a.id.includes('+=+'))!;
     const fetched = await gateway.getAppointment(user, CONTOSO, target.id);
-    expect(fetched.id).toBe(target.id);
+    expect(fetched).toMatchObject({ id: target.id, openableById: true });
     await gateway.cancelAppointment(user, CONTOSO, target.id, 'Sorry, the kitchen is closed that day.');
     const post = graph.requests.find((r) => r.method === 'POST')!;
     expect(post.path).toBe(`/v1.0/solutions/bookingBusinesses/ContosoLunchDelivery%40contoso.onmicrosoft.com/appointments/${encodeURIComponent(target.id)}/cancel`);
-    expect(post.path).toContain('%2F');
     expect(post.path).toContain('%2B');
+    expect(post.path).toContain('%3D');
     expect(post.body).toEqual({ cancellationMessage: 'Sorry, the kitchen is closed that day.' });
     expect(graph.store.cancellations).toMatchObject([{ appointmentId: target.id, by: 'AdeleV@contoso.onmicrosoft.com' }]);
     // Gone from the calendar, and a second cancel is Graph's 404.
     expect((await gateway.calendarView(user, CONTOSO, fortnight())).some((a) => a.id === target.id)).toBe(false);
     expect((await codeOf(gateway.cancelAppointment(user, CONTOSO, target.id, 'again'))).code).toBe(ErrorCode.NotFound);
+  });
+
+  it('lists an appointment whose id holds "/" as not openable by id, and never sends a request for it', async () => {
+    const gateway = gatewayFor(graph);
+    const withSlash = (await gateway.calendarView(user, FABRIKAM, { start: new Date(0), end: new Date(Date.now() + 30 * 86_400_000) })).find((a) => a.id.includes('/'))!;
+    expect(withSlash.openableById).toBe(false);
+    const before = graph.requests.length;
+    expect((await codeOf(gateway.getAppointment(user, FABRIKAM, withSlash.id))).code).toBe(ErrorCode.NotAddressable);
+    expect((await codeOf(gateway.cancelAppointment(user, FABRIKAM, withSlash.id, 'Sorry'))).code).toBe(ErrorCode.NotAddressable);
+    expect(graph.requests.slice(before)).toEqual([]);
   });
 
   it.each(['v1.0', 'beta'] as const)('reads the details only a read by id carries (%s spelling), never the customer e-mail', async (version) => {
@@ -96,6 +106,7 @@ describe('BookingsGraphClient against the local Graph service', () => {
     const listed = (await gateway.calendarView(user, CONTOSO, fortnight())).find((a) => a.id === seeded.id)!;
     expect(listed.details).toBeUndefined();
   });
+
 
   it('maps Graph errors to coded errors that keep the request-id', async () => {
     const gateway = gatewayFor(graph);

@@ -58,8 +58,8 @@ const appointment = (id: string, businessId: string, customer: string, staffMemb
 
 /** The appointment id a role's user acts on for each target (notStaff has no own appointment: undefined). */
 export function targetId(role: Role, target: Target): string | undefined {
-  if (target === 'own') return role === 'notStaff' ? undefined : `AAMkOwn-${role}+/=`;
-  return { colleague: 'AAMkColleague+/=', unassigned: 'AAMkUnassigned+/=', otherBusiness: 'AAMkOther+/=' }[target];
+  if (target === 'own') return role === 'notStaff' ? undefined : `AAMkOwn-${role}+=`;
+  return { colleague: 'AAMkColleague+=', unassigned: 'AAMkUnassigned+=', otherBusiness: 'AAMkOther+=' }[target];
 }
 
 /** The customer each target's appointment is for. */

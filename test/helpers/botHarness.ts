@@ -12,9 +12,9 @@ import { FakeConnector } from './connector.js';
 export type Card = Record<string, unknown>;
 
 /** Starts the real bot (composition root, HTTP server, embedded local Graph) on free loopback ports. */
-export async function startBot(env: Record<string, string> = {}): Promise<BotHarness> {
+export async function startBot(env: Record<string, string> = {}, clock?: () => Date): Promise<BotHarness> {
   const { logs, logDestination } = captureLogs();
-  const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LOG_LEVEL: 'debug', AUDIT_DIR: temporaryAuditDir(), ...env }, { logDestination });
+  const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', LOG_LEVEL: 'debug', AUDIT_DIR: temporaryAuditDir(), ...env }, { logDestination, clock });
   const connector = await new FakeConnector().start();
   return new BotHarness(bot, connector, logs, bot.localGraph!);
 }

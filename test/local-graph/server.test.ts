@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
-import { ADELE, CONTOSO, startLocalGraph } from '../helpers/localGraph.js';
+import { ADELE, CONTOSO, FABRIKAM, startLocalGraph } from '../helpers/localGraph.js';
 
 /** The local service on the wire, checked against Graph's documented behaviour with plain fetch. */
 describe('local Graph Bookings service', () => {
@@ -93,14 +93,24 @@ describe('local Graph Bookings service', () => {
     expect(await errorOf(await post({ cancellationMessage: 'Sorry' }))).toEqual({ status: 404, code: 'itemNotFound' });
   });
 
-  it('reads OData key syntax and keeps an encoded "/" inside an id', async () => {
-    const withSlash = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(0), new Date(8.64e15)).find((a) => a.id.includes('/'))!;
-    const keyed = await fetch(`${graph.url}v1.0/solutions/bookingBusinesses('${contoso}')/appointments('${encodeURIComponent(withSlash.id)}')`, { headers: auth });
+  it('reads OData key syntax, and, like Graph, cannot address an id holding "/" in any form', async () => {
+    const plain = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(0), new Date(8.64e15)).find((a) => a.id.includes('+=+'))!;
+    const keyed = await fetch(`${graph.url}v1.0/solutions/bookingBusinesses('${contoso}')/appointments('${encodeURIComponent(plain.id)}')`, { headers: auth });
     expect(keyed.status).toBe(200);
     const body = (await keyed.json()) as { id: string; startDateTime: { dateTime: string; timeZone: string } };
-    expect(body.id).toBe(withSlash.id);
+    expect(body.id).toBe(plain.id);
     expect(body.startDateTime.dateTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
     expect(body.startDateTime.timeZone).toBe('UTC');
+    expect((await fetch(`${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/appointments/${encodeURIComponent(plain.id)}`, { headers: auth })).status).toBe(200);
+
+    const withSlash = graph.store.calendarView(graph.store.business(FABRIKAM)!, new Date(0), new Date(8.64e15)).find((a) => a.id.includes('/'))!;
+    const base = `${graph.url}v1.0/solutions/bookingBusinesses/${encodeURIComponent(FABRIKAM)}/appointments`;
+    for (const form of [`${base}/${encodeURIComponent(withSlash.id)}`, `${base}('${encodeURIComponent(withSlash.id)}')`, `${base}/${withSlash.id}`]) {
+      const answer = await errorOf(await fetch(form, { headers: auth }));
+      expect(answer, form).toEqual({ status: 400, code: 'BadRequest' });
+    }
+    // Encoded twice, the id is literally "%2F" inside: no such appointment.
+    expect((await errorOf(await fetch(`${base}/${encodeURIComponent(encodeURIComponent(withSlash.id))}`, { headers: auth }))).status).toBe(404);
   });
 
   it('echoes client-request-id and plays injected faults with Retry-After', async () => {
