@@ -6,6 +6,9 @@ import type { DirectoryUser, SeedAppointment, SeedBusiness, SeedStaffMember } fr
  */
 export type ApiVersion = 'v1.0' | 'beta';
 
+/** When the seeded businesses and staff were "created" (a fixed instant: nothing reads it, Graph always sends it). */
+const SEEDED_AT = '2026-01-05T09:00:00Z';
+
 /** Graph writes UTC times with seven fractional digits. */
 export function graphDateTime(date: Date): { dateTime: string; timeZone: 'UTC' } {
   return { dateTime: date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z'), timeZone: 'UTC' };
@@ -50,6 +53,9 @@ export function businessJson(business: SeedBusiness): Record<string, unknown> {
     isPublished: true,
     publicUrl: `https://outlook.office365.com/owa/calendar/${encodeURIComponent(business.id)}/bookings/`,
     languageTag: 'en-US',
+    bookingPageSettings: null,
+    createdDateTime: SEEDED_AT,
+    lastUpdatedDateTime: SEEDED_AT,
     address: { street: '', city: '', state: '', countryOrRegion: '', postalCode: '' },
     businessHours: [],
     schedulingPolicy: { timeSlotInterval: 'PT30M', minimumLeadTime: 'P1D', maximumAdvance: 'P365D', sendConfirmationsToOwner: true, allowStaffSelection: true },
@@ -72,6 +78,8 @@ export function staffJson(member: SeedStaffMember, includeUnknownEnumMembers: bo
     displayName: member.displayName,
     emailAddress: member.emailAddress,
     availabilityIsAffectedByPersonalCalendar: false,
+    createdDateTime: SEEDED_AT,
+    lastUpdatedDateTime: SEEDED_AT,
     role: includeUnknownEnumMembers || !ROLES_AFTER_UNKNOWN_FUTURE_VALUE.has(member.role) ? member.role : 'unknownFutureValue',
     // bookingStaffMembershipStatus (CSDL v1.0): active, pendingAcceptance, rejectedByStaff, unknownFutureValue.
     membershipStatus: member.membershipStatus ?? 'active',
@@ -90,6 +98,8 @@ export function appointmentJson(a: SeedAppointment, version: ApiVersion): Record
     additionalInformation: '',
     isLocationOnline: a.service.isOnline,
     joinWebUrl: a.service.isOnline ? `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${encodeURIComponent(a.id.slice(6, 26))}%40thread.v2/0` : null,
+    anonymousJoinWebUrl: null,
+    appointmentLabel: '',
     customerTimeZone: a.customer.timeZone,
     smsNotificationsEnabled: false,
     isCustomerAllowedToManageBooking: true,
@@ -122,10 +132,15 @@ export function appointmentJson(a: SeedAppointment, version: ApiVersion): Record
       customerNotes: a.customerNotes,
     };
   }
+  // v1.0 carries the customer twice: customers[] and the flat fields of the first customer (CSDL bookingAppointment).
   return {
     ...common,
     startDateTime: graphDateTime(a.start),
     endDateTime: graphDateTime(a.end),
+    customerName: a.customer.name,
+    customerEmailAddress: a.customer.emailAddress,
+    customerPhone: a.customer.phone,
+    customerNotes: a.customerNotes,
     customers: [
       {
         '@odata.type': '#microsoft.graph.bookingCustomerInformation',
@@ -134,8 +149,8 @@ export function appointmentJson(a: SeedAppointment, version: ApiVersion): Record
         emailAddress: a.customer.emailAddress,
         phone: a.customer.phone,
         notes: a.customerNotes,
+        location: null,
         timeZone: a.customer.timeZone,
-        smsNotificationsEnabled: false,
         customQuestionAnswers: [],
       },
     ],
