@@ -26,6 +26,11 @@ export class LocalTokenProvider implements TokenProvider {
     return this.pending;
   }
 
+  forget(): Promise<void> {
+    this.cached = undefined;
+    return Promise.resolve();
+  }
+
   private async fetchToken(): Promise<string> {
     let body: TokenResponse;
     try {

@@ -2,7 +2,9 @@ import { AuthError, InteractionRequiredAuthError, ServerError } from '@azure/msa
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 
 /** AADSTS codes (Entra's error_codes) that mean "the user must consent or verify interactively". */
-const INTERACTION_CODES = new Set(['65001', '65004', '50076', '50079', '50158', '50105']);
+const INTERACTION_CODES = new Set(['65001', '65004', '50076', '50079', '50158']);
+/** AADSTS50105: the app requires user assignment and this user is not assigned; consenting cannot change that. */
+const NOT_ASSIGNED = '50105';
 /** AADSTS codes that mean the bot's own registration or credential is wrong: no user can fix these. */
 const MISCONFIGURATION_CODES = new Set(['7000215', '7000222', '700016', '700027', '50012', '500011', '90002']);
 
@@ -17,6 +19,7 @@ export function toSignInError(error: unknown): BookingsError {
   const errorNo = error instanceof ServerError || error instanceof InteractionRequiredAuthError ? error.errorNo : undefined;
   const aadsts = errorNo === undefined ? '' : String(errorNo);
   const details = { cause: error };
+  if (aadsts === NOT_ASSIGNED) return new BookingsError(ErrorCode.UserNotAssigned, 'The user is not assigned to the app in Entra ID', details);
   if (error instanceof InteractionRequiredAuthError || subError === 'consent_required' || INTERACTION_CODES.has(aadsts)) {
     return new BookingsError(ErrorCode.ConsentRequired, 'Entra ID needs the user to consent or verify', details);
   }

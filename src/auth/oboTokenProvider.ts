@@ -87,7 +87,7 @@ export class OboTokenProvider implements TokenProvider {
     return pending;
   }
 
-  /** Drops this user's Graph token, here and in the shared cache (sign-out). */
+  /** Drops this user's Graph token, here and in the shared cache (sign-out, or Graph refused it). */
   async forget(user: UserRef): Promise<void> {
     if (!user.aadObjectId || !user.tenantId) return;
     const key = userPartition(user.tenantId, user.aadObjectId);

@@ -7,4 +7,6 @@ import type { UserRef } from '../bookings/types.js';
  */
 export interface TokenProvider {
   getToken(user: UserRef): Promise<string>;
+  /** Drops the user's cached Graph token (Graph refused it, or they signed out): the next call gets a new one. */
+  forget(user: UserRef): Promise<void>;
 }

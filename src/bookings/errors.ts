@@ -13,6 +13,8 @@ export enum ErrorCode {
   SignInRequired = 'signInRequired',
   /** The user is signed in, but Entra ID wants consent for the Graph permissions (or MFA) before issuing a token. */
   ConsentRequired = 'consentRequired',
+  /** The user is not assigned to the bot's app in Entra ID (AADSTS50105): only an administrator can give them access. */
+  UserNotAssigned = 'userNotAssigned',
   /** Sign-in cannot work as set up (the bot's app credential, app id URI or OAuth connection): only an admin can fix it. */
   SignInMisconfigured = 'signInMisconfigured',
   /** Graph throttled us and the wait it asked for is longer than we may wait inside a turn. */

@@ -16,7 +16,9 @@ export interface ErrorTreatment {
 const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.NotFound]: { textKey: 'errors.notFound', retryable: false, invokeStatus: 200 },
   [ErrorCode.Forbidden]: { textKey: 'errors.forbidden', retryable: false, invokeStatus: 200 },
-  [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200 },
+  // Graph refused the user's token (revoked, or expired early): it is dropped, and a sign-in (silent in Teams) gets a new one.
+  [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200, signIn: 'signIn' },
+  [ErrorCode.UserNotAssigned]: { textKey: 'errors.userNotAssigned', retryable: false, invokeStatus: 200 },
   [ErrorCode.SignInRequired]: { textKey: 'errors.signInRequired', retryable: false, invokeStatus: 200, signIn: 'signIn' },
   [ErrorCode.ConsentRequired]: { textKey: 'errors.consentRequired', retryable: false, invokeStatus: 200, signIn: 'consent' },
   [ErrorCode.SignInMisconfigured]: { textKey: 'errors.signInMisconfigured', retryable: false, invokeStatus: 200 },

@@ -93,9 +93,9 @@ export class BookingsGraphClient implements BookingsGateway {
       // The raw response, because a 204 has no body to carry the request-id that the audit trail keeps.
       response = (await this.client.api(path).header('Authorization', `Bearer ${token}`).responseType(ResponseType.RAW).post({ cancellationMessage })) as Response;
     } catch (error) {
-      throw toDomainError(error);
+      throw await this.refused(user, toDomainError(error));
     }
-    if (!response.ok) throw toDomainError(await graphErrorOf(response));
+    if (!response.ok) throw await this.refused(user, toDomainError(await graphErrorOf(response)));
     return { requestId: response.headers.get('request-id') ?? undefined };
   }
 
@@ -115,8 +115,14 @@ export class BookingsGraphClient implements BookingsGateway {
     try {
       return (await this.client.api(path).headers(headers).header('Authorization', `Bearer ${token}`).get()) as T;
     } catch (error) {
-      throw toDomainError(error);
+      throw await this.refused(user, toDomainError(error));
     }
+  }
+
+  /** A token Graph refused (revoked, expired early) is never offered again: the next call gets a new one. */
+  private async refused(user: UserRef, error: BookingsError): Promise<BookingsError> {
+    if (error.code === ErrorCode.Unauthorized) await this.tokens.forget(user);
+    return error;
   }
 
   /** Every page of a collection, following @odata.nextLink verbatim while it stays on our Graph base URL. */

@@ -24,6 +24,8 @@ type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
  * and a known user. A trusted issuer's tokens are checked against that issuer's published keys (JWKS).
  */
 export class LocalIdentity {
+  /** Tokens refused from now on although still in their lifetime (their sessions were revoked). */
+  private readonly revoked = new Set<string>();
   private keys?: Promise<KeyPair>;
   private readonly issuer: string;
   private readonly trustedKeys?: JWTVerifyGetKey;
@@ -58,9 +60,15 @@ export class LocalIdentity {
       .sign(privateKey);
   }
 
+  /** Refuses these tokens from now on, as Graph does once a user's sessions are revoked (continuous access evaluation). */
+  revoke(tokens: Iterable<string>): void {
+    for (const token of tokens) this.revoked.add(token);
+  }
+
   async verify(authorization: string | undefined): Promise<VerifyResult> {
     const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
     if (!token) return { ok: false, message: 'Access token is empty.' };
+    if (this.revoked.has(token)) return { ok: false, message: 'Access token validation failure. The token has been revoked.' };
     try {
       const audience = [GRAPH_AUDIENCE, `${GRAPH_AUDIENCE}/`, GRAPH_APP_ID];
       const { payload } =

@@ -96,6 +96,12 @@ export class LocalGraphService {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
+  /** Revokes every token this user has called with so far: Graph refuses them with 401 from now on. */
+  revokeTokensOf(userPrincipalName: string): void {
+    const tokens = this.requests.filter((r) => r.user === userPrincipalName && r.authorization).map((r) => r.authorization!.replace(/^Bearer /i, ''));
+    this.identity.revoke(tokens);
+  }
+
   /** Starts listening; resolves to the base URL (e.g. http://127.0.0.1:3979/). */
   async start(): Promise<string> {
     await new Promise<void>((resolve, reject) => {

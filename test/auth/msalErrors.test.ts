@@ -13,6 +13,7 @@ describe('on-behalf-of failures, by Entra error code (never by message)', () => 
     ['user declined consent', server('invalid_grant', 65004), ErrorCode.ConsentRequired],
     ['MFA required', server('invalid_grant', 50076), ErrorCode.ConsentRequired],
     ['interaction required', new InteractionRequiredAuthError('interaction_required', 'AADSTS50079: …', 'basic_action'), ErrorCode.ConsentRequired],
+    ['user not assigned to the app: no consent can fix it', server('invalid_grant', 50105), ErrorCode.UserNotAssigned],
     ['expired assertion', server('invalid_grant', 500133), ErrorCode.SignInRequired],
     ['assertion for another app', server('invalid_grant', 50013), ErrorCode.SignInRequired],
     ['wrong client secret', server('invalid_client', 7000215), ErrorCode.SignInMisconfigured],

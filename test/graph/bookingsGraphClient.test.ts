@@ -149,9 +149,12 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect((await codeOf(gateway.listBusinesses(user))).code).toBe(ErrorCode.Timeout);
   });
 
-  it('maps Graph rejecting the token to Unauthorized', async () => {
-    const gateway = gatewayFor(graph, { tokens: { getToken: () => Promise.resolve('eyJhbGciOiJIUzI1NiJ9.e30.forged') } });
+  it('maps Graph rejecting the token to Unauthorized, and drops that token so the next call gets a new one', async () => {
+    const forgotten: unknown[] = [];
+    const tokens = { getToken: () => Promise.resolve('eyJhbGciOiJIUzI1NiJ9.e30.forged'), forget: (u: unknown) => Promise.resolve(void forgotten.push(u)) };
+    const gateway = gatewayFor(graph, { tokens });
     expect((await codeOf(gateway.listBusinesses(user))).code).toBe(ErrorCode.Unauthorized);
     expect(graph.requests[0]!.authorization).toBe('Bearer eyJhbGciOiJIUzI1NiJ9.e30.forged');
+    expect(forgotten).toEqual([user]);
   });
 });

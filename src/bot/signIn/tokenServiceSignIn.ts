@@ -1,5 +1,7 @@
 import { ActionTypes, type Attachment, CardFactory, type CloudAdapter, type OAuthCard, type TurnContext } from 'botbuilder';
 import type { SignInUrlResponse, UserTokenClient } from 'botframework-connector';
+import { AuthError } from '@azure/msal-node';
+import { toSignInError } from '../../auth/msalErrors.js';
 import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../auth/secret.js';
 import { BookingsError, ErrorCode } from '../../bookings/errors.js';
@@ -77,12 +79,25 @@ export class TokenServiceSignIn implements SignIn {
   }
 }
 
-/** A Token Service call; failing to reach it is "unavailable", never a crash. */
+/**
+ * Token Service answers that no retry can change: a connection name it does not know (400/404), or the bot's own
+ * token refused (401/403: wrong app id or secret). That is a misconfiguration for the bot's administrator, not an
+ * outage.
+ */
+const MISCONFIGURED_STATUSES = new Set([400, 401, 403, 404]);
+
+/** A Token Service call: failing to reach it is "unavailable", a refusal of the bot's set-up is "misconfigured". */
 async function reach<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (cause) {
     if (cause instanceof BookingsError) throw cause;
+    // The bot's own token for the Token Service comes from MSAL (client credentials): a wrong secret fails there.
+    if (cause instanceof AuthError) throw toSignInError(cause);
+    const { statusCode } = cause as { statusCode?: unknown };
+    if (typeof statusCode === 'number' && MISCONFIGURED_STATUSES.has(statusCode)) {
+      throw new BookingsError(ErrorCode.SignInMisconfigured, `The Token Service refused the bot's request (${statusCode})`, { cause });
+    }
     throw new BookingsError(ErrorCode.Unavailable, 'The Bot Framework Token Service failed', { cause });
   }
 }

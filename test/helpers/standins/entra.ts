@@ -40,6 +40,8 @@ export class LocalEntra {
   readonly calls: TokenCall[] = [];
   /** Users (object ids) who have not consented to the bot's Graph permissions. */
   readonly withoutConsent = new Set<string>();
+  /** Users (object ids) not assigned to the bot's app, which requires assignment: AADSTS50105 on every exchange. */
+  readonly notAssigned = new Set<string>();
   /** Public keys of certificates registered on the bot's app (client assertions signed with them are accepted). */
   readonly certificates: KeyObject[] = [];
   /** Lifetime of the Graph tokens issued on behalf of users. */
@@ -201,6 +203,9 @@ export class LocalEntra {
       if (!assertion) return fail(400, 'invalid_grant', 50013, 'Assertion failed signature validation.');
       if (assertion.expired) return fail(400, 'invalid_grant', 500133, 'Assertion is not within its valid time range.');
       const { user } = assertion;
+      if (this.notAssigned.has(user.id)) {
+        return fail(400, 'invalid_grant', 50105, `Your administrator has configured the application Bookings Bot ('${clientId}') to block users unless they are specifically granted ('assigned') access to the application.`);
+      }
       if (this.withoutConsent.has(user.id)) {
         return fail(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}' named 'Bookings Bot'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });
       }

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { actionsOf, type Card, cardOf, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { ADELE } from '../helpers/localGraph.js';
+import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
+
+const MISCONFIGURED = "Sign-in to Microsoft Bookings is set up incorrectly, so I can't act for you. Ask the bot's administrator to check its app registration, credential and OAuth connection.";
+const NOT_ASSIGNED = "Your organisation hasn't given you access to Bookings Bot. Ask an administrator to assign you to the Bookings Bot app in Microsoft Entra ID (Enterprise applications → Users and groups).";
+const TEAMS_USER_ID = (teamsActivity({}).from as { id: string }).id;
+
+type InvokeBody = { statusCode: number; type: string; value: Card & { tokenExchangeResource?: unknown } };
+
+/** What a user sees when sign-in cannot work, or stops working, in production mode against the stand-ins. */
+describe('sign-in that fails, and how the bot answers', () => {
+  let h: ProductionHarness;
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  const click = async (verb: string, data: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+    (await h.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual', ...extra } }))) as { status: number; body: InvokeBody };
+  const listAction = { offset: 0, range: 'upcoming', scope: 'mine' };
+
+  it('a Graph 401 (the token revoked) drops the Graph token and asks to sign in once; the retry gets a new token and works', async () => {
+    h = await startProductionBot();
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    const list = (await click('appointments.list', listAction)).body.value;
+    expect(textsOf(list)[0]).toBe('Your upcoming appointments');
+    const details = actionsOf(list).find((a) => a.title === 'Details')!;
+
+    h.graph.revokeTokensOf(ADELE);
+    const login = await click(details.verb as string, details.data as Record<string, unknown>);
+    expect(login.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest' });
+    expect(login.body.value.tokenExchangeResource).toBeDefined();
+
+    // Teams' silent SSO retry of the click: a new on-behalf-of token, and the card.
+    const retried = await click(details.verb as string, details.data as Record<string, unknown>, { authentication: { token: await h.entra.ssoToken(ADELE) } });
+    expect(textsOf(retried.body.value)[0]).toBe('Appointment details');
+    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['issued', 'issued']);
+    // And it stays fixed: the next click needs no new token.
+    expect((await click('appointments.list', listAction)).body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(h.oboCalls()).toHaveLength(2);
+  });
+
+  it('a typed request after a Graph 401 gets the sign-in card, and the list once the token is exchanged', async () => {
+    h = await startProductionBot();
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    expect((await click('appointments.list', listAction)).body.type).toBe('application/vnd.microsoft.card.adaptive');
+    h.graph.revokeTokensOf(ADELE);
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    const oauth = h.connector.calls.map((c) => c.activity.attachments?.[0]).find((a) => a?.contentType === 'application/vnd.microsoft.card.oauth');
+    expect(oauth).toBeDefined();
+    const resource = (oauth!.content as { tokenExchangeResource: { id: string } }).tokenExchangeResource;
+    const before = h.connector.cardCalls().length;
+    const exchange = await h.post(teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id: resource.id, connectionName: 'bookings-sso', token: await h.entra.ssoToken(ADELE) } }));
+    expect(exchange.status).toBe(200);
+    expect(textsOf(cardOf((await h.connector.waitForCards(before + 1)).at(-1)!))[0]).toBe('Your upcoming appointments');
+  });
+
+  it('a wrong OAUTH_CONNECTION_NAME is "set up incorrectly", not an outage, and the log says why', async () => {
+    h = await startProductionBot({ OAUTH_CONNECTION_NAME: 'no-such-connection' });
+    const answer = await click('appointments.list', listAction);
+    expect(textsOf(answer.body.value)).toContain(MISCONFIGURED);
+    const failed = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'action failed');
+    expect(failed).toMatchObject({ code: 'signInMisconfigured', cause: { statusCode: 400 } });
+    expect(h.tokenService.calls.at(-1)).toMatchObject({ op: 'GetToken', status: 400 });
+  });
+
+  it('a wrong client secret is "set up incorrectly" too', async () => {
+    h = await startProductionBot({ MicrosoftAppPassword: 'not-the-secret' });
+    // Signed in already, so the answer is the same whether the secret fails first for the bot's own Token Service
+    // token or (botbuilder caches that one process-wide, so after an earlier test) for the on-behalf-of exchange.
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    const answer = await click('appointments.list', listAction);
+    expect(textsOf(answer.body.value)).toContain(MISCONFIGURED);
+    expect(h.entra.calls.map((c) => c.outcome)).toContain('invalid_client/7000215');
+  });
+
+  it('a user not assigned to the app (AADSTS50105) is told to ask for access, not sent round a consent loop', async () => {
+    h = await startProductionBot();
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    h.entra.notAssigned.add(h.entra.user(ADELE).id);
+    const answer = await click('appointments.list', listAction);
+    expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(textsOf(answer.body.value)).toContain(NOT_ASSIGNED);
+    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/50105']);
+  });
+});
