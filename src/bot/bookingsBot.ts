@@ -88,7 +88,7 @@ export class BookingsBot extends ActivityHandler {
       if (value?.action?.type !== 'Action.Execute') throw new BookingsError(ErrorCode.InvalidAction, 'Not an Action.Execute invoke');
       action = parseCardAction(value.action.verb, value.action.data);
       const signedIn = await this.signedInForClick(context, value);
-      if (!signedIn) return await this.loginRequest(context, 'signIn', turn.render.locale);
+      if (!signedIn) return await this.noSignInForClick(context, value, turn.render.locale);
       turn.user.credential = signedIn.credential;
       return cardResponse(await this.dispatch(turn, action));
     } catch (error) {
@@ -110,6 +110,20 @@ export class BookingsBot extends ActivityHandler {
     if (typeof value.authentication?.token === 'string') return signIn.exchange(context, value.authentication.token);
     if (typeof value.state === 'string' && value.state !== '') return signIn.userToken(context, value.state);
     return signIn.userToken(context);
+  }
+
+  /**
+   * The click came without a usable sign-in. After an SSO token the Token Service would not exchange, the login request
+   * carries no SSO information (Teams would otherwise retry silent SSO forever); after a magic code that did not work,
+   * Teams gets invalidAuthCode (TD Universal-actions-for-adaptive-cards/sso-adaptive-cards-universal-action.md,
+   * authentication-flow-in-universal-action-for-adaptive-cards.md).
+   */
+  private async noSignInForClick(context: TurnContext, value: CardActionValue, locale: Locale): Promise<InvokeResponse> {
+    if (typeof value.authentication?.token === 'string') return this.loginRequest(context, 'interactive', locale);
+    if (typeof value.state === 'string' && value.state !== '') {
+      return { status: 200, body: { statusCode: 401, type: 'application/vnd.microsoft.error.invalidAuthCode', value: { code: 'invalidAuthCode', message: t(locale, 'signIn.codeRejected') } } };
+    }
+    return this.loginRequest(context, 'signIn', locale);
   }
 
   private async loginRequest(context: TurnContext, reason: SignInReason, locale: Locale): Promise<InvokeResponse> {

@@ -56,6 +56,25 @@ describe('sign-in that fails, and how the bot answers', () => {
     expect(textsOf(cardOf((await h.connector.waitForCards(before + 1)).at(-1)!))[0]).toBe('Your upcoming appointments');
   });
 
+  it('a click retried with an SSO token the Token Service will not exchange gets a login request without SSO, so Teams shows the button', async () => {
+    h = await startProductionBot();
+    const first = await click('appointments.list', listAction);
+    expect(first.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest' });
+    expect(first.body.value.tokenExchangeResource).toBeDefined();
+    const expired = await h.entra.ssoToken(ADELE, -600);
+    const retried = await click('appointments.list', listAction, { authentication: { token: expired } });
+    expect(retried.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest', value: { buttons: [{ type: 'signin' }] } });
+    expect(retried.body.value.tokenExchangeResource).toBeUndefined();
+    expect(h.tokenService.calls.filter((c) => c.op === 'exchange').map((c) => c.status)).toEqual([400]);
+  });
+
+  it('a click retried with a magic code that does not work gets invalidAuthCode', async () => {
+    h = await startProductionBot();
+    const answer = await click('appointments.list', listAction, { state: '123456' });
+    expect(answer.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.error.invalidAuthCode' });
+    expect(h.tokenService.calls.filter((c) => c.op === 'GetToken').at(-1)).toMatchObject({ status: 404, withCode: true });
+  });
+
   it('a wrong OAUTH_CONNECTION_NAME is "set up incorrectly", not an outage, and the log says why', async () => {
     h = await startProductionBot({ OAUTH_CONNECTION_NAME: 'no-such-connection' });
     const answer = await click('appointments.list', listAction);

@@ -7,8 +7,11 @@ export interface SignedIn {
   credential?: Secret;
 }
 
-/** Plain sign-in (Teams may do it silently by SSO), or one that must reach Entra's consent page (no silent SSO). */
-export type SignInReason = 'signIn' | 'consent';
+/**
+ * Plain sign-in (Teams may do it silently by SSO); one that must reach Entra's consent page; or one after an SSO token
+ * that could not be exchanged. The last two carry no SSO information, so Teams shows the button instead of retrying.
+ */
+export type SignInReason = 'signIn' | 'consent' | 'interactive';
 
 /** Localized words of a sign-in prompt. */
 export interface SignInTexts {
