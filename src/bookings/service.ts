@@ -125,13 +125,17 @@ export class BookingsService {
    * Cancels once, across instances and restarts. The attempt is claimed in the shared ledger before the POST; a
    * confirm that finds it claimed waits for that outcome instead of sending its own. Every attempt is audited.
    */
-  async cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
+  /**
+   * @param deadline performance.now() by which the turn must answer (its budget under Teams' 15 s invoke limit):
+   * waiting for another turn's cancel ends there at the latest, whatever the reads before it took.
+   */
+  async cancel(user: UserRef, businessId: string, appointmentId: string, message: string, deadline = Infinity): Promise<CancelOutcome> {
     const key = ledgerKey(businessId, appointmentId);
     // Shared only between confirms of the same user: another user's confirm makes its own access check.
     const flight = `${userKeyOf(user)}|${key}`;
     const running = this.inFlight.get(flight);
     if (running) return running;
-    const attempt = this.auditedCancel({ user, businessId, appointmentId, message, key }).finally(() => this.inFlight.delete(flight));
+    const attempt = this.auditedCancel({ user, businessId, appointmentId, message, key, deadline }).finally(() => this.inFlight.delete(flight));
     this.inFlight.set(flight, attempt);
     return attempt;
   }
@@ -220,9 +224,9 @@ export class BookingsService {
    * stopped), try once more ourselves; the ledger still lets only one turn through.
    */
   private async awaitOtherTurn(request: CancelRequest, audit: AuditNote, retry: number): Promise<CancelOutcome> {
-    const giveUpAt = performance.now() + this.options.awaitOtherTurnMs;
+    const giveUpAt = Math.min(performance.now() + this.options.awaitOtherTurnMs, request.deadline);
     while (performance.now() < giveUpAt) {
-      await sleep(this.options.pollMs);
+      await sleep(Math.min(this.options.pollMs, giveUpAt - performance.now()));
       const entry = await this.ledger.get(request.key);
       if (entry) authorizeRecorded(await this.contextFor(request), entry.record);
       if (entry?.record.state === 'cancelled') return this.repeated(request, entry.record);
@@ -270,6 +274,8 @@ interface CancelRequest {
   appointmentId: string;
   message: string;
   key: string;
+  /** performance.now() by which the turn must answer. */
+  deadline: number;
   /** The user's place in the business, read once per request (see contextFor). */
   context?: Promise<BusinessContext>;
 }

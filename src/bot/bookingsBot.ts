@@ -264,7 +264,8 @@ export class BookingsBot extends ActivityHandler {
   private async dispatch(turn: TurnInput, action: ActionData): Promise<AdaptiveCard> {
     const handler = this.routes.actions[action.verb] as (turn: TurnInput, data: ActionData['data']) => Promise<AdaptiveCard>;
     const started = performance.now();
-    const { result: card, wait } = await measureGraphWait(() => handler(turn, action.data), this.turnTimeoutMs);
+    const deadline = started + this.turnTimeoutMs;
+    const { result: card, wait } = await measureGraphWait(() => handler({ ...turn, deadline }, action.data), this.turnTimeoutMs);
     // ms is the whole action, graphMs the part spent waiting on Graph: the difference is the bot's own cost.
     this.logger.info(
       { verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },

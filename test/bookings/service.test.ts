@@ -176,6 +176,28 @@ describe('BookingsService when another turn holds the cancel (another instance, 
     }
   });
 
+  it('waits for that turn only until its own deadline, however long its reads took (Teams answers no invoke after 15 s)', async () => {
+    const graph = await startLocalGraph();
+    try {
+      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const service = serviceOver(gatewayFor(graph), () => new Date(), [], ledger, cancelTimingFor(12_000));
+      const result = await service.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
+      // The reads take most of the budget; meanwhile another instance claims the cancel and keeps it.
+      graph.faults.add({ method: 'GET', pathIncludes: `/appointments/${target.id}`, delayMs: 600 });
+      const started = performance.now();
+      const confirm = service.cancel(user, target.businessId, target.id, 'Second', started + 1_000);
+      await expect.poll(() => graph.requests.some((r) => r.method === 'GET' && decodeURIComponent(r.path).includes(target.id))).toBe(true);
+      expect(await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('other-instance', Date.now() + 60_000, target))).toBe(true);
+      await expect(confirm).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
+      // Its deadline was 1 s after it started; without one it waits the full 8 s the timing allows.
+      expect(performance.now() - started).toBeLessThan(2_500);
+      expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    } finally {
+      await graph.stop();
+    }
+  });
+
   it('takes over an attempt whose turn stopped (lease over) and the appointment still exists: one cancel, audited as its own', async () => {
     const graph = await startLocalGraph();
     try {

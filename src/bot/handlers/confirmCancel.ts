@@ -13,7 +13,7 @@ const MESSAGE_PROBLEMS = new Set([ErrorCode.MessageRequired, ErrorCode.MessageTo
 export function confirmCancel(bookings: BookingsService) {
   return async (turn: TurnInput, data: DataOf<'appointment.cancel.confirm'>): Promise<AdaptiveCard> => {
     try {
-      const outcome = await bookings.cancel(turn.user, data.businessId, data.appointmentId, data.cancellationMessage);
+      const outcome = await bookings.cancel(turn.user, data.businessId, data.appointmentId, data.cancellationMessage, turn.deadline);
       return renderCancelled(outcome.appointment, outcome.cancellationMessage, turn.render);
     } catch (error) {
       if (!(error instanceof BookingsError) || !MESSAGE_PROBLEMS.has(error.code)) throw error;
