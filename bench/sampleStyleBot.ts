@@ -10,7 +10,8 @@ import { serveBaseline } from './baselineServer.js';
  * Graph client, Graph calls one after another, and the card template parsed and expanded afresh.
  */
 const env = process.env;
-const scopes = ['https://graph.microsoft.com/BookingsAppointment.ReadWrite.All', 'https://graph.microsoft.com/Bookings.Read.All'];
+// As the bot's own default GRAPH_SCOPES: GET /me needs User.Read.
+const scopes = ['https://graph.microsoft.com/BookingsAppointment.ReadWrite.All', 'https://graph.microsoft.com/Bookings.Read.All', 'https://graph.microsoft.com/User.Read'];
 const LIST_TEMPLATE = JSON.stringify({
   type: 'AdaptiveCard',
   version: '1.5',
