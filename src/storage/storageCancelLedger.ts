@@ -32,10 +32,15 @@ export class StorageCancelLedger implements CancelLedger {
       await this.storage.write({ [key]: { record, expiresAt: this.now() + RECORD_TTL_MS, eTag: version ?? randomUUID() } satisfies StoredRecord });
       return true;
     } catch (error) {
-      // Storage that cannot be reached is a coded error; any other failure of a conditional write means another
-      // turn wrote first. Reading back tells which, without relying on an error's wording.
+      // Storage that cannot be reached is a coded error. Otherwise reading back tells, without relying on an error's
+      // wording, whether another turn wrote first (a record that is not the one this claim found) or the write
+      // failed for some other reason (nothing changed): only the first is "another turn won".
       if (error instanceof BookingsError) throw error;
-      return (await this.get(key))?.record.attemptId === record.attemptId;
+      const now = await this.get(key);
+      if (now?.record.attemptId === record.attemptId) return true;
+      const changed = version === undefined ? now !== undefined : now?.version !== version;
+      if (changed) return false;
+      throw error;
     }
   }
 

@@ -27,6 +27,23 @@ const storages: Record<string, () => Storage> = {
 
 const record = (attemptId: string) => ({ state: 'attempted' as const, attemptId, leaseUntil: 0, cancellationMessage: '很抱歉，厨房那天关门', at: '2026-11-27T10:00:00.000Z', appointment: {} as never });
 
+describe('the cancel ledger when a write fails for a reason other than a conflict', () => {
+  /** The same storage, except that its writes fail as a bug would (a TypeError) and write nothing. */
+  const brokenWrites = (storage: Storage): Storage => ({ read: (keys) => storage.read(keys), delete: (keys) => storage.delete(keys), write: () => Promise.reject(new TypeError('x is undefined')) });
+
+  it('throws the failure instead of answering "another turn won", for a first claim and for a takeover', async () => {
+    const memory = new ExpiringMemoryStorage(60_000);
+    const broken = new StorageCancelLedger(brokenWrites(memory));
+    await expect(broken.claim('cancel/b/a', record('mine'))).rejects.toThrow(TypeError);
+    const working = new StorageCancelLedger(memory);
+    await working.claim('cancel/b/a', record('crashed'));
+    const found = (await working.get('cancel/b/a'))!;
+    await expect(broken.claim('cancel/b/a', record('mine'), found.version)).rejects.toThrow(TypeError);
+    // A real conflict is still one: another turn's record where this claim found none.
+    await expect(working.claim('cancel/b/a', record('late'))).resolves.toBe(false);
+  });
+});
+
 describe.each(Object.keys(storages))('%s storage, as the bot uses it', (kind) => {
   it('writes, reads (with an eTag), replaces only at the version read, and deletes', async () => {
     const storage = storages[kind]!();
