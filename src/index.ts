@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { type ConsentLinks, consentLinksFor } from './auth/consentLinks.js';
 import { LocalTokenProvider } from './auth/localTokenProvider.js';
 import { createMsalClient } from './auth/msalClient.js';
 import { OboTokenProvider } from './auth/oboTokenProvider.js';
@@ -65,6 +66,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   let signIn: SignIn;
   let production: ProductionAdapterParts | undefined;
   let obo: OboTokenProvider | undefined;
+  let consentLinks: ConsentLinks | undefined;
   if (config.mode.kind === 'local') {
     if (graphBaseUrl === undefined) {
       localGraph = new LocalGraphService({ port: config.mode.graphPort, pageSize: config.mode.graphPageSize, now: clock });
@@ -94,6 +96,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     });
     tokens = obo;
     signIn = new TokenServiceSignIn(mode.connectionName, obo);
+    consentLinks = consentLinksFor(mode);
     production = { msal, storage };
   }
 
@@ -117,7 +120,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       help: help(config.windowDays),
       welcome,
     },
-    { signIn, pending: new PendingActions(storage) },
+    { signIn, pending: new PendingActions(storage), consentLinks },
     logger,
     clock,
     turnTimeoutMs,

@@ -1,4 +1,5 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
+import type { ConsentLinks } from '../auth/consentLinks.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { type Locale, t } from '../cards/i18n.js';
 import { measureGraphWait } from '../graph/graphWait.js';
@@ -25,6 +26,8 @@ export interface BotRoutes {
 export interface BotSignIn {
   signIn: SignIn;
   pending: PendingActions;
+  /** Production: where the user (or an administrator) grants the Graph permissions when Entra asks for consent. */
+  consentLinks?: ConsentLinks;
 }
 
 const SHOW_LIST: ActionData = { verb: Verb.ListAppointments, data: { offset: 0, range: 'upcoming', scope: 'mine' } };
@@ -127,7 +130,7 @@ export class BookingsBot extends ActivityHandler {
   }
 
   private async loginRequest(context: TurnContext, reason: SignInReason, locale: Locale): Promise<InvokeResponse> {
-    const login = await this.auth.signIn.loginRequest(context, reason, signInTexts(reason, locale));
+    const login = await this.auth.signIn.loginRequest(context, reason, signInTexts(locale));
     if (!login) throw new BookingsError(ErrorCode.SignInRequired, 'No sign-in available');
     return { status: 200, body: login };
   }
@@ -245,7 +248,7 @@ export class BookingsBot extends ActivityHandler {
   /** Sends the sign-in card and keeps the action for after sign-in; false when there is nothing to sign in to. */
   private async askToSignIn(context: TurnContext, turn: TurnInput, action: ActionData, reason: SignInReason): Promise<boolean> {
     const { locale } = turn.render;
-    const card = await this.auth.signIn.prompt(context, reason, signInTexts(reason, locale));
+    const card = await this.auth.signIn.prompt(context, reason, signInTexts(locale));
     if (!card) return false;
     await this.auth.pending.save(context, { action, locale });
     await context.sendActivity({ attachments: [card] });
@@ -298,7 +301,8 @@ export class BookingsBot extends ActivityHandler {
       'action failed',
     );
     const { locale } = turn.render;
-    return { error: coded, treatment, text: errorText(coded, treatment, locale), card: errorCard(coded, treatment, action, locale) };
+    const links = treatment.consentLinks ? this.auth.consentLinks : undefined;
+    return { error: coded, treatment, text: errorText(coded, treatment, locale), card: errorCard(coded, treatment, action, locale, links) };
   }
 }
 
@@ -308,9 +312,9 @@ interface CardActionValue {
   state?: unknown;
 }
 
-function signInTexts(reason: SignInReason, locale: Locale): SignInTexts {
+function signInTexts(locale: Locale): SignInTexts {
   return {
-    text: t(locale, reason === 'consent' ? 'signIn.consentText' : 'signIn.text'),
+    text: t(locale, 'signIn.text'),
     button: t(locale, 'signIn.button'),
   };
 }

@@ -1,3 +1,4 @@
+import type { ConsentLinks } from '../auth/consentLinks.js';
 import type { BookingsError } from '../bookings/errors.js';
 import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/service.js';
 import { type Locale, type StringKey, t } from '../cards/i18n.js';
@@ -15,7 +16,7 @@ export function errorText(error: BookingsError, treatment: ErrorTreatment, local
  * The card that answers a failed action. Retryable failures offer "Try again", which repeats the same action
  * with the same data (a repeated cancel is safe: the domain never cancels twice).
  */
-export function errorCard(error: BookingsError, treatment: ErrorTreatment, action: ActionData | undefined, locale: Locale): AdaptiveCard {
+export function errorCard(error: BookingsError, treatment: ErrorTreatment, action: ActionData | undefined, locale: Locale, consent?: ConsentLinks): AdaptiveCard {
   const actions: MessageAction[] = [];
   if (treatment.retryable && action) actions.push({ title: t(locale, 'actions.tryAgain'), verb: action.verb, data: action.data });
   if (action?.verb !== Verb.ListAppointments || !treatment.retryable) actions.push(showAppointmentsAction(locale));
@@ -25,6 +26,7 @@ export function errorCard(error: BookingsError, treatment: ErrorTreatment, actio
     paragraphs: [errorText(error, treatment, locale)],
     reference: error.requestId ? t(locale, 'errors.reference', { requestId: error.requestId }) : undefined,
     actions,
+    links: consent ? [{ title: t(locale, 'consent.give'), url: consent.user }, { title: t(locale, 'consent.admin'), url: consent.admin }] : undefined,
     tone: 'attention',
   });
 }

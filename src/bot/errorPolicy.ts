@@ -8,8 +8,10 @@ export interface ErrorTreatment {
   retryable: boolean;
   /** Status for an adaptiveCard/action invoke: 200 answers with a card, anything else with an error body. */
   invokeStatus: 200 | 400;
-  /** Answer with a sign-in prompt instead of an error card: plain sign-in (SSO may be silent) or one that must reach Entra's consent page. */
-  signIn?: 'signIn' | 'consent';
+  /** Answer with a sign-in prompt instead of an error card (Teams may do it silently by SSO). */
+  signIn?: 'signIn';
+  /** The card carries the consent links: the user's own consent, and the one an administrator grants for everyone. */
+  consentLinks?: true;
 }
 
 /** The one place where error codes meet user text and invoke status. */
@@ -20,7 +22,8 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200, signIn: 'signIn' },
   [ErrorCode.UserNotAssigned]: { textKey: 'errors.userNotAssigned', retryable: false, invokeStatus: 200 },
   [ErrorCode.SignInRequired]: { textKey: 'errors.signInRequired', retryable: false, invokeStatus: 200, signIn: 'signIn' },
-  [ErrorCode.ConsentRequired]: { textKey: 'errors.consentRequired', retryable: false, invokeStatus: 200, signIn: 'consent' },
+  // Not a sign-in card: the Token Service's sign-in asks only for the connection's scopes and never grants Graph's.
+  [ErrorCode.ConsentRequired]: { textKey: 'errors.consentRequired', retryable: true, invokeStatus: 200, consentLinks: true },
   [ErrorCode.SignInMisconfigured]: { textKey: 'errors.signInMisconfigured', retryable: false, invokeStatus: 200 },
   [ErrorCode.Throttled]: { textKey: 'errors.throttled', retryable: true, invokeStatus: 200 },
   [ErrorCode.Unavailable]: { textKey: 'errors.unavailable', retryable: true, invokeStatus: 200 },

@@ -272,6 +272,8 @@ export interface MessageCard {
   reference?: string;
   /** Buttons: a verb and the data it needs. */
   actions: MessageAction[];
+  /** Buttons that open a page (before the actions). */
+  links?: { title: string; url: string }[];
   tone?: 'default' | 'attention';
 }
 
@@ -284,6 +286,7 @@ export function renderMessage(card: MessageCard): AdaptiveCard {
     reference: card.reference ?? '',
     fallbackText: [card.title, ...card.paragraphs].join(' '),
     actions: card.actions.map((a) => ({ title: a.title, verb: a.verb, data: a.data ?? {}, submitData: { ...a.data, verb: a.verb } })),
+    links: card.links ?? [],
   }, card.locale);
 }
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actionsOf, type Card, cardOf, emulatorActivity, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { ADELE } from '../helpers/localGraph.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
-import { BOT_APP_ID, BOT_SECRET } from '../helpers/standins/entra.js';
+import { BOT_APP_ID, BOT_SECRET, TENANT_ID } from '../helpers/standins/entra.js';
 import { CONNECTION_NAME } from '../helpers/standins/tokenService.js';
 
 type InvokeBody = { statusCode: number; type: string; value: Card & { text?: string; connectionName?: string; tokenExchangeResource?: { id: string; uri: string }; buttons?: { type: string; value: string }[] } };
@@ -148,37 +148,51 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(textsOf(retried.body.value)[0]).toBe('Cancel this appointment?');
   });
 
-  it('tells a user whose consent is missing what is missing, leads them to consent, then completes the action', async () => {
+  /** What a browser does with a consent link: the person signs in as `upn`; Entra answers with a redirect or a page. */
+  const openConsentLink = (link: string, upn: string) => fetch(`${link}&login_hint=${encodeURIComponent(upn)}`, { redirect: 'manual' });
+  const linksOf = (card: Card): Record<string, string> =>
+    Object.fromEntries(actionsOf(card).filter((a) => a.type === 'Action.OpenUrl').map((a) => [String(a.title), String(a.url)]));
+
+  it('tells a user whose consent is missing what to do, with a consent link that Entra honours, and Try again completes the action', async () => {
     h.entra.withoutConsent.add(h.entra.user(ADELE).id);
     await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    const before = h.connector.cardCalls().length;
     await tokenExchange(lastOAuthCard().tokenExchangeResource!.id, await h.entra.ssoToken(ADELE));
-    await expect.poll(() => lastOAuthCard().text).toMatch(/consent/);
-    const consentCard = lastOAuthCard();
-    // No tokenExchangeResource: Teams must not retry silent SSO (it would fail the same way) but show the button.
-    expect(consentCard.tokenExchangeResource).toBeUndefined();
-    expect(consentCard.text).toContain('ask an administrator to grant admin consent');
+    const consentCard = cardOf((await h.connector.waitForCards(before + 1)).at(-1)!);
+    expect(textsOf(consentCard)).toEqual(expect.arrayContaining([expect.stringContaining('Microsoft Entra ID needs your consent')]));
+    // Not another sign-in card: the Token Service's sign-in never grants Graph's permissions (it would loop).
+    expect(h.connector.cardCalls().slice(before).some((c) => c.activity.attachments?.[0]?.contentType === OAUTH_CARD)).toBe(false);
+    const links = linksOf(consentCard);
+    expect(Object.keys(links)).toEqual(['Give consent', 'Admin consent (for an administrator)']);
+    const give = new URL(links['Give consent']!);
+    expect(give.origin + give.pathname).toBe(`${h.entra.url}/${TENANT_ID}/oauth2/v2.0/authorize`);
+    expect(give.searchParams.get('client_id')).toBe(BOT_APP_ID);
+    expect(give.searchParams.get('scope')).toContain('https://graph.microsoft.com/BookingsAppointment.ReadWrite.All');
     expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001']);
 
-    const code = await h.tokenService.completeSignInPage(consentCard.buttons[0]!.value, ADELE);
-    const before = h.connector.cardCalls().length;
-    const verify = await h.post(teamsActivity({ type: 'invoke', name: 'signin/verifyState', value: { state: code } }));
-    expect(verify.status).toBe(200);
-    const list = cardOf((await h.connector.waitForCards(before + 1)).at(-1)!);
-    expect(textsOf(list)[0]).toBe('Your upcoming appointments');
+    // Signing in at the Token Service again would not help: its page grants only the connection's own scope.
+    expect((await openConsentLink(links['Give consent']!, ADELE)).status).toBe(302);
+    const tryAgain = actionsOf(consentCard).find((a) => a.title === 'Try again')!;
+    const retried = await click(tryAgain);
+    expect(textsOf(retried.body.value)[0]).toBe('Your upcoming appointments');
     expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001', 'issued']);
   });
 
-  it('answers a click that needs consent with an in-card sign-in that leads to consent, and finishes it with the magic code', async () => {
-    const list = await signInAndList();
-    await signOut();
+  it('in a tenant where only administrators consent: the user link says so, the admin link grants it, and Try again works', async () => {
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
     h.entra.withoutConsent.add(h.entra.user(ADELE).id);
-    const showMore = actionsOf(list).find((a) => a.title === 'Show more')!;
-    const login = await click(showMore, { authentication: { token: await h.entra.ssoToken(ADELE) } });
-    expect(login.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest', value: { text: expect.stringContaining('consent') } });
-    expect(login.body.value.tokenExchangeResource).toBeUndefined();
-    const code = await h.tokenService.completeSignInPage(login.body.value.buttons![0]!.value, ADELE);
-    const retried = await click(showMore, { state: code });
-    expect(retried.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    h.entra.userConsentAllowed = false;
+    const answer = await click({ verb: 'appointments.list', data: { offset: 0 } });
+    expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    const links = linksOf(answer.body.value);
+    const userTry = await openConsentLink(links['Give consent']!, ADELE);
+    expect(await userTry.json()).toMatchObject({ error_codes: [90094] });
+    expect(textsOf((await click({ verb: 'appointments.list', data: { offset: 0 } })).body.value)).toEqual(expect.arrayContaining([expect.stringContaining('needs your consent')]));
+
+    const admin = await fetch(links['Admin consent (for an administrator)']!, { redirect: 'manual' });
+    expect(admin.headers.get('location')).toContain('admin_consent=True');
+    const tryAgain = actionsOf(answer.body.value).find((a) => a.title === 'Try again')!;
+    expect(textsOf((await click(tryAgain)).body.value)[0]).toBe('Your upcoming appointments');
   });
 
   it('renews an expired user token silently: the next click works with no sign-in prompt', async () => {

@@ -8,10 +8,10 @@ export interface SignedIn {
 }
 
 /**
- * Plain sign-in (Teams may do it silently by SSO); one that must reach Entra's consent page; or one after an SSO token
- * that could not be exchanged. The last two carry no SSO information, so Teams shows the button instead of retrying.
+ * Plain sign-in (Teams may do it silently by SSO), or one after an SSO token that could not be exchanged: that one
+ * carries no SSO information, so Teams shows the button instead of retrying.
  */
-export type SignInReason = 'signIn' | 'consent' | 'interactive';
+export type SignInReason = 'signIn' | 'interactive';
 
 /** Localized words of a sign-in prompt. */
 export interface SignInTexts {

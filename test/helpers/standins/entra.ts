@@ -40,6 +40,8 @@ export class LocalEntra {
   readonly calls: TokenCall[] = [];
   /** Users (object ids) who have not consented to the bot's Graph permissions. */
   readonly withoutConsent = new Set<string>();
+  /** The tenant's user consent setting: whether users may consent to the bot's Graph permissions themselves. */
+  userConsentAllowed = true;
   /** Users (object ids) not assigned to the bot's app, which requires assignment: AADSTS50105 on every exchange. */
   readonly notAssigned = new Set<string>();
   /** Public keys of certificates registered on the bot's app (client assertions signed with them are accepted). */
@@ -161,7 +163,39 @@ export class LocalEntra {
     }
     if (method === 'GET' && url.pathname === `${base}/discovery/v2.0/keys`) return sendJson(res, 200, { keys: [this.jwk] });
     if (method === 'POST' && url.pathname === `${base}/oauth2/v2.0/token`) return this.token(tenant, new URLSearchParams(body), res);
+    if (method === 'GET' && url.pathname === `${base}/oauth2/v2.0/authorize`) return this.authorize(url, res);
+    if (method === 'GET' && url.pathname === `${base}/v2.0/adminconsent`) return this.adminConsent(url, res);
     return sendJson(res, 404, { error: 'invalid_request', error_description: `AADSTS90002: No such endpoint ${url.pathname}.`, error_codes: [90002] });
+  }
+
+  /**
+   * The browser side of an authorization request for the bot's app (login_hint stands for the person signing in).
+   * Asking for Graph scopes, it consents to them for that user where the tenant lets users consent, and otherwise
+   * shows "Need admin approval" (AADSTS90094) without redirecting (Microsoft Entra docs, "User and admin consent";
+   * "Configure how users consent to applications"). It redirects with a code it never redeems: the consent is the point.
+   */
+  private authorize(url: URL, res: ServerResponse): void {
+    const params = url.searchParams;
+    const user = this.users.find((u) => u.userPrincipalName.toLowerCase() === params.get('login_hint')?.toLowerCase());
+    const redirect = params.get('redirect_uri');
+    if (params.get('client_id') !== BOT_APP_ID || !user || !redirect) return sendJson(res, 400, { error: 'invalid_request', error_codes: [900144] });
+    const graphScopes = (params.get('scope') ?? '').split(' ').filter((s) => s.startsWith('https://graph.microsoft.com/'));
+    if (graphScopes.length > 0 && this.withoutConsent.has(user.id)) {
+      if (!this.userConsentAllowed) return sendJson(res, 200, { page: 'Need admin approval', error_codes: [90094] });
+      this.withoutConsent.delete(user.id);
+    }
+    res.writeHead(302, { Location: `${redirect}?code=${randomUUID()}&state=${encodeURIComponent(params.get('state') ?? '')}` });
+    res.end();
+  }
+
+  /** An administrator grants the bot's permissions for the whole tenant (the v2 admin consent endpoint). */
+  private adminConsent(url: URL, res: ServerResponse): void {
+    const params = url.searchParams;
+    const redirect = params.get('redirect_uri');
+    if (params.get('client_id') !== BOT_APP_ID || !redirect) return sendJson(res, 400, { error: 'invalid_request', error_codes: [900144] });
+    this.withoutConsent.clear();
+    res.writeHead(302, { Location: `${redirect}?admin_consent=True&tenant=${TENANT_ID}&scope=${encodeURIComponent(params.get('scope') ?? '')}` });
+    res.end();
   }
 
   private async token(tenant: string, form: URLSearchParams, res: ServerResponse): Promise<void> {

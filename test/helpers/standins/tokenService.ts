@@ -147,12 +147,15 @@ export class LocalTokenService {
     return sendJson(res, 404, { error: { code: 'NotFound', message: 'No such operation.' } });
   }
 
-  /** The browser side of sign-in: the user signs in as login_hint and consents; the page shows a magic code. */
+  /**
+   * The browser side of sign-in: the user signs in as login_hint; the page shows a magic code. It asks Entra only for
+   * the OAuth connection's own scopes (api://botid-{appId}/access_as_user), so it never grants the Graph permissions
+   * that on-behalf-of needs (TD bots/how-to/authentication/bot-sso-register-aad.md; graph-bookings.md §7.4).
+   */
   private signInPage(url: URL, res: ServerResponse): void {
     const resource = this.resources.get(url.searchParams.get('resource') ?? '');
     const user = this.entra.users.find((u) => u.userPrincipalName.toLowerCase() === url.searchParams.get('login_hint')?.toLowerCase());
     if (!resource || !user) return sendJson(res, 400, { error: 'unknown sign-in request or user' });
-    this.entra.withoutConsent.delete(user.id);
     const code = String(randomInt(100000, 1000000));
     this.codes.set(code, { key: key(resource.userId, CONNECTION_NAME, resource.channelId), user });
     sendJson(res, 200, { code });
