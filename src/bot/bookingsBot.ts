@@ -1,5 +1,6 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
 import type { ConsentLinks } from '../auth/consentLinks.js';
+import { byDeadline } from '../bookings/deadline.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { type Locale, t } from '../cards/i18n.js';
 import { measureGraphWait } from '../graph/graphWait.js';
@@ -85,12 +86,12 @@ export class BookingsBot extends ActivityHandler {
   /** A Universal Actions click: the answer (next card, error card or a sign-in request) replaces the card in place. */
   private async onCardAction(context: TurnContext): Promise<InvokeResponse> {
     const value = context.activity.value as CardActionValue | undefined;
-    const turn = turnInput(context, languageOf(value?.action?.data));
+    const turn = { ...turnInput(context, languageOf(value?.action?.data)), deadline: this.deadlineFromNow() };
     let action: ActionData | undefined;
     try {
       if (value?.action?.type !== 'Action.Execute') throw new BookingsError(ErrorCode.InvalidAction, 'Not an Action.Execute invoke');
       action = parseCardAction(value.action.verb, value.action.data);
-      const signedIn = await this.signedInForClick(context, value);
+      const signedIn = await byDeadline(this.signedInForClick(context, value), turn.deadline, 'Sign-in');
       if (!signedIn) return await this.noSignInForClick(context, value, turn.render.locale);
       turn.user.credential = signedIn.credential;
       return cardResponse(await this.dispatch(turn, action));
@@ -224,12 +225,13 @@ export class BookingsBot extends ActivityHandler {
    */
   private async respond(context: TurnContext, turn: TurnInput, actionOf: () => ActionData, isClick: boolean): Promise<void> {
     await context.sendActivity({ type: 'typing' });
+    turn.deadline ??= this.deadlineFromNow();
     let action: ActionData | undefined;
     let card: AdaptiveCard;
     try {
       action = actionOf();
       if (!turn.user.credential) {
-        const signedIn = await this.auth.signIn.userToken(context);
+        const signedIn = await byDeadline(this.auth.signIn.userToken(context), turn.deadline, 'Sign-in');
         if (!signedIn) {
           if (await this.askToSignIn(context, turn, action, 'signIn')) return;
           throw new BookingsError(ErrorCode.SignInRequired, 'No sign-in available');
@@ -267,14 +269,20 @@ export class BookingsBot extends ActivityHandler {
   private async dispatch(turn: TurnInput, action: ActionData): Promise<AdaptiveCard> {
     const handler = this.routes.actions[action.verb] as (turn: TurnInput, data: ActionData['data']) => Promise<AdaptiveCard>;
     const started = performance.now();
-    const deadline = started + this.turnTimeoutMs;
-    const { result: card, wait } = await measureGraphWait(() => handler({ ...turn, deadline }, action.data), this.turnTimeoutMs);
+    // The turn's one deadline, set when it began (sign-in came first): Graph gets what is left of it.
+    const deadline = turn.deadline ?? started + this.turnTimeoutMs;
+    const { result: card, wait } = await measureGraphWait(() => handler({ ...turn, deadline }, action.data), deadline - started);
     // ms is the whole action, graphMs the part spent waiting on Graph: the difference is the bot's own cost.
     this.logger.info(
       { verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
       'action handled',
     );
     return card;
+  }
+
+  /** The instant by which a turn starting now must answer: TURN_TIMEOUT_MS, under Teams' 15 s invoke limit. */
+  private deadlineFromNow(): number {
+    return performance.now() + this.turnTimeoutMs;
   }
 
   /** Sends a card; a click in Teams updates the clicked card instead of adding a message. */

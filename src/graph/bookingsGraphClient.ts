@@ -1,9 +1,11 @@
 import { type Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { TokenProvider } from '../auth/tokenProvider.js';
+import { byDeadline } from '../bookings/deadline.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import type { BookingsGateway } from '../bookings/gateway.js';
 import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
 import { graphErrorOf, toDomainError } from './errors.js';
+import { currentGraphWait } from './graphWait.js';
 import {
   type GraphAppointment,
   type GraphStaffMember,
@@ -87,7 +89,7 @@ export class BookingsGraphClient implements BookingsGateway {
 
   async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }> {
     const path = `${this.appointment(businessId, appointmentId)}/cancel`;
-    const token = await this.tokens.getToken(user);
+    const token = await this.tokenFor(user);
     let response: Response;
     try {
       // The raw response, because a 204 has no body to carry the request-id that the audit trail keeps.
@@ -111,12 +113,17 @@ export class BookingsGraphClient implements BookingsGateway {
 
   private async get<T>(user: UserRef, path: string, headers: Record<string, string> = {}): Promise<T> {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
-    const token = await this.tokens.getToken(user);
+    const token = await this.tokenFor(user);
     try {
       return (await this.client.api(path).headers(headers).header('Authorization', `Bearer ${token}`).get()) as T;
     } catch (error) {
       throw await this.refused(user, toDomainError(error));
     }
+  }
+
+  /** The user's Graph token, within what is left of the turn: an Entra ID that hangs must not hold the turn. */
+  private tokenFor(user: UserRef): Promise<string> {
+    return byDeadline(this.tokens.getToken(user), currentGraphWait()?.deadline ?? Infinity, 'Entra ID');
   }
 
   /** A token Graph refused (revoked, expired early) is never offered again: the next call gets a new one. */

@@ -75,6 +75,23 @@ describe('sign-in that fails, and how the bot answers', () => {
     expect(h.tokenService.calls.filter((c) => c.op === 'GetToken').at(-1)).toMatchObject({ status: 404, withCode: true });
   });
 
+  const TIMEOUT = 'Microsoft Bookings did not answer in time. Please try again; if the first attempt went through, I will tell you.';
+
+  it.each([
+    ['the Token Service', (harness: ProductionHarness) => (harness.tokenService.delayMs = 8_000)],
+    ['Entra ID (on-behalf-of)', (harness: ProductionHarness) => (harness.entra.oboDelayMs = 8_000)],
+  ])('%s hanging: the click is answered within the turn budget (TURN_TIMEOUT_MS), not when it answers', async (_name, hang) => {
+    h = await startProductionBot({ TURN_TIMEOUT_MS: '1500' });
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    hang(h);
+    const started = performance.now();
+    const answer = await click('appointments.list', listAction);
+    // 1.5 s budget; the peer answers only after 8 s.
+    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(textsOf(answer.body.value)).toContain(TIMEOUT);
+    expect(actionsOf(answer.body.value).map((a) => a.title)).toContain('Try again');
+  });
+
   it('a wrong OAUTH_CONNECTION_NAME is "set up incorrectly", not an outage, and the log says why', async () => {
     h = await startProductionBot({ OAUTH_CONNECTION_NAME: 'no-such-connection' });
     const answer = await click('appointments.list', listAction);

@@ -37,6 +37,8 @@ interface TokenExchangeState {
  */
 export class LocalTokenService {
   readonly calls: TokenServiceCall[] = [];
+  /** Every REST call waits this long before it is answered (a Token Service that hangs). */
+  delayMs = 0;
   private readonly sessions = new Map<string, Session>();
   /** Magic codes shown by the sign-in page, waiting for the bot to redeem them. */
   private readonly codes = new Map<string, { key: string; user: DirectoryUser }>();
@@ -83,6 +85,7 @@ export class LocalTokenService {
 
   private async handle(req: IncomingMessage, url: URL, body: string, res: ServerResponse): Promise<void> {
     if (url.pathname === '/signin') return this.signInPage(url, res);
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const op = url.pathname.split('/').pop() as TokenServiceCall['op'];
     const userId = url.searchParams.get('userId') ?? undefined;
     const channelId = url.searchParams.get('channelId') ?? undefined;
