@@ -269,9 +269,11 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
     const prompt = await click(cancel);
     const confirm = actionsOf(prompt.body.value).find((a) => a.title === 'Confirm cancellation')!;
-    const done = await click(confirm, {});
-    expect(done.body).toMatchObject({ statusCode: 200 });
+    const done = await click({ verb: confirm.verb, data: { ...(confirm.data as object), cancellationMessage: 'Sorry, the kitchen is closed.' } });
+    expect(textsOf(done.body.value)).toEqual(expect.arrayContaining(['✓ Appointment cancelled', 'Sorry, the kitchen is closed.']));
+    expect(h.graph.store.cancellations).toHaveLength(1);
     const logs = h.logs.join('');
+    expect(logs).not.toContain('Sorry, the kitchen is closed.');
     expect(logs).not.toMatch(/eyJ[\w-]{10,}\./);
     expect(logs).not.toContain(BOT_SECRET);
     expect(logs).not.toMatch(/@(contoso|fabrikam)\.com/i);
