@@ -86,7 +86,7 @@ export const DEFAULT_LOCAL_USER = `AdeleV@${tenant}`;
 
 export const USERS: DirectoryUser[] = [
   // Adele's staff record at Fabrikam uses an alias in another domain: staff e-mail need not be the mail or UPN.
-  user('87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'Adele', 'Vance', 'AdeleV', 'Retail Manager', ['adele@fabrikam.com']),
+  user('87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'Adele', 'Vance', 'AdeleV', 'Retail Manager', ['adelev@fabrikam.com']),
   user('5bde3e51-d13b-4db1-9948-fe4b109d11a7', 'Megan', 'Bowen', 'MeganB', 'Marketing Manager'),
   user('c8913c86-ceea-4d39-b1ea-f63a5b675166', 'Alex', 'Wilber', 'AlexW', 'Marketing Assistant'),
   user('df043ff1-49d5-414e-86a4-0747721a76d1', 'Lee', 'Gu', 'LeeG', 'Director'),
@@ -132,7 +132,7 @@ export const BUSINESSES: SeedBusiness[] = [
     webSiteUrl: 'https://www.fabrikam.com',
     staff: [
       staff('3c2b1a09-8f7e-4d6c-b5a4-392817161514', 'Megan Bowen', `MeganB@${tenant}`, 'administrator', 'Europe/London'),
-      staff('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e', 'Adele Vance', 'Adele@Fabrikam.com', 'teamMember', 'Europe/London'),
+      staff('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e', 'Adele Vance', 'AdeleV@Fabrikam.com', 'teamMember', 'Europe/London'),
       staff('7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2918', 'Isaiah Langer', 'isaiah@fabrikam.com', 'teamMember', 'Europe/London'),
     ],
     services: [

@@ -223,21 +223,22 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
   });
 
   it('lists the days asked for ("appointments tomorrow", "明天的预约"), in the user\'s zone, grouped by day', async () => {
-    const day = (offsetDays: number, locale: string) =>
-      new Intl.DateTimeFormat(locale, { timeZone: 'America/Chicago', weekday: 'short', month: 'short', day: 'numeric' }).format(new Date(Date.now() + offsetDays * 86_400_000));
+    // A fixed Monday morning in Chicago: the seed (which follows the clock) has appointments on the Tuesday.
+    await h.stop();
+    h = await startBot({ LIST_PAGE_SIZE: '4' }, () => new Date('2026-03-02T14:00:00Z'));
     await h.post(teamsActivity({ type: 'message', text: 'appointments tomorrow' }));
     const card = cardOf((await h.connector.waitForCards(1)).at(-1)!);
     const texts = textsOf(card);
     expect(texts[1]).toBe('Tomorrow · times in America/Chicago');
-    const headings = texts.filter((text) => /^[A-Z][a-z]{2}, [A-Z][a-z]{2} \d+$/.test(text));
-    expect(new Set(headings)).toEqual(new Set(headings.length > 0 ? [day(1, 'en-US')] : []));
-    expect(headings.length > 0 || texts.includes('No appointments to come: Tomorrow.')).toBe(true);
+    expect(texts.filter((text) => /^[A-Z][a-z]{2}, [A-Z][a-z]{2} \d+$/.test(text))).toEqual(['Tue, Mar 3']);
+    expect(actionsOf(card).filter((a) => a.title === 'Details').length).toBeGreaterThan(0);
     const more = actionsOf(card).find((a) => a.title === 'Show more');
     if (more) expect(more.data).toMatchObject({ range: 'tomorrow' });
 
     await h.post(teamsActivity({ type: 'message', text: '明天的预约' }, { locale: 'zh-CN' }));
     const chinese = textsOf(cardOf((await h.connector.waitForCards(2)).at(-1)!));
     expect(chinese[1]).toBe('明天 · 时间按 America/Chicago 显示');
+    expect(chinese).toContain('3月3日周二');
 
     await h.post(teamsActivity({ type: 'message', text: 'appointments feb 30' }));
     expect(textsOf(cardOf((await h.connector.waitForCards(3)).at(-1)!))).toContain(

@@ -60,7 +60,7 @@ describe('local Graph Bookings service', () => {
     expect(await me('?$select=id,proxyAddresses')).toEqual({
       '@odata.context': expect.stringContaining('$metadata#users/$entity'),
       id: expect.any(String),
-      proxyAddresses: ['SMTP:AdeleV@contoso.onmicrosoft.com', 'smtp:adele@fabrikam.com'],
+      proxyAddresses: ['SMTP:AdeleV@contoso.onmicrosoft.com', 'smtp:adelev@fabrikam.com'],
     });
   });
 
