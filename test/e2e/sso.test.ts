@@ -115,8 +115,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     const before = h.connector.cardCalls().length;
     const answers = await Promise.all([tokenExchange(id, token), tokenExchange(id, token)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
-    await h.connector.waitForCards(before + 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Each exchange is answered after its turn has sent what it sends: a second list would already be here.
     expect(h.connector.cardCalls()).toHaveLength(before + 1);
     expect(h.oboCalls()).toHaveLength(1);
   });
