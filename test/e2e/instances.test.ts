@@ -44,7 +44,7 @@ describe('several instances sharing Azure Blob storage (Azurite)', () => {
     await d?.stop();
   });
 
-  it('processes duplicate token exchanges sent to A and B once: one on-behalf-of call, one list', async () => {
+  it('processes duplicate token exchanges sent to A and B once: one on-behalf-of call, one list', () => {
     // Both exchanges were answered only after their turns had sent what they send: a second list would be here now.
     expect(d.connector.cardCalls()).toHaveLength(2);
     expect(textsOf(list)[0]).toMatch(/Your upcoming appointments/);
