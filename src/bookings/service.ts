@@ -103,15 +103,18 @@ export class BookingsService {
   }
 
   /** One appointment, fetched fresh so a stale card never acts on data that changed; Forbidden unless the user may see it. */
-  async appointment(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
-    const [appointment, context] = await Promise.all([this.gateway.getAppointment(user, businessId, appointmentId), this.contextOf(user, businessId)]);
-    return authorized(context, appointment, 'see');
+  appointment(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
+    return this.fetchFor(user, businessId, appointmentId, 'see');
   }
 
   /** The appointment, if the user may cancel it; otherwise Forbidden, before anything is sent. */
-  async appointmentToCancel(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
+  appointmentToCancel(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
+    return this.fetchFor(user, businessId, appointmentId, 'cancel');
+  }
+
+  private async fetchFor(user: UserRef, businessId: string, appointmentId: string, need: 'see' | 'cancel'): Promise<UpcomingAppointment> {
     const [appointment, context] = await Promise.all([this.gateway.getAppointment(user, businessId, appointmentId), this.contextOf(user, businessId)]);
-    return authorized(context, appointment, 'cancel');
+    return authorized(context, appointment, need);
   }
 
   /** The business as this user is placed in it: its name, its staff, and the user's own staff record (if any). */
@@ -124,8 +127,6 @@ export class BookingsService {
   /**
    * Cancels once, across instances and restarts. The attempt is claimed in the shared ledger before the POST; a
    * confirm that finds it claimed waits for that outcome instead of sending its own. Every attempt is audited.
-   */
-  /**
    * @param deadline performance.now() by which the turn must answer (its budget under Teams' 15 s invoke limit):
    * waiting for another turn's cancel ends there at the latest, whatever the reads before it took.
    */
