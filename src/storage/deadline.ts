@@ -1,3 +1,5 @@
+import { settledWithin } from '../bookings/deadline.js';
+
 /** The longest one storage operation (its retry included) may take inside a turn. */
 export const STORAGE_DEADLINE_MS = 3_000;
 
@@ -11,14 +13,6 @@ export class StorageTimeoutError extends Error {
  * `timeout=` query parameter), so an account that accepts connections and never answers would hold a turn for as
  * long as TCP allows; this bounds it. The abandoned request ends when its connection does.
  */
-export async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StorageTimeoutError(`Storage did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  return settledWithin(work, ms, () => new StorageTimeoutError(`Storage did not answer within ${ms} ms`));
 }
