@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import type { Seed } from '../src/local-graph/seed.js';
 import { LocalGraphService } from '../src/local-graph/server.js';
 import { FakeConnector } from '../test/helpers/connector.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
@@ -25,25 +26,33 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 
 // ---- the far side of every network boundary, on loopback ----
 const now = new Date();
-const { seed, users } = syntheticTenant(MEMORY_USERS + POOL_USERS, (i) => (i < MEMORY_USERS ? 2 : 40), now);
-const memoryUsers = users.slice(0, MEMORY_USERS);
-let pool = users.slice(MEMORY_USERS);
+// Graph lists every business of a tenant (at most 500) and each user's first list reads the staff of each, so the
+// memory phase's 10,000 users live in a tenant of their own: 400 businesses of 25, each user cancelling (no list).
+// The other phases' users list and cancel in 28 businesses of 50: 3 appointments each in the list, 37 to cancel later.
+const memoryTenant = syntheticTenant({ users: MEMORY_USERS, staffPerBusiness: 25, listed: 2 }, now);
+const poolTenant = syntheticTenant({ from: MEMORY_USERS, users: POOL_USERS, staffPerBusiness: 50, listed: 3, later: 37 }, now);
+const memoryUsers = memoryTenant.users;
+const users = [...memoryUsers, ...poolTenant.users];
+let pool = poolTenant.users;
 const take = (n: number): SyntheticUser[] => {
   const taken = pool.slice(0, n);
   pool = pool.slice(n);
   return taken;
 };
-const entra = await new LocalEntra(seed.users).start();
+const entra = await new LocalEntra(users.map((u) => u.directory)).start();
 entra.graphTokenLifetimeSeconds = MEMORY_TOKEN_LIFETIME_S;
 const tokenService = await new LocalTokenService(entra).start();
 const connector = await new FakeConnector(entra).start();
-const graph = new LocalGraphService({ seed, pageSize: 50, trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri }, now: () => now });
-await graph.start();
+const graphOf = (seed: Seed) => new LocalGraphService({ seed, pageSize: 50, trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri }, now: () => now });
+const graph = graphOf(poolTenant.seed);
+const memoryGraph = graphOf(memoryTenant.seed);
+await Promise.all([graph.start(), memoryGraph.start()]);
 log(`signing ${users.length} users in at the Token Service stand-in…`);
 for (const user of users) await tokenService.signInDirectly(user.channelId, user.directory);
 const authorization = await connector.channelAuthorization(connector.url);
 
 const botEnv = productionEnv({ entra, tokenService, connector, graph });
+const memoryEnv = productionEnv({ entra, tokenService, connector, graph: memoryGraph });
 
 // ---- load generation ----
 type Verb = 'appointments.list' | 'appointment.cancel.confirm';
@@ -150,15 +159,12 @@ async function memory(bot: BotProcess): Promise<{ rss: number; heapUsed: number;
   return { ...health.memory, graphTokensCached: health.graphTokensCached };
 }
 
-// ---- 1. memory: 10,000 users list and cancel, then their tokens expire (the wait overlaps the other phases) ----
-const memoryBot = await new BotProcess('ours (memory)', 'src/index.ts', botEnv, ['--expose-gc', '--import', './bench/gcOnSignal.mjs']).start();
-await run(memoryBot, 10, listTurns(take(10), 50));
+// ---- 1. memory: 10,000 users cancel, then their tokens expire (the wait overlaps the other phases) ----
+const memoryBot = await new BotProcess('ours (memory)', 'src/index.ts', memoryEnv, ['--expose-gc', '--import', './bench/gcOnSignal.mjs']).start();
+await run(memoryBot, 10, memoryUsers.slice(0, 10).map((user) => ({ user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[1]!.id })));
 const memoryBaseline = await memory(memoryBot);
-log(`memory: ${MEMORY_USERS} users list and cancel at concurrency 100…`);
-const memoryTurns = memoryUsers.flatMap((user): Turn[] => [
-  { user, verb: 'appointments.list' },
-  { user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[0]!.id },
-]);
+log(`memory: ${MEMORY_USERS} users cancel at concurrency 100…`);
+const memoryTurns = memoryUsers.map((user): Turn => ({ user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[0]!.id }));
 const memoryRun = await run(memoryBot, 100, memoryTurns);
 const memoryLoaded = await memory(memoryBot);
 const memoryDoneAt = Date.now();
@@ -232,7 +238,7 @@ if (expiryWaitMs > 0) log(`waiting ${Math.round(expiryWaitMs / 1000)} s for the 
 await new Promise((r) => setTimeout(r, expiryWaitMs));
 const memoryExpired = await memory(memoryBot);
 await memoryBot.stop();
-await Promise.all([graph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
+await Promise.all([graph.stop(), memoryGraph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
 
 // ---- report ----
 const find = (bot: string, verb: Verb, graphLatencyMs: number, concurrency: number) =>
@@ -270,7 +276,7 @@ for (const r of scaleOut) {
   );
 }
 log(`  token-endpoint calls per 1,000 clicks by 100 users spread over both instances: ${tokensShared.oboCalls}   (target ≤ 100)`);
-log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users listed and cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.graphTokensCached} Graph tokens cached; ${memoryRun.throughput} turns/s, p99 ${memoryRun.latency.p99} ms, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.graphTokensCached} cached)${quick ? ' [quick: no expiry wait]' : ''}`);
+log(`\nMemory of one bot process (MiB, after a full GC): baseline rss ${memoryBaseline.rss} / heap ${memoryBaseline.heapUsed}; after ${MEMORY_USERS} users cancelled rss ${memoryLoaded.rss} / heap ${memoryLoaded.heapUsed} (${memoryLoaded.graphTokensCached} Graph tokens cached; ${memoryRun.throughput} turns/s, p99 ${memoryRun.latency.p99} ms, ${memoryRun.errors} errors); after their tokens expired rss ${memoryExpired.rss} / heap ${memoryExpired.heapUsed} (${memoryExpired.graphTokensCached} cached)${quick ? ' [quick: no expiry wait]' : ''}`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 log(`\nMachine: ${machine}. The load generator and every stand-in share these cores with the bot under test.`);
 writeFileSync(

@@ -21,6 +21,7 @@ import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
 import { BufferedAuditTrail } from './audit/bufferedAuditTrail.js';
 import { sinkFor } from './audit/sinks.js';
 import { BookingsService, cancelTimingFor } from './bookings/service.js';
+import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
 import { Verb } from './cards/verbs.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
@@ -31,6 +32,7 @@ import { createLogger } from './logging/logger.js';
 import { startServer } from './server/server.js';
 import { createStorage } from './storage/createStorage.js';
 import { StorageCancelLedger } from './storage/storageCancelLedger.js';
+import { StoragePlacesCache } from './storage/storagePlacesCache.js';
 import { StorageTokenCache } from './storage/storageTokenCache.js';
 
 export interface RunningBot {
@@ -104,7 +106,9 @@ export async function start(env: Record<string, string | undefined>, options: St
   const graphOptions = { ...config.graph, baseUrl: graphBaseUrl! };
   const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger), tokens, { ...graphOptions, maxPages: 100 });
   const { turnTimeoutMs } = config.graph;
-  const bookings = new BookingsService(gateway, new StorageCancelLedger(storage), audit, clock, {
+  const places = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, config.membershipCacheSeconds * 1000) : NO_PLACES_CACHE;
+  const directory = new StaffDirectory(gateway, places);
+  const bookings = new BookingsService(gateway, directory, new StorageCancelLedger(storage), audit, clock, {
     ...cancelTimingFor(turnTimeoutMs),
     windowDays: config.windowDays,
     auditMessages: config.auditMessages,
@@ -120,7 +124,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       help: help(config.windowDays),
       welcome,
     },
-    { signIn, pending: new PendingActions(storage), consentLinks },
+    { signIn, pending: new PendingActions(storage), consentLinks, forgetUser: (user) => directory.forget(user) },
     logger,
     clock,
     turnTimeoutMs,

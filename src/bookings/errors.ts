@@ -5,6 +5,11 @@
 export enum ErrorCode {
   /** The appointment (or business) does not exist any more: cancelled elsewhere, or a stale card. */
   NotFound = 'notFound',
+  /**
+   * Graph will not show this business to the user (404 ErrorFolderNotFound): they are not, or no longer, its staff.
+   * Graph's 403 for a business read means the same; both leave the user's remembered businesses to be read again.
+   */
+  NotStaffOfBusiness = 'notStaffOfBusiness',
   /** The user's Bookings role does not allow this (e.g. a viewer cancelling). */
   Forbidden = 'forbidden',
   /** Graph rejected the user's token. */

@@ -6,7 +6,9 @@ import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } 
  */
 export interface BookingsGateway {
   me(user: UserRef): Promise<Person>;
+  /** Every business of the tenant (Graph lists them all, at most 500), not only the user's. */
   listBusinesses(user: UserRef): Promise<Business[]>;
+  getBusiness(user: UserRef, businessId: string): Promise<Business>;
   listStaff(user: UserRef, businessId: string): Promise<StaffMember[]>;
   /** Every appointment in the window, across all pages. */
   calendarView(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]>;

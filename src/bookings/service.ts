@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry, AuditTrail } from './audit.js';
 import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointment, storeAppointment } from './cancelLedger.js';
 import { BookingsError, ErrorCode, toBookingsError } from './errors.js';
-import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness, membershipOf } from './access.js';
+import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness } from './access.js';
 import type { BookingsGateway } from './gateway.js';
+import { isRefusedBusiness, type StaffDirectory, userKeyOf } from './staffDirectory.js';
 import type {
   Appointment,
   Business,
@@ -57,6 +58,8 @@ export class BookingsService {
 
   constructor(
     private readonly gateway: BookingsGateway,
+    /** Where the user is staff, remembered between turns. */
+    private readonly directory: StaffDirectory,
     private readonly ledger: CancelLedger,
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
@@ -73,16 +76,7 @@ export class BookingsService {
   async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}): Promise<UpcomingResult> {
     const now = this.clock();
     window ??= { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
-    const [person, businesses] = await Promise.all([this.gateway.me(user), this.gateway.listBusinesses(user)]);
-
-    const memberships = await Promise.all(
-      businesses.map(async (business) => {
-        const staff = await this.gateway.listStaff(user, business.id);
-        const me = membershipOf(person, staff);
-        return me ? { business, staff, me } : undefined;
-      }),
-    );
-    const mine = memberships.filter((m) => m !== undefined);
+    const mine = (await this.directory.placesOf(user)).places;
     if (mine.length === 0) return { kind: 'notStaff', window };
     const all = mine.map((m) => m.business);
     const chosen = chooseBusiness(all, filter);
@@ -91,7 +85,7 @@ export class BookingsService {
 
     const perBusiness = await Promise.all(
       shown.map(async ({ business, staff, me }) => {
-        const appointments = await this.gateway.calendarView(user, business.id, window);
+        const appointments = await this.appointmentsIn(user, business.id, window);
         const everyone = scope === 'business' && maySeeWholeBusiness(me);
         return appointments
           .filter((a) => a.end > now && (everyone || isOwnOrUnassigned(me, a)) && accessTo(me, a).maySee)
@@ -113,15 +107,38 @@ export class BookingsService {
   }
 
   private async fetchFor(user: UserRef, businessId: string, appointmentId: string, need: 'see' | 'cancel'): Promise<UpcomingAppointment> {
-    const [appointment, context] = await Promise.all([this.gateway.getAppointment(user, businessId, appointmentId), this.contextOf(user, businessId)]);
+    const [appointment, context] = await Promise.all([this.inBusiness(user, this.gateway.getAppointment(user, businessId, appointmentId)), this.contextOf(user, businessId)]);
     return authorized(context, appointment, need);
   }
 
   /** The business as this user is placed in it: its name, its staff, and the user's own staff record (if any). */
   private async contextOf(user: UserRef, businessId: string): Promise<BusinessContext> {
-    const [businesses, staff, person] = await Promise.all([this.gateway.listBusinesses(user), this.gateway.listStaff(user, businessId), this.gateway.me(user)]);
-    const business = businesses.find((b) => b.id.toLowerCase() === businessId.toLowerCase()) ?? { id: businessId, displayName: businessId };
-    return { business, staff, me: membershipOf(person, staff) };
+    const { business, place } = await this.directory.placeOf(user, businessId);
+    return { business, staff: place?.staff ?? [], me: place?.me };
+  }
+
+  /**
+   * Graph's answer to a call in one business. A refusal of the business (the user was removed as staff, or their role
+   * changed) means what the directory remembers is out of date: it is forgotten, so the next turn reads it again.
+   */
+  private async inBusiness<T>(user: UserRef, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      if (losesPlace(error)) await this.directory.forget(user);
+      throw error;
+    }
+  }
+
+  /** A business's appointments in the window; none when Graph now refuses the business: it never fails the list. */
+  private async appointmentsIn(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]> {
+    try {
+      return await this.gateway.calendarView(user, businessId, window);
+    } catch (error) {
+      if (!isRefusedBusiness(error)) throw error;
+      await this.directory.forget(user);
+      return [];
+    }
   }
 
   /**
@@ -147,7 +164,7 @@ export class BookingsService {
       return await this.cancelOnce(request, audit, 0);
     } catch (error) {
       const coded = toBookingsError(error);
-      const outcome = coded.code === ErrorCode.Forbidden ? 'refused' : 'failed';
+      const outcome = losesPlace(coded) ? 'refused' : 'failed';
       await this.record(request, { ...audit, outcome, errorCode: coded.code, graphRequestId: coded.requestId });
       throw error;
     }
@@ -162,7 +179,7 @@ export class BookingsService {
     let appointment: UpcomingAppointment;
     try {
       // Fetched first: the outcome card shows what was cancelled, and a stale card or the access rule fails here.
-      const [context, fetched] = await Promise.all([this.contextFor(request), this.gateway.getAppointment(user, businessId, appointmentId)]);
+      const [context, fetched] = await Promise.all([this.contextFor(request), this.inBusiness(user, this.gateway.getAppointment(user, businessId, appointmentId))]);
       appointment = authorized(context, fetched, 'cancel');
     } catch (error) {
       if (!isNotFound(error)) throw error;
@@ -185,7 +202,7 @@ export class BookingsService {
     };
     if (!(await this.ledger.claim(key, record, seen?.version))) return this.awaitOtherTurn(request, audit, retry);
     try {
-      audit.graphRequestId = (await this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage)).requestId;
+      audit.graphRequestId = (await this.inBusiness(user, this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage))).requestId;
     } catch (error) {
       if (seen && isNotFound(error)) return this.recordCancelled(request, seen.record, { ...audit, attemptId: seen.record.attemptId, recovered: true });
       // Outcome unknown: keep the attempt (released) so a retry that meets 404 knows it landed; otherwise forget it.
@@ -289,6 +306,11 @@ interface BusinessContext {
 
 type AuditNote = Omit<AuditEntry, 'at' | 'userObjectId' | 'tenantId' | 'businessId' | 'appointmentId' | 'cancellationMessage'>;
 
+/** Graph refusing this user in a business where the directory placed them: they are no longer staff, or not in that role. */
+function losesPlace(error: unknown): boolean {
+  return error instanceof BookingsError && (error.code === ErrorCode.Forbidden || error.code === ErrorCode.NotStaffOfBusiness);
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof BookingsError && error.code === ErrorCode.NotFound;
 }
@@ -327,11 +349,6 @@ function authorized(context: BusinessContext, appointment: Appointment, need: 's
 /** A cancel the ledger holds (done or under way) is answered only to a user who could have made it themselves. */
 function authorizeRecorded(context: BusinessContext, record: CancelRecord): void {
   authorized(context, restoreAppointment(record.appointment), 'cancel');
-}
-
-/** Who a cancel belongs to, so concurrent confirms share one Graph call only within one user. */
-function userKeyOf(user: UserRef): string {
-  return `${user.tenantId ?? ''}/${user.aadObjectId ?? ''}/${user.id}`;
 }
 
 function placeInContext(appointment: Appointment, { business, staff, me }: BusinessContext): UpcomingAppointment {

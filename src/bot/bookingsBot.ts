@@ -2,6 +2,7 @@ import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from '
 import type { ConsentLinks } from '../auth/consentLinks.js';
 import { byDeadline } from '../bookings/deadline.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import type { UserRef } from '../bookings/types.js';
 import { type Locale, t } from '../cards/i18n.js';
 import { measureGraphWait } from '../graph/graphWait.js';
 import { type AdaptiveCard, renderPrivateList, withSubmitActions } from '../cards/render.js';
@@ -29,6 +30,8 @@ export interface BotSignIn {
   pending: PendingActions;
   /** Production: where the user (or an administrator) grants the Graph permissions when Entra asks for consent. */
   consentLinks?: ConsentLinks;
+  /** Forgets what the bot remembers of the user (their businesses and roles), on every instance: at sign-out. */
+  forgetUser: (user: UserRef) => Promise<void>;
 }
 
 const SHOW_LIST: ActionData = { verb: Verb.ListAppointments, data: { offset: 0, range: 'upcoming', scope: 'mine' } };
@@ -213,6 +216,7 @@ export class BookingsBot extends ActivityHandler {
     try {
       await this.auth.pending.take(context);
       const ended = await this.auth.signIn.signOut(context, turn.user);
+      await this.auth.forgetUser(turn.user);
       await context.sendActivity(t(locale, ended ? 'signIn.signedOut' : 'signIn.localSignOut'));
     } catch (error) {
       await this.send(context, this.failure(context, error, undefined, turn).card);

@@ -18,6 +18,7 @@ export interface ErrorTreatment {
 const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.NotFound]: { textKey: 'errors.notFound', retryable: false, invokeStatus: 200 },
   [ErrorCode.Forbidden]: { textKey: 'errors.forbidden', retryable: false, invokeStatus: 200 },
+  [ErrorCode.NotStaffOfBusiness]: { textKey: 'errors.notStaffOfBusiness', retryable: false, invokeStatus: 200 },
   // Graph refused the user's token (revoked, or expired early): it is dropped, and a sign-in (silent in Teams) gets a new one.
   [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200, signIn: 'signIn' },
   [ErrorCode.UserNotAssigned]: { textKey: 'errors.userNotAssigned', retryable: false, invokeStatus: 200 },

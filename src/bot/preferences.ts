@@ -1,6 +1,6 @@
 import type { Storage } from 'botbuilder';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { isLive } from '../storage/expiry.js';
+import { whileReachable } from '../storage/whileReachable.js';
 import type { BusinessChoices } from './handlers/listAppointments.js';
 
 interface StoredChoice {
@@ -28,16 +28,6 @@ export class StoredBusinessChoices implements BusinessChoices {
 
   async set(userId: string, business: string): Promise<void> {
     await whileReachable(() => this.storage.write({ [keyOf(userId)]: { business, expiresAt: this.now() + CHOICE_TTL_MS } satisfies StoredChoice }));
-  }
-}
-
-/** A preference is a convenience: without storage the bot goes on without it. */
-async function whileReachable<T>(operation: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof BookingsError && error.code === ErrorCode.StorageUnavailable) return undefined;
-    throw error;
   }
 }
 

@@ -32,6 +32,7 @@ const envSchema = z.object({
   GRAPH_MAX_RETRY_WAIT_SECONDS: int(5, 0, 180),
   APPOINTMENT_WINDOW_DAYS: int(14, 1, 90),
   LIST_PAGE_SIZE: int(5, 1, 20),
+  MEMBERSHIP_CACHE_SECONDS: int(300, 0, 3_600),
   STORAGE_CONNECTION_STRING: optionalText,
   STORAGE_CONTAINER: z.preprocess(blankToUndefined, z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name (3-63 lowercase letters, digits and single hyphens)').default('bookings-bot')),
   AUDIT_MESSAGES: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
@@ -104,6 +105,8 @@ export interface Config {
   graph: GraphConfig;
   windowDays: number;
   pageSize: number;
+  /** How long who a user is and where they are staff (with which role) is remembered; 0 reads Graph every turn. */
+  membershipCacheSeconds: number;
   storage: StorageConfig;
   /** Whether the audit trail keeps the text of each cancellation message (off by default: it is customer-facing text). */
   auditMessages: boolean;
@@ -142,6 +145,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     windowDays: env.APPOINTMENT_WINDOW_DAYS,
     pageSize: env.LIST_PAGE_SIZE,
+    membershipCacheSeconds: env.MEMBERSHIP_CACHE_SECONDS,
     storage: storageOf(env),
     auditMessages: env.AUDIT_MESSAGES === 'true',
   };

@@ -68,6 +68,12 @@ export class BookingsGraphClient implements BookingsGateway {
     return businesses.map(parseBusiness).filter((b) => b !== undefined);
   }
 
+  async getBusiness(user: UserRef, businessId: string): Promise<Business> {
+    const business = parseBusiness(await this.get<{ id?: string; displayName?: string }>(user, `${this.business(businessId)}?$select=id,displayName`));
+    if (!business) throw new BookingsError(ErrorCode.Internal, 'Graph returned a business without id or name');
+    return business;
+  }
+
   async listStaff(user: UserRef, businessId: string): Promise<StaffMember[]> {
     // Roles are an evolvable enum: without this preference Graph sends scheduler and teamMember as unknownFutureValue.
     const staff = await this.getAll<GraphStaffMember>(user, `${this.business(businessId)}/staffMembers`, INCLUDE_UNKNOWN_ENUM_MEMBERS);

@@ -40,7 +40,8 @@ function codeForStatus(error: GraphError): ErrorCode {
     case 403:
       return ErrorCode.Forbidden;
     case 404:
-      return ErrorCode.NotFound;
+      // The business mailbox is not the user's to read (Exchange's code; microsoftgraph/microsoft-graph-docs#9850).
+      return error.code === 'ErrorFolderNotFound' ? ErrorCode.NotStaffOfBusiness : ErrorCode.NotFound;
     case 429:
       return ErrorCode.Throttled;
     case -1:

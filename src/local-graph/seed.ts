@@ -40,6 +40,8 @@ export interface SeedBusiness {
   webSiteUrl: string;
   staff: SeedStaffMember[];
   services: SeedService[];
+  /** How Graph refuses to show this business to someone who is not its staff: 404 ErrorFolderNotFound (the default) or 403. */
+  refusesOutsidersWith?: 403 | 404;
 }
 
 export interface SeedCustomer {
@@ -94,6 +96,7 @@ export const USERS: DirectoryUser[] = [
 
 const CONTOSO = `ContosoLunchDelivery@${tenant}`;
 const FABRIKAM = `FabrikamWellness@${tenant}`;
+const NORTHWIND = `NorthwindBikeRepair@${tenant}`;
 
 const staff = (id: string, displayName: string, emailAddress: string, role: string, timeZone: string): SeedStaffMember => ({
   id,
@@ -141,6 +144,17 @@ export const BUSINESSES: SeedBusiness[] = [
       { id: 'e3f4a5b6-c7d8-4e9f-0a1b-2c3d4e5f6a7b', displayName: 'Physiotherapy session', minutes: 45, price: 55, isOnline: false },
     ],
   },
+  // Listed to everyone (Graph lists the tenant's businesses), staffed by none of the local users: reading it fails.
+  {
+    id: NORTHWIND,
+    displayName: 'Northwind Bike Repair',
+    timeZone: 'America/Los_Angeles',
+    phone: '425-555-0175',
+    webSiteUrl: 'https://www.northwindtraders.com',
+    staff: [staff('a4b5c6d7-e8f9-4a0b-9c1d-2e3f4a5b6c7d', 'Nestor Wilke', 'nestorw@northwindtraders.com', 'administrator', 'America/Los_Angeles')],
+    services: [{ id: 'f4a5b6c7-d8e9-4f0a-8b1c-2d3e4f5a6b7c', displayName: 'Tune-up', minutes: 60, price: 65, isOnline: false }],
+    refusesOutsidersWith: 403,
+  },
 ];
 
 const CUSTOMERS: SeedCustomer[] = [
@@ -184,17 +198,22 @@ const ASSIGNMENTS: string[][] = [
   ['IsaiahL'],
 ];
 
+/** The businesses local users are staff of share the demo's appointments; Northwind keeps two of its own. */
+const STAFFED = BUSINESSES.filter((b) => b.id !== NORTHWIND);
+const NORTHWIND_BUSINESS = BUSINESSES.find((b) => b.id === NORTHWIND)!;
+
 /**
- * ~22 appointments over the next 14 days, in each business's working hours, some today.
- * One id holds '/' (which Graph cannot address) and one '+' and '=' mid-id, so path encoding is always exercised.
+ * 24 appointments over the next 14 days, in each business's working hours, some today: 22 where local users are
+ * staff, 2 at Northwind. One id holds '/' (which Graph cannot address) and one '+' and '=' mid-id, so path encoding
+ * is always exercised.
  */
 export function createSeed(now: Date): Seed {
   const random = mulberry32(20181129);
   const appointments: SeedAppointment[] = [];
-  for (let n = 0; n < 22; n++) {
-    const business = BUSINESSES[n % BUSINESSES.length]!;
+  for (let n = 0; n < 24; n++) {
+    const business = n < 22 ? STAFFED[n % STAFFED.length]! : NORTHWIND_BUSINESS;
     const service = business.services[Math.floor(random() * business.services.length)]!;
-    const dayOffset = Math.floor((n * 14) / 22);
+    const dayOffset = Math.floor(((n % 22) * 14) / 22);
     const today = dateInZone(now, business.timeZone);
     const hour = 9 + Math.floor(random() * 8);
     const minute = random() < 0.5 ? 0 : 30;

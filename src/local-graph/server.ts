@@ -75,6 +75,9 @@ export class LocalGraphService {
   /** Graph requests in arrival order (token requests are counted apart). */
   readonly requests: RecordedRequest[] = [];
   tokenRequests = 0;
+  /** Graph requests being answered right now, and the most there have been at once (tests may reset it). */
+  inFlight = 0;
+  peakInFlight = 0;
   /** Added to every Graph request's answer time; may be changed while running. */
   latencyMs: number;
   /** Called once a cancel has taken effect, before it is answered (tests stop a bot process at that moment). */
@@ -143,9 +146,8 @@ export class LocalGraphService {
       if (record.path === '/local/token' && req.method === 'POST') return await this.token(raw, res);
       record.body = parseJsonOrText(raw);
       this.requests.push(record);
-      if (this.latencyMs > 0) await sleep(this.latencyMs);
-      await this.playFault(req.method ?? 'GET', decodeURIComponent(url.pathname));
-      const result = await this.route(req.method ?? 'GET', url, record);
+      this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+      const result = await this.answer(req.method ?? 'GET', url, record).finally(() => this.inFlight--);
       if (result === undefined) {
         res.writeHead(204);
         res.end();
@@ -158,6 +160,12 @@ export class LocalGraphService {
       const date = this.now().toISOString().slice(0, 19);
       sendJson(res, e.status, { error: { code: e.code, message: e.message, innerError: { date, 'request-id': requestId, 'client-request-id': clientRequestId } } });
     }
+  }
+
+  private async answer(method: string, url: URL, record: RecordedRequest): Promise<unknown> {
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    await this.playFault(method, decodeURIComponent(url.pathname));
+    return this.route(method, url, record);
   }
 
   /** Local sign-in: POST {"user": "<upn>"} returns an OAuth-style token response. */
@@ -207,11 +215,13 @@ export class LocalGraphService {
 
     if (collection.key === undefined) {
       requireMethod(method, 'GET');
-      return { '@odata.context': `${this.url}${version}/$metadata#${solutions ? 'solutions/' : ''}bookingBusinesses`, value: this.store.businessesOf(user).map(businessSummaryJson) };
+      // The tenant's businesses, not the caller's: "Results are limited to 500 mailboxes. Pagination of the results
+      // is not currently supported." (DC v1.0/api/bookingbusiness-list.md).
+      return { '@odata.context': `${this.url}${version}/$metadata#${solutions ? 'solutions/' : ''}bookingBusinesses`, value: this.store.tenantBusinesses(500).map(businessSummaryJson) };
     }
     const business = this.store.business(collection.key);
     if (!business) throw new GraphHttpError(404, 'itemNotFound', 'The requested booking business was not found.');
-    if (!this.store.staffRecord(business, user)) throw new GraphHttpError(403, 'accessDenied', 'The user is not a staff member of this booking business.');
+    if (!this.store.staffRecord(business, user)) throw refusedOutsider(business);
     const rest = collection.rest;
 
     if (rest.length === 0) {
@@ -285,6 +295,17 @@ export class LocalGraphService {
   private context(version: ApiVersion, business: SeedBusiness, tail: string): string {
     return `${this.url}${version}/solutions/$metadata#bookingBusinesses('${encodeURIComponent(business.id)}')/${tail}`;
   }
+}
+
+/**
+ * A business mailbox the caller is not staff of cannot be read. Graph documents no status for this; users report 404
+ * ErrorFolderNotFound (microsoftgraph/microsoft-graph-docs#9850, microsoft-graph-docs-contrib#574) and 403, so the seed
+ * says per business which one it answers, and clients must handle both (shared/graph-bookings.md §7.2).
+ */
+function refusedOutsider(business: SeedBusiness): GraphHttpError {
+  return business.refusesOutsidersWith === 403
+    ? new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
+    : new GraphHttpError(404, 'ErrorFolderNotFound', 'The specified folder could not be found in the store.');
 }
 
 /**

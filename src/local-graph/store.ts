@@ -25,19 +25,13 @@ const CANCEL_OWN_OR_UNASSIGNED = new Set(['teamMember']);
 export class BookingsStore {
   readonly cancellations: CancellationRecord[] = [];
   private readonly cancelled = new Set<SeedAppointment>();
+  private readonly businesses: SeedBusiness[];
   private readonly businessesById = new Map<string, SeedBusiness>();
-  /** Staff e-mail (lower case) → the businesses where that address is staff. */
-  private readonly businessesByStaffEmail = new Map<string, SeedBusiness[]>();
   private readonly appointmentsByBusiness = new Map<string, SeedAppointment[]>();
 
   constructor(seed: Seed) {
-    for (const business of seed.businesses) {
-      this.businessesById.set(business.id.toLowerCase(), business);
-      for (const member of business.staff) {
-        const email = member.emailAddress.toLowerCase();
-        this.businessesByStaffEmail.set(email, [...(this.businessesByStaffEmail.get(email) ?? []), business]);
-      }
-    }
+    this.businesses = seed.businesses;
+    for (const business of seed.businesses) this.businessesById.set(business.id.toLowerCase(), business);
     for (const appointment of seed.appointments) {
       const list = this.appointmentsByBusiness.get(appointment.businessId) ?? [];
       list.push(appointment);
@@ -45,9 +39,9 @@ export class BookingsStore {
     }
   }
 
-  businessesOf(user: DirectoryUser): SeedBusiness[] {
-    const found = new Set(addressesOf(user).flatMap((address) => this.businessesByStaffEmail.get(address) ?? []));
-    return [...found];
+  /** The tenant's businesses in the order they were created, at most `limit` of them. */
+  tenantBusinesses(limit: number): SeedBusiness[] {
+    return this.businesses.slice(0, limit);
   }
 
   business(id: string): SeedBusiness | undefined {

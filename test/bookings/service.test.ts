@@ -7,7 +7,9 @@ import type { UpcomingAppointment } from '../../src/bookings/types.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
 import { BookingsService, cancelTimingFor } from '../../src/bookings/service.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { StaffDirectory } from '../../src/bookings/staffDirectory.js';
 import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';
+import { StoragePlacesCache } from '../../src/storage/storagePlacesCache.js';
 import { ADELE, CONTOSO, FABRIKAM, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
 
 const user = { id: '29:user' };
@@ -15,7 +17,8 @@ const user = { id: '29:user' };
 /** The service over a gateway, with its ledger in memory and audit entries collected (the storage side of both). */
 function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger = new StorageCancelLedger(new MemoryStorage()), options = {}): BookingsService {
   const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
-  return new BookingsService(gateway, ledger, audit, clock, { ...cancelTimingFor(12_000), auditMessages: false, windowDays: 14, ...options });
+  const directory = new StaffDirectory(gateway, new StoragePlacesCache(new MemoryStorage(), 300_000));
+  return new BookingsService(gateway, directory, ledger, audit, clock, { ...cancelTimingFor(12_000), auditMessages: false, windowDays: 14, ...options });
 }
 
 describe('BookingsService against the local Graph service', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
-import { ALEX_VIEWER, CONTOSO, FABRIKAM, gatewayFor, startLocalGraph } from '../helpers/localGraph.js';
+import { ALEX_VIEWER, CONTOSO, FABRIKAM, gatewayFor, NORTHWIND, startLocalGraph } from '../helpers/localGraph.js';
 
 const user = { id: 'emulator-user' };
 const fortnight = () => ({ start: new Date(), end: new Date(Date.now() + 14 * 86_400_000) });
@@ -26,16 +26,33 @@ describe('BookingsGraphClient against the local Graph service', () => {
     await graph.stop();
   });
 
-  it('lists the businesses and staff of the signed-in user with their bearer token', async () => {
+  it("lists the tenant's businesses and a business's staff with the signed-in user's bearer token", async () => {
     const gateway = gatewayFor(graph);
     const businesses = await gateway.listBusinesses(user);
-    expect(businesses.map((b) => b.id)).toEqual([CONTOSO, FABRIKAM]);
+    // Every business of the tenant, including Northwind, where Adele is not staff (DC bookingbusiness-list.md).
+    expect(businesses.map((b) => b.id)).toEqual([CONTOSO, FABRIKAM, NORTHWIND]);
     const staff = await gateway.listStaff(user, CONTOSO);
     expect(staff.find((s) => s.role === 'viewer')?.displayName).toBe('Alex Wilber');
     const request = graph.requests.find((r) => r.path.endsWith('/staffMembers'))!;
     expect(request.path).toBe('/v1.0/solutions/bookingBusinesses/ContosoLunchDelivery%40contoso.onmicrosoft.com/staffMembers');
     expect(request.authorization).toMatch(/^Bearer ey/);
     expect(request.user).toBe('AdeleV@contoso.onmicrosoft.com');
+  });
+
+  it("refuses a business's staff, calendar, appointments and name to someone who is not its staff, with 404 ErrorFolderNotFound or 403", async () => {
+    // Alex is staff at Contoso only: Fabrikam answers 404 ErrorFolderNotFound, Northwind 403.
+    const alex = gatewayFor(graph, { login: ALEX_VIEWER });
+    const appointment = graph.store.calendarView(graph.store.business(FABRIKAM)!, new Date(0), new Date(8.64e15)).find((a) => !a.id.includes('/'))!;
+    for (const [business, code] of [
+      [FABRIKAM, ErrorCode.NotStaffOfBusiness],
+      [NORTHWIND, ErrorCode.Forbidden],
+    ] as const) {
+      expect((await codeOf(alex.listStaff(user, business))).code).toBe(code);
+      expect((await codeOf(alex.calendarView(user, business, fortnight()))).code).toBe(code);
+      expect((await codeOf(alex.getBusiness(user, business))).code).toBe(code);
+    }
+    expect((await codeOf(alex.getAppointment(user, FABRIKAM, appointment.id))).code).toBe(ErrorCode.NotStaffOfBusiness);
+    expect((await alex.getBusiness(user, CONTOSO)).displayName).toBe('Contoso Lunch Delivery');
   });
 
   it('follows every @odata.nextLink of the calendar view and sends UTC bounds without milliseconds', async () => {

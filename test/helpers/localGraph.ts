@@ -9,6 +9,8 @@ export const ALEX_VIEWER = 'AlexW@contoso.onmicrosoft.com';
 export const LEE_NOT_STAFF = 'LeeG@contoso.onmicrosoft.com';
 export const CONTOSO = 'ContosoLunchDelivery@contoso.onmicrosoft.com';
 export const FABRIKAM = 'FabrikamWellness@contoso.onmicrosoft.com';
+/** Listed to every user (Graph lists the tenant's businesses); no local user is its staff, and it refuses them with 403. */
+export const NORTHWIND = 'NorthwindBikeRepair@contoso.onmicrosoft.com';
 
 export async function startLocalGraph(options: LocalGraphOptions = {}): Promise<LocalGraphService> {
   const service = new LocalGraphService(options);

@@ -81,7 +81,8 @@ describe('local Graph Bookings service', () => {
   });
 
   it('answers a cancel with 204 and no body, 400 without a message, 404 once gone, 405 for GET', async () => {
-    const [first] = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(), new Date(Date.now() + 14 * 864e5));
+    // Not the '+=+' id the OData key test reads (the tests share one service): which one is first depends on the hour.
+    const first = graph.store.calendarView(graph.store.business(CONTOSO)!, new Date(), new Date(Date.now() + 14 * 864e5)).find((a) => !a.id.includes('+=+'));
     const url = `${graph.url}v1.0/solutions/bookingBusinesses/${contoso}/appointments/${encodeURIComponent(first!.id)}/cancel`;
     const post = (body: unknown) => fetch(url, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     expect(await errorOf(await post({}))).toEqual({ status: 400, code: 'invalidRequest' });
