@@ -28,9 +28,10 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 const now = new Date();
 // Graph lists every business of a tenant (at most 500) and each user's first list reads the staff of each, so the
 // memory phase's 10,000 users live in a tenant of their own: 400 businesses of 25, each user cancelling (no list).
-// The other phases' users list and cancel in 28 businesses of 50: 3 appointments each in the list, 37 to cancel later.
+// The other phases' users list and cancel in 140 businesses of 10: 3 appointments each in the list (one calendar page
+// per business), 37 more to cancel later.
 const memoryTenant = syntheticTenant({ users: MEMORY_USERS, staffPerBusiness: 25, listed: 2 }, now);
-const poolTenant = syntheticTenant({ from: MEMORY_USERS, users: POOL_USERS, staffPerBusiness: 50, listed: 3, later: 37 }, now);
+const poolTenant = syntheticTenant({ from: MEMORY_USERS, users: POOL_USERS, staffPerBusiness: 10, listed: 3, later: 37 }, now);
 const memoryUsers = memoryTenant.users;
 const users = [...memoryUsers, ...poolTenant.users];
 let pool = poolTenant.users;

@@ -81,7 +81,8 @@ await serveBaseline('sample-style-bot', async (context, adapter) => {
     const end = new Date(now.getTime() + 14 * 86_400_000);
     for (const business of businesses.value) {
       const base = `/solutions/bookingBusinesses/${encodeURIComponent(business.id)}`;
-      const staff = await timed(() => graph.api(`${base}/staffMembers`).get() as Promise<{ value: { id: string; emailAddress: string }[] }>);
+      // Graph lists the tenant's businesses and refuses the staff of those that are not the user's: skip them.
+      const staff = await timed(() => graph.api(`${base}/staffMembers`).get() as Promise<{ value: { id: string; emailAddress: string }[] }>).catch(() => ({ value: [] }));
       const mine = staff.value.find((s) => s.emailAddress.toLowerCase() === me.mail.toLowerCase());
       if (!mine) continue;
       let page = `${base}/calendarView?start=${now.toISOString()}&end=${end.toISOString()}`;

@@ -7,6 +7,7 @@ import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
 import { STORAGE_DEADLINE_MS, StorageTimeoutError, within } from './deadline.js';
+import { StorageWriteConflict } from './writeConflict.js';
 
 /** Fail fast when storage is unreachable: a turn must still be answered within Teams' limits. */
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 } };
@@ -20,8 +21,10 @@ const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, retryDel
  *   matches, so every token exchange would be taken for a duplicate. Here it is a create with If-None-Match: *.
  * - BlobsStorage creates the container once and keeps that promise, so a first call made while storage was down
  *   would fail for the life of the process. After an unreachable-storage failure a fresh BlobsStorage is used.
+ * - BlobsStorage reports a lost If-Match as a plain Error, known only by its text. Conditional writes are sent here
+ *   instead, and a lost one is a StorageWriteConflict.
  * Every operation has a deadline (STORAGE_DEADLINE_MS). Failures of the service itself, and missed deadlines, become
- * one coded error (StorageUnavailable); eTag conflicts stay as botbuilder raises them.
+ * one coded error (StorageUnavailable).
  */
 export class BlobStateStorage implements Storage {
   private readonly container: ContainerClient;
@@ -45,7 +48,8 @@ export class BlobStateStorage implements Storage {
       const plain: StoreItems = {};
       const creates: Promise<void>[] = [];
       for (const [key, item] of Object.entries(changes) as [string, { eTag?: unknown }][]) {
-        if (isWriteOnceId(item.eTag)) creates.push(this.create(key, item));
+        if (isWriteOnceId(item.eTag)) creates.push(this.upload(key, item, { ifNoneMatch: '*' }));
+        else if (isBlobETag(item.eTag)) creates.push(this.upload(key, item, { ifMatch: item.eTag }));
         else plain[key] = item;
       }
       if (Object.keys(plain).length > 0) creates.push(this.blobs.write(plain));
@@ -57,19 +61,20 @@ export class BlobStateStorage implements Storage {
     return this.guarded(() => this.blobs.delete(keys));
   }
 
-  private async create(key: string, item: { eTag?: unknown }): Promise<void> {
+  /** A conditional write: a create (If-None-Match: *) or a replace of the version read (If-Match). */
+  private async upload(key: string, item: { eTag?: unknown }, conditions: { ifNoneMatch: '*' } | { ifMatch: string }): Promise<void> {
     // Stored without the eTag, as BlobsStorage stores items (the blob's own ETag replaces it on read).
     const body = JSON.stringify({ ...item, eTag: undefined });
     this.containerReady ??= this.container.createIfNotExists();
     await this.containerReady;
     try {
       await this.container.getBlockBlobClient(sanitizeBlobKey(key)).upload(body, Buffer.byteLength(body), {
-        conditions: { ifNoneMatch: '*' },
+        conditions,
         blobHTTPHeaders: { blobContentType: 'application/json' },
       });
     } catch (error) {
-      // 409 BlobAlreadyExists / 412 ConditionNotMet: someone wrote the key first. Same error as botbuilder's storages.
-      if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
+      // 409 BlobAlreadyExists / 412 ConditionNotMet: someone else wrote the key first (404: or deleted the version read).
+      if (isRestError(error) && [409, 412, ...('ifMatch' in conditions ? [404] : [])].includes(error.statusCode ?? 0)) throw new StorageWriteConflict(key);
       throw error;
     }
   }
@@ -95,5 +100,9 @@ export class BlobStateStorage implements Storage {
 /** Blob ETags are quoted ("0x8D…"); "*" means "overwrite"; anything else is a caller's write-once id. */
 function isWriteOnceId(eTag: unknown): boolean {
   return typeof eTag === 'string' && eTag !== '' && eTag !== '*' && !eTag.startsWith('"');
+}
+
+function isBlobETag(eTag: unknown): eTag is string {
+  return typeof eTag === 'string' && eTag.startsWith('"');
 }
 

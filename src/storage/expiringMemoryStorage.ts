@@ -1,5 +1,6 @@
 import { MemoryStorage, type StoreItems } from 'botbuilder';
 import type { Expiring } from './expiry.js';
+import { StorageWriteConflict } from './writeConflict.js';
 
 /**
  * botbuilder's MemoryStorage (one instance, the default) that forgets items past their `expiresAt`, and gives
@@ -22,9 +23,13 @@ export class ExpiringMemoryStorage extends MemoryStorage {
   override async write(changes: StoreItems): Promise<void> {
     const stamped: StoreItems = {};
     const now = this.now();
-    for (const [key, item] of Object.entries(changes) as [string, Expiring][]) {
+    for (const [key, item] of Object.entries(changes) as [string, Expiring & { eTag?: string }][]) {
       // An expired item is gone: a write-once of its key must succeed.
       if ((this.expiries.get(key) ?? Infinity) <= now) this.forget(key);
+      // MemoryStorage's own rule (a conditional write needs the stored eTag, or a free key), failed with a type.
+      if (item.eTag && item.eTag !== '*' && this.memory[key] !== undefined && (JSON.parse(this.memory[key]) as { eTag?: string }).eTag !== item.eTag) {
+        throw new StorageWriteConflict(key);
+      }
       stamped[key] = item.expiresAt === undefined ? { ...item, expiresAt: this.now() + this.defaultTtlMs } : item;
     }
     await super.write(stamped);

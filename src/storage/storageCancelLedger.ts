@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage } from 'botbuilder';
 import type { CancelLedger, CancelRecord, LedgerEntry } from '../bookings/cancelLedger.js';
-import { BookingsError } from '../bookings/errors.js';
 import { type Expiring, isLive } from './expiry.js';
+import { StorageWriteConflict } from './writeConflict.js';
 
 interface StoredRecord extends Expiring {
   record: CancelRecord;
@@ -13,8 +13,9 @@ interface StoredRecord extends Expiring {
 const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The cancel ledger on botbuilder's Storage (memory for one instance, Blob for many). A claim is a conditional
- * write: with no version it is a write-once (botbuilder's eTag idiom), with one it is an If-Match replace.
+ * The cancel ledger on the bot's Storage (createStorage's: memory for one instance, Blob for many; both fail a lost
+ * conditional write with StorageWriteConflict). A claim is a conditional write: with no version it is a write-once
+ * (botbuilder's eTag idiom), with one it is an If-Match replace.
  */
 export class StorageCancelLedger implements CancelLedger {
   constructor(
@@ -32,14 +33,9 @@ export class StorageCancelLedger implements CancelLedger {
       await this.storage.write({ [key]: { record, expiresAt: this.now() + RECORD_TTL_MS, eTag: version ?? randomUUID() } satisfies StoredRecord });
       return true;
     } catch (error) {
-      // Storage that cannot be reached is a coded error. Otherwise reading back tells, without relying on an error's
-      // wording, whether another turn wrote first (a record that is not the one this claim found) or the write
-      // failed for some other reason (nothing changed): only the first is "another turn won".
-      if (error instanceof BookingsError) throw error;
-      const now = await this.get(key);
-      if (now?.record.attemptId === record.attemptId) return true;
-      const changed = version === undefined ? now !== undefined : now?.version !== version;
-      if (changed) return false;
+      // Only a lost conditional write means another turn won (its record may even be gone again by now: the caller
+      // looks). Anything else, unreachable storage or a bug, is a failure, never taken for "someone else cancels".
+      if (error instanceof StorageWriteConflict) return false;
       throw error;
     }
   }

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryStorage } from 'botbuilder';
 import type { AuditEntry } from '../../src/bookings/audit.js';
 import { storeAppointment } from '../../src/bookings/cancelLedger.js';
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
@@ -9,15 +8,18 @@ import { BookingsService, cancelTimingFor } from '../../src/bookings/service.js'
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { StaffDirectory } from '../../src/bookings/staffDirectory.js';
 import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';
+import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
 import { StoragePlacesCache } from '../../src/storage/storagePlacesCache.js';
 import { ADELE, CONTOSO, FABRIKAM, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
 
 const user = { id: '29:user' };
+/** The bot's in-memory storage (createStorage's, not botbuilder's bare MemoryStorage: its conflicts are typed). */
+const memoryStorage = () => new ExpiringMemoryStorage(60_000);
 
 /** The service over a gateway, with its ledger in memory and audit entries collected (the storage side of both). */
-function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger = new StorageCancelLedger(new MemoryStorage()), options = {}): BookingsService {
+function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger = new StorageCancelLedger(memoryStorage()), options = {}): BookingsService {
   const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
-  const directory = new StaffDirectory(gateway, new StoragePlacesCache(new MemoryStorage(), 300_000));
+  const directory = new StaffDirectory(gateway, new StoragePlacesCache(memoryStorage(), 300_000));
   return new BookingsService(gateway, directory, ledger, audit, clock, { ...cancelTimingFor(12_000), auditMessages: false, windowDays: 14, ...options });
 }
 
@@ -166,7 +168,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
   it('waits for that turn instead of sending its own cancel, and says "in progress" if it does not finish in time', async () => {
     const graph = await startLocalGraph();
     try {
-      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const ledger = new StorageCancelLedger(memoryStorage());
       const audited: AuditEntry[] = [];
       const service = serviceOver(gatewayFor(graph), () => new Date(), audited, ledger, { awaitOtherTurnMs: 300, pollMs: 50 });
       const result = await service.upcoming(user);
@@ -183,7 +185,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
   it('waits for that turn only until its own deadline, however long its reads took (Teams answers no invoke after 15 s)', async () => {
     const graph = await startLocalGraph();
     try {
-      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const ledger = new StorageCancelLedger(memoryStorage());
       const service = serviceOver(gatewayFor(graph), () => new Date(), [], ledger, cancelTimingFor(12_000));
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
@@ -205,7 +207,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
   it('takes over an attempt whose turn stopped (lease over) and the appointment still exists: one cancel, audited as its own', async () => {
     const graph = await startLocalGraph();
     try {
-      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const ledger = new StorageCancelLedger(memoryStorage());
       const audited: AuditEntry[] = [];
       const service = serviceOver(gatewayFor(graph), () => new Date(), audited, ledger);
       const result = await service.upcoming(user);
@@ -226,7 +228,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
   it("answers with another turn's outcome when that turn's cancel lands between this one's ledger read and its GET (404)", async () => {
     const graph = await startLocalGraph();
     try {
-      const ledger = new StorageCancelLedger(new MemoryStorage());
+      const ledger = new StorageCancelLedger(memoryStorage());
       const audited: AuditEntry[] = [];
       // Two instances: nothing in memory is shared, only the ledger.
       const [first, late] = [serviceOver(gatewayFor(graph), () => new Date(), audited, ledger), serviceOver(gatewayFor(graph), () => new Date(), audited, ledger)];
