@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry, AuditTrail } from './audit.js';
 import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointment, storeAppointment } from './cancelLedger.js';
+import { byDeadline } from './deadline.js';
 import { BookingsError, ErrorCode, toBookingsError } from './errors.js';
 import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness } from './access.js';
 import type { BookingsGateway } from './gateway.js';
@@ -173,7 +174,7 @@ export class BookingsService {
   private async cancelOnce(request: CancelRequest, audit: AuditNote, retry: number): Promise<CancelOutcome> {
     const { user, businessId, appointmentId, key } = request;
     const cancellationMessage = validateMessage(request.message);
-    const seen = await this.ledger.get(key);
+    const seen = await this.stored(request, this.ledger.get(key));
     if (seen && (seen.record.state === 'cancelled' || seen.record.leaseUntil > this.leaseClock())) return this.joinRecorded(request, seen, audit, retry);
     // `seen` is now absent, or an attempt whose turn stopped without an outcome (timeout, crash): it may have landed.
     let appointment: UpcomingAppointment;
@@ -188,7 +189,7 @@ export class BookingsService {
         return this.settleLanded(request, seen, audit, retry);
       }
       // Another turn's cancel may have landed between our read of the ledger and the GET.
-      const landed = await this.ledger.get(key);
+      const landed = await this.stored(request, this.ledger.get(key));
       if (landed) return this.joinRecorded(request, landed, audit, retry);
       throw error;
     }
@@ -200,7 +201,7 @@ export class BookingsService {
       at: this.clock().toISOString(),
       appointment: storeAppointment(appointment),
     };
-    if (!(await this.ledger.claim(key, record, seen?.version))) return this.awaitOtherTurn(request, audit, retry);
+    if (!(await this.stored(request, this.ledger.claim(key, record, seen?.version)))) return this.awaitOtherTurn(request, audit, retry);
     try {
       audit.graphRequestId = (await this.inBusiness(user, this.gateway.cancelAppointment(user, businessId, appointmentId, cancellationMessage))).requestId;
     } catch (error) {
@@ -208,7 +209,7 @@ export class BookingsService {
       // Outcome unknown: keep the attempt (released) so a retry that meets 404 knows it landed; otherwise forget it.
       // Best effort: the user must hear Graph's answer, and a claim left behind only delays a retry by its lease.
       const release = error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code) ? this.ledger.put(key, { ...record, leaseUntil: 0 }) : this.ledger.delete(key);
-      await release.catch(() => undefined);
+      await this.stored(request, release).catch(() => undefined);
       throw error;
     }
     return this.recordCancelled(request, record, audit);
@@ -230,10 +231,15 @@ export class BookingsService {
     return request.context;
   }
 
+  /** A ledger operation, within what is left of the turn: storage that is slow must not hold the answer past it. */
+  private stored<T>(request: CancelRequest, operation: Promise<T>): Promise<T> {
+    return byDeadline(operation, request.deadline, 'Storage');
+  }
+
   /** An earlier attempt's cancel landed (Graph now says 404): one turn takes the record over and records it. */
   private async settleLanded(request: CancelRequest, earlier: LedgerEntry, audit: AuditNote, retry: number): Promise<CancelOutcome> {
     const takeover = { ...earlier.record, leaseUntil: this.leaseClock() + this.options.attemptLeaseMs };
-    if (!(await this.ledger.claim(request.key, takeover, earlier.version))) return this.awaitOtherTurn(request, audit, retry);
+    if (!(await this.stored(request, this.ledger.claim(request.key, takeover, earlier.version)))) return this.awaitOtherTurn(request, audit, retry);
     return this.recordCancelled(request, takeover, { ...audit, attemptId: earlier.record.attemptId, recovered: true });
   }
 
@@ -245,7 +251,7 @@ export class BookingsService {
     const giveUpAt = Math.min(performance.now() + this.options.awaitOtherTurnMs, request.deadline);
     while (performance.now() < giveUpAt) {
       await sleep(Math.min(this.options.pollMs, giveUpAt - performance.now()));
-      const entry = await this.ledger.get(request.key);
+      const entry = await this.stored(request, this.ledger.get(request.key));
       if (entry) authorizeRecorded(await this.contextFor(request), entry.record);
       if (entry?.record.state === 'cancelled') return this.repeated(request, entry.record);
       if (!entry || entry.record.leaseUntil <= this.leaseClock()) {
@@ -267,7 +273,7 @@ export class BookingsService {
     const cancelled: CancelRecord = { ...attempt, state: 'cancelled', at: this.clock().toISOString() };
     // The appointment is cancelled whatever happens here: if storage fails now, the claim stays "attempted" and a
     // retry settles it through Graph's 404 (same attemptId), so the user still gets the truth.
-    await this.ledger.put(request.key, cancelled).catch(() => undefined);
+    await this.stored(request, this.ledger.put(request.key, cancelled)).catch(() => undefined);
     return outcomeOf(cancelled);
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/bookings/audit.js';
 import { storeAppointment } from '../../src/bookings/cancelLedger.js';
@@ -198,6 +199,29 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       await expect(confirm).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
       // Its deadline was 1 s after it started; without one it waits the full 8 s the timing allows.
       expect(performance.now() - started).toBeLessThan(2_500);
+      expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    } finally {
+      await graph.stop();
+    }
+  });
+
+  it("answers by the turn's deadline when the ledger's storage stops answering, and sends no cancel", async () => {
+    const graph = await startLocalGraph();
+    try {
+      const ledger = new StorageCancelLedger(memoryStorage());
+      // Storage that accepts the read and never answers (an account black-holed mid-turn).
+      const hanging = { get: () => new Promise<never>(() => undefined), claim: ledger.claim.bind(ledger), put: ledger.put.bind(ledger), delete: ledger.delete.bind(ledger) };
+      const service = serviceOver(gatewayFor(graph), () => new Date(), [], hanging);
+      const result = await service.upcoming(user);
+      const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
+      const started = performance.now();
+      // Whatever comes first: the answer, or word that there still is none 3 s later (well past the 0.5 s deadline).
+      const answer = await Promise.race([
+        service.cancel(user, target.businessId, target.id, 'Sorry', started + 500).catch((error: unknown) => error),
+        sleep(3_000).then(() => 'no answer after 3 s'),
+      ]);
+      expect(answer).toMatchObject({ code: ErrorCode.Timeout });
+      expect(performance.now() - started).toBeLessThan(1_500);
       expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
     } finally {
       await graph.stop();
