@@ -28,10 +28,10 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 const now = new Date();
 // Graph lists every business of a tenant (at most 500) and each user's first list reads the staff of each, so the
 // memory phase's 10,000 users live in a tenant of their own: 400 businesses of 25, each user cancelling (no list).
-// The other phases' users list and cancel in 140 businesses of 10: 3 appointments each in the list (one calendar page
-// per business), 37 more to cancel later.
+// The other phases' users list and cancel in 28 businesses of 50: one appointment each in the list (so a business's
+// calendar is one page of 50, as with the earlier one-business-per-user tenant), 39 more to cancel later.
 const memoryTenant = syntheticTenant({ users: MEMORY_USERS, staffPerBusiness: 25, listed: 2 }, now);
-const poolTenant = syntheticTenant({ from: MEMORY_USERS, users: POOL_USERS, staffPerBusiness: 10, listed: 3, later: 37 }, now);
+const poolTenant = syntheticTenant({ from: MEMORY_USERS, users: POOL_USERS, staffPerBusiness: 50, listed: 1, later: 39 }, now);
 const memoryUsers = memoryTenant.users;
 const users = [...memoryUsers, ...poolTenant.users];
 let pool = poolTenant.users;
@@ -52,8 +52,9 @@ log(`signing ${users.length} users in at the Token Service stand-in…`);
 for (const user of users) await tokenService.signInDirectly(user.channelId, user.directory);
 const authorization = await connector.channelAuthorization(connector.url);
 
-const botEnv = productionEnv({ entra, tokenService, connector, graph });
-const memoryEnv = productionEnv({ entra, tokenService, connector, graph: memoryGraph });
+// Steady state: a user's places stay remembered for the whole run (by default they would be read again after 5 min).
+const botEnv = { ...productionEnv({ entra, tokenService, connector, graph }), MEMBERSHIP_CACHE_SECONDS: '3600' };
+const memoryEnv = { ...productionEnv({ entra, tokenService, connector, graph: memoryGraph }), MEMBERSHIP_CACHE_SECONDS: '3600' };
 
 // ---- load generation ----
 type Verb = 'appointments.list' | 'appointment.cancel.confirm';

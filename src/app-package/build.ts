@@ -29,7 +29,7 @@ export interface AppPackage {
 }
 
 /** The environment the placeholders are filled from: the toolkit's env files, then overrides. */
-export function environmentFor(root: string, env: string, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+function environmentFor(root: string, env: string, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const read = (name: string) => (existsSync(join(root, 'env', name)) ? parse(readFileSync(join(root, 'env', name))) : {});
   if (!existsSync(join(root, 'env', `.env.${env}`))) {
     const known = readdirSync(join(root, 'env')).filter((f) => /^\.env\.[\w-]+$/.test(f)).map((f) => f.slice(5));

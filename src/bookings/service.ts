@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry, AuditTrail } from './audit.js';
 import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointment, storeAppointment } from './cancelLedger.js';
+import { validCancellationMessage } from './cancellationMessage.js';
+import { windowOf } from './dateRange.js';
 import { byDeadline } from './deadline.js';
 import { BookingsError, ErrorCode, toBookingsError } from './errors.js';
 import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness } from './access.js';
@@ -21,9 +23,6 @@ import type {
 } from './types.js';
 
 export type Clock = () => Date;
-
-/** The longest cancellation message we send; the card's input enforces the same limit. */
-export const MAX_CANCELLATION_MESSAGE_LENGTH = 500;
 
 export interface BookingsServiceOptions {
   /** How far ahead "upcoming" looks. */
@@ -46,8 +45,6 @@ export interface BookingsServiceOptions {
 export function cancelTimingFor(turnTimeoutMs: number): Pick<BookingsServiceOptions, 'attemptLeaseMs' | 'awaitOtherTurnMs' | 'pollMs'> {
   return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200 };
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Failures after which we cannot know whether Graph cancelled (no answer, or a server fault mid-way). */
 const OUTCOME_UNKNOWN = new Set([ErrorCode.Timeout, ErrorCode.Unavailable, ErrorCode.Internal]);
@@ -76,7 +73,7 @@ export class BookingsService {
    */
   async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}): Promise<UpcomingResult> {
     const now = this.clock();
-    window ??= { start: now, end: new Date(now.getTime() + this.options.windowDays * DAY_MS) };
+    window ??= windowOf('upcoming', now, 'UTC', this.options.windowDays);
     const mine = (await this.directory.placesOf(user)).places;
     if (mine.length === 0) return { kind: 'notStaff', window };
     const all = mine.map((m) => m.business);
@@ -173,7 +170,7 @@ export class BookingsService {
 
   private async cancelOnce(request: CancelRequest, audit: AuditNote, retry: number): Promise<CancelOutcome> {
     const { user, businessId, appointmentId, key } = request;
-    const cancellationMessage = validateMessage(request.message);
+    const cancellationMessage = validCancellationMessage(request.message);
     const seen = await this.stored(request, this.ledger.get(key));
     if (seen && (seen.record.state === 'cancelled' || seen.record.leaseUntil > this.leaseClock())) return this.joinRecorded(request, seen, audit, retry);
     // `seen` is now absent, or an attempt whose turn stopped without an outcome (timeout, crash): it may have landed.
@@ -330,15 +327,6 @@ function chooseBusiness(businesses: Business[], filter: BusinessFilter): Busines
 
 function outcomeOf(record: CancelRecord): CancelOutcome {
   return { appointment: restoreAppointment(record.appointment), cancellationMessage: record.cancellationMessage, cancelledAt: new Date(record.at) };
-}
-
-function validateMessage(message: string): string {
-  const trimmed = message.trim();
-  if (trimmed.length === 0) throw new BookingsError(ErrorCode.MessageRequired, 'Cancellation message is empty');
-  if (trimmed.length > MAX_CANCELLATION_MESSAGE_LENGTH) {
-    throw new BookingsError(ErrorCode.MessageTooLong, 'Cancellation message is too long');
-  }
-  return trimmed;
 }
 
 function ledgerKey(businessId: string, appointmentId: string): string {

@@ -1,4 +1,4 @@
-import type { Secret } from '../auth/secret.js';
+import type { Secret } from './secret.js';
 
 /** Who is acting. Channel ids are not Entra ids; aadObjectId is present on Teams. */
 export interface UserRef {
@@ -46,7 +46,6 @@ export interface Appointment {
   staffMemberIds: string[];
   /** Whether Graph can read and cancel it by its id (not when the id holds a "/"): otherwise only Bookings itself can. */
   openableById: boolean;
-  isOnline: boolean;
   joinWebUrl?: string;
   /** Present when the appointment was read by id. */
   details?: AppointmentDetails;

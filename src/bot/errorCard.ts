@@ -1,6 +1,6 @@
 import type { ConsentLinks } from '../auth/consentLinks.js';
 import type { BookingsError } from '../bookings/errors.js';
-import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/service.js';
+import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/cancellationMessage.js';
 import { type Locale, type StringKey, t } from '../cards/i18n.js';
 import { type AdaptiveCard, type MessageAction, renderMessage, showAppointmentsAction } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Template } from 'adaptivecards-templating';
-import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/service.js';
+import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/cancellationMessage.js';
 import type { UpcomingAppointment, UpcomingResult } from '../bookings/types.js';
 import { formatDateTime, formatDay, formatTimeRange } from './format.js';
 import { type Locale, t } from './i18n.js';

@@ -47,7 +47,7 @@ export interface GraphUser {
 }
 
 /** Graph sends UTC as "2018-05-06T12:00:00.0000000Z" (seven digits, sometimes without Z); keep milliseconds. */
-export function parseGraphDateTime(value: DateTimeTimeZone | undefined): Date | undefined {
+function parseGraphDateTime(value: DateTimeTimeZone | undefined): Date | undefined {
   const text = value?.dateTime;
   if (!text) return undefined;
   const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(text);
@@ -85,7 +85,6 @@ export function parseAppointment(raw: GraphAppointment, businessId: string): App
     customerName: raw.customers?.[0]?.name ?? raw.customerName ?? '',
     staffMemberIds: raw.staffMemberIds ?? [],
     openableById: isAddressable(raw.id),
-    isOnline: raw.isLocationOnline === true,
     joinWebUrl,
   };
 }

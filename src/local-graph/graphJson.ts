@@ -10,7 +10,7 @@ export type ApiVersion = 'v1.0' | 'beta';
 const SEEDED_AT = '2026-01-05T09:00:00Z';
 
 /** Graph writes UTC times with seven fractional digits. */
-export function graphDateTime(date: Date): { dateTime: string; timeZone: 'UTC' } {
+function graphDateTime(date: Date): { dateTime: string; timeZone: 'UTC' } {
   return { dateTime: date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z'), timeZone: 'UTC' };
 }
 

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, generateKeyPair, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type { DirectoryUser } from './seed.js';
 
-export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
+const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 export const LOCAL_SCOPES = 'Bookings.Read.All BookingsAppointment.ReadWrite.All User.Read';
 /** Graph's own app id: tokens for Graph may carry it as audience instead of the URI. */
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';

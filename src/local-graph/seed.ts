@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dateInZone, zonedTimeToUtc } from '../bookings/timeZones.js';
+import { atWallClock, dateAt } from './wallClock.js';
 
 /** A person in the local directory: who can sign in locally, and what GET /me returns. */
 export interface DirectoryUser {
@@ -106,7 +106,7 @@ const staff = (id: string, displayName: string, emailAddress: string, role: stri
   timeZone,
 });
 
-export const BUSINESSES: SeedBusiness[] = [
+const BUSINESSES: SeedBusiness[] = [
   {
     id: CONTOSO,
     displayName: 'Contoso Lunch Delivery',
@@ -214,10 +214,10 @@ export function createSeed(now: Date): Seed {
     const business = n < 22 ? STAFFED[n % STAFFED.length]! : NORTHWIND_BUSINESS;
     const service = business.services[Math.floor(random() * business.services.length)]!;
     const dayOffset = Math.floor(((n % 22) * 14) / 22);
-    const today = dateInZone(now, business.timeZone);
+    const today = dateAt(now, business.timeZone);
     const hour = 9 + Math.floor(random() * 8);
     const minute = random() < 0.5 ? 0 : 30;
-    const start = zonedTimeToUtc(today.year, today.month, today.day + dayOffset, hour, minute, business.timeZone);
+    const start = atWallClock({ ...today, day: today.day + dayOffset }, hour, minute, business.timeZone);
     const staffAliases = ASSIGNMENTS[n % ASSIGNMENTS.length]!;
     const staffMemberIds = staffAliases
       .map((alias) => business.staff.find((s) => s.emailAddress.toLowerCase().startsWith(alias.toLowerCase())))

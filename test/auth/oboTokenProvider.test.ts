@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMsalClient } from '../../src/auth/msalClient.js';
 import { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
-import { Secret } from '../../src/auth/secret.js';
+import { Secret } from '../../src/bookings/secret.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
 import { loadConfig, type ProductionModeConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/bookings/audit.js';
-import { storeAppointment } from '../../src/bookings/cancelLedger.js';
+import { type CancelLedger, storeAppointment } from '../../src/bookings/cancelLedger.js';
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
 import type { UpcomingAppointment } from '../../src/bookings/types.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
@@ -18,7 +18,7 @@ const user = { id: '29:user' };
 const memoryStorage = () => new ExpiringMemoryStorage(60_000);
 
 /** The service over a gateway, with its ledger in memory and audit entries collected (the storage side of both). */
-function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger = new StorageCancelLedger(memoryStorage()), options = {}): BookingsService {
+function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger: CancelLedger = new StorageCancelLedger(memoryStorage()), options = {}): BookingsService {
   const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
   const directory = new StaffDirectory(gateway, new StoragePlacesCache(memoryStorage(), 300_000));
   return new BookingsService(gateway, directory, ledger, audit, clock, { ...cancelTimingFor(12_000), auditMessages: false, windowDays: 14, ...options });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { freePort } from './freePort.js';
 
 /** Debian's Chromium (installed by .ci/run), or CHROMIUM_PATH. Downloaded browsers are not an option here. */
 export const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
@@ -38,13 +38,6 @@ export function screenshotPath(name: string): string {
   return new URL(`${name}.png`, dir).pathname;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The Microsoft 365 Agents Playground on a free loopback port, as a Teams client of the bot at `endpoint`. */
 export async function startPlayground(endpoint: string, timeZone: string): Promise<{ url: string; process: ChildProcess }> {

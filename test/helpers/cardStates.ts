@@ -15,7 +15,6 @@ export const appointment = (n: number, extra: Partial<UpcomingAppointment> = {})
   staffMemberIds: ['8ee1c803-a1fa-406d-8259-7ab53233f148'],
   staffNames: ['Adele Vance'],
   openableById: true,
-  isOnline: n % 2 === 0,
   joinWebUrl: n % 2 === 0 ? 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0' : undefined,
   canCancel: true,
   ...extra,

@@ -1,5 +1,6 @@
 import { BookingsError, ErrorCode } from '../../bookings/errors.js';
-import { MAX_CANCELLATION_MESSAGE_LENGTH, type BookingsService } from '../../bookings/service.js';
+import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../../bookings/cancellationMessage.js';
+import type { BookingsService } from '../../bookings/service.js';
 import { t } from '../../cards/i18n.js';
 import { type AdaptiveCard, renderCancelled, renderCancelPrompt } from '../../cards/render.js';
 import type { DataOf, TurnInput } from './types.js';

@@ -1,5 +1,6 @@
 import type { Storage, TurnContext } from 'botbuilder';
 import type { Locale } from '../../cards/i18n.js';
+import { isLive } from '../../storage/expiry.js';
 import type { ActionData } from '../cardActions.js';
 
 /** What the user asked for when they had to sign in first, so it completes by itself once they have. */
@@ -40,7 +41,7 @@ export class PendingActions {
   private async read(context: TurnContext): Promise<StoredPending | undefined> {
     const key = keyOf(context);
     const item = (await this.storage.read([key]))[key] as StoredPending | undefined;
-    return item && item.expiresAt > this.now() ? item : undefined;
+    return isLive(item, this.now()) ? item : undefined;
   }
 }
 

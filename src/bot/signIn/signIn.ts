@@ -1,5 +1,5 @@
 import type { Attachment, TurnContext } from 'botbuilder';
-import type { Secret } from '../../auth/secret.js';
+import type { Secret } from '../../bookings/secret.js';
 import type { UserRef } from '../../bookings/types.js';
 
 /** The user may go on: in production with their token for the bot's app; in local mode with nothing to show. */

@@ -3,7 +3,7 @@ import type { SignInUrlResponse, UserTokenClient } from 'botframework-connector'
 import { AuthError } from '@azure/msal-node';
 import { toSignInError } from '../../auth/msalErrors.js';
 import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
-import { Secret } from '../../auth/secret.js';
+import { Secret } from '../../bookings/secret.js';
 import { BookingsError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
 import type { LoginRequest, SignedIn, SignIn, SignInReason, SignInTexts } from './signIn.js';

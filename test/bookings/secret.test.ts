@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../src/auth/secret.js';
+import { Secret } from '../../src/bookings/secret.js';
 import { createLogger } from '../../src/logging/logger.js';
 
 describe('Secret', () => {

@@ -1,0 +1,56 @@
+import type { Storage } from 'botbuilder';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import { StaffDirectory } from '../../src/bookings/staffDirectory.js';
+import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
+import { StoragePlacesCache } from '../../src/storage/storagePlacesCache.js';
+import { ADELE, ALEX_VIEWER, CONTOSO, FABRIKAM, gatewayFor, NORTHWIND, startLocalGraph } from '../helpers/localGraph.js';
+
+const user = { id: '29:user', aadObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' };
+const unreachable = (): never => {
+  throw new BookingsError(ErrorCode.StorageUnavailable, 'Blob storage failed');
+};
+/** Storage whose account cannot be reached: every operation fails with the coded error the Blob storage raises. */
+const downStorage: Storage = { read: () => Promise.resolve(unreachable()), write: () => Promise.resolve(unreachable()), delete: () => Promise.resolve(unreachable()) };
+
+describe('StaffDirectory against the local Graph service', () => {
+  let graph: LocalGraphService;
+  beforeEach(async () => {
+    graph = await startLocalGraph();
+  });
+  afterEach(async () => {
+    await graph.stop();
+  });
+  const staffReads = () => graph.requests.filter((r) => r.path.endsWith('/staffMembers')).length;
+
+  it("finds the user's places among the tenant's businesses, with their role in each", async () => {
+    const directory = new StaffDirectory(gatewayFor(graph, { login: ADELE }), new StoragePlacesCache(new ExpiringMemoryStorage(60_000), 60_000));
+    const { places } = await directory.placesOf(user);
+    expect(places.map((p) => [p.business.id, p.me.role])).toEqual([
+      [CONTOSO, 'administrator'],
+      [FABRIKAM, 'teamMember'],
+    ]);
+    expect(staffReads()).toBe(3);
+  });
+
+  it('reads one business, not the tenant, for a click when nothing is remembered; nowhere staff is no place', async () => {
+    const directory = new StaffDirectory(gatewayFor(graph, { login: ALEX_VIEWER }), new StoragePlacesCache(new ExpiringMemoryStorage(60_000), 60_000));
+    expect((await directory.placeOf(user, CONTOSO)).place?.me.role).toBe('viewer');
+    for (const business of [FABRIKAM, NORTHWIND]) {
+      const found = await directory.placeOf(user, business);
+      expect(found.place).toBeUndefined();
+      expect(found.business).toEqual({ id: business, displayName: business });
+    }
+    expect(staffReads()).toBe(3);
+    expect(graph.requests.some((r) => r.path.endsWith('/bookingBusinesses'))).toBe(false);
+  });
+
+  it('goes on without the cache when its storage is down: the places come from Graph, every time', async () => {
+    const directory = new StaffDirectory(gatewayFor(graph, { login: ADELE }), new StoragePlacesCache(downStorage, 60_000));
+    expect((await directory.placesOf(user)).places).toHaveLength(2);
+    expect((await directory.placesOf(user)).places).toHaveLength(2);
+    await directory.forget(user);
+    expect(staffReads()).toBe(6);
+  });
+});
