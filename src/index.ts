@@ -20,7 +20,8 @@ import type { SignIn } from './bot/signIn/signIn.js';
 import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
 import { BufferedAuditTrail } from './audit/bufferedAuditTrail.js';
 import { sinkFor } from './audit/sinks.js';
-import { BookingsService, cancelTimingFor } from './bookings/service.js';
+import { BookingsService } from './bookings/service.js';
+import { cancelTimingFor, membershipCacheMs } from './config/durations.js';
 import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
 import { Verb } from './cards/verbs.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
@@ -106,7 +107,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   const graphOptions = { ...config.graph, baseUrl: graphBaseUrl! };
   const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger), tokens, { ...graphOptions, maxPages: 100 });
   const { turnTimeoutMs } = config.graph;
-  const places = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, config.membershipCacheSeconds * 1000) : NO_PLACES_CACHE;
+  const places = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, membershipCacheMs(config.membershipCacheSeconds)) : NO_PLACES_CACHE;
   const directory = new StaffDirectory(gateway, places);
   const bookings = new BookingsService(gateway, directory, new StorageCancelLedger(storage), audit, clock, {
     ...cancelTimingFor(turnTimeoutMs),

@@ -1,7 +1,8 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ContainerClient } from '@azure/storage-blob';
 import type { AuditEntry } from '../bookings/audit.js';
-import { STORAGE_DEADLINE_MS, within } from '../storage/deadline.js';
+import { STORAGE_CALL_MS } from '../config/durations.js';
+import { within } from '../storage/deadline.js';
 import { type AuditSink, dayOf, fromJsonLines, toJsonLines } from './auditSink.js';
 
 /**
@@ -16,7 +17,7 @@ export class BlobAuditSink implements AuditSink {
   }
 
   append(entries: AuditEntry[]): Promise<void> {
-    return within(STORAGE_DEADLINE_MS, this.appendNow(entries));
+    return within(STORAGE_CALL_MS, this.appendNow(entries));
   }
 
   private async appendNow(entries: AuditEntry[]): Promise<void> {

@@ -6,6 +6,7 @@ import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
 import type { CachedGraphToken, SharedTokenCache } from './sharedTokenCache.js';
 import type { TokenProvider } from './tokenProvider.js';
+import { TOKEN_RENEWAL_MARGIN_MS } from '../config/durations.js';
 
 export interface OboOptions {
   /** Delegated Graph scopes, full URIs. */
@@ -23,8 +24,6 @@ export interface OboOptions {
   onSharedCacheError?: (error: unknown) => void;
 }
 
-/** MSAL renews a cached token this long before it expires; this cache does the same. */
-const RENEWAL_MARGIN_MS = 300_000;
 
 /**
  * Production Graph tokens: the user's token for the bot's app (from Teams SSO via the Token Service) is exchanged
@@ -119,7 +118,7 @@ export class OboTokenProvider implements TokenProvider {
     if (result?.account) await this.msal.getTokenCache().removeAccount(result.account);
     if (!result?.accessToken) throw new BookingsError(ErrorCode.SignInRequired, 'Entra ID returned no token');
     const expiresAt = result.expiresOn?.getTime() ?? this.now();
-    return { accessToken: result.accessToken, renewAt: expiresAt - RENEWAL_MARGIN_MS, expiresAt };
+    return { accessToken: result.accessToken, renewAt: expiresAt - TOKEN_RENEWAL_MARGIN_MS, expiresAt };
   }
 }
 

@@ -37,15 +37,6 @@ export interface BookingsServiceOptions {
   auditMessages: boolean;
 }
 
-/**
- * The cancel's timing for a turn budget (TURN_TIMEOUT_MS). A claimed cancel outlives its turn's Graph budget. A
- * second confirm waits for it at most 8 s, so that if it then has to cancel itself, the turn's Graph deadline still
- * ends it within Teams' 15 s invoke limit.
- */
-export function cancelTimingFor(turnTimeoutMs: number): Pick<BookingsServiceOptions, 'attemptLeaseMs' | 'awaitOtherTurnMs' | 'pollMs'> {
-  return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200 };
-}
-
 /** Failures after which we cannot know whether Graph cancelled (no answer, or a server fault mid-way). */
 const OUTCOME_UNKNOWN = new Set([ErrorCode.Timeout, ErrorCode.Unavailable, ErrorCode.Internal]);
 

@@ -1,4 +1,5 @@
 import type { Storage } from 'botbuilder';
+import { BUSINESS_CHOICE_TTL_MS } from '../config/durations.js';
 import { isLive } from '../storage/expiry.js';
 import { whileReachable } from '../storage/whileReachable.js';
 import type { BusinessChoices } from './handlers/listAppointments.js';
@@ -8,8 +9,6 @@ interface StoredChoice {
   expiresAt: number;
 }
 
-/** A choice not used for this long is forgotten (the list shows every business again). */
-const CHOICE_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** Each user's chosen business ("all" or an id), in the bot's Storage so every instance sees it. */
 export class StoredBusinessChoices implements BusinessChoices {
@@ -27,7 +26,7 @@ export class StoredBusinessChoices implements BusinessChoices {
   }
 
   async set(userId: string, business: string): Promise<void> {
-    await whileReachable(() => this.storage.write({ [keyOf(userId)]: { business, expiresAt: this.now() + CHOICE_TTL_MS } satisfies StoredChoice }));
+    await whileReachable(() => this.storage.write({ [keyOf(userId)]: { business, expiresAt: this.now() + BUSINESS_CHOICE_TTL_MS } satisfies StoredChoice }));
   }
 }
 

@@ -6,7 +6,8 @@ import { BlobsStorage } from 'botbuilder-azure-blobs';
 // The blob name BlobsStorage gives a key, so both paths address the same blob.
 import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
 import { BookingsError, ErrorCode } from '../bookings/errors.js';
-import { STORAGE_DEADLINE_MS, StorageTimeoutError, within } from './deadline.js';
+import { STORAGE_CALL_MS } from '../config/durations.js';
+import { StorageTimeoutError, within } from './deadline.js';
 import { StorageWriteConflict } from './writeConflict.js';
 
 /** Fail fast when storage is unreachable: a turn must still be answered within Teams' limits. */
@@ -23,7 +24,7 @@ const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 2, retryDel
  *   would fail for the life of the process. After an unreachable-storage failure a fresh BlobsStorage is used.
  * - BlobsStorage reports a lost If-Match as a plain Error, known only by its text. Conditional writes are sent here
  *   instead, and a lost one is a StorageWriteConflict.
- * Every operation has a deadline (STORAGE_DEADLINE_MS). Failures of the service itself, and missed deadlines, become
+ * Every operation has a deadline (STORAGE_CALL_MS). Failures of the service itself, and missed deadlines, become
  * one coded error (StorageUnavailable).
  */
 export class BlobStateStorage implements Storage {
@@ -81,7 +82,7 @@ export class BlobStateStorage implements Storage {
 
   private async guarded<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      return await within(STORAGE_DEADLINE_MS, operation());
+      return await within(STORAGE_CALL_MS, operation());
     } catch (error) {
       if (!isRestError(error) && !(error instanceof StorageTimeoutError)) throw error;
       // Start over next time: the container may have to be created once storage is back.

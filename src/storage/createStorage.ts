@@ -1,10 +1,9 @@
 import type { Storage } from 'botbuilder';
 import { ConfigError, type StorageConfig } from '../config/config.js';
+import { STORAGE_DEFAULT_TTL_MS } from '../config/durations.js';
 import { BlobStateStorage } from './blobStateStorage.js';
 import { ExpiringMemoryStorage } from './expiringMemoryStorage.js';
 
-/** Items written without their own lifetime (botbuilder's token-exchange de-duplication marks) live this long. */
-const DEFAULT_TTL_MS = 60 * 60 * 1000;
 
 export interface BotStorage {
   storage: Storage;
@@ -17,7 +16,7 @@ export interface BotStorage {
 /** The one Storage for everything kept between turns: this process's memory, or the Blob container all instances share. */
 export function createStorage(config: StorageConfig): BotStorage {
   if (config.kind === 'memory') {
-    const memory = new ExpiringMemoryStorage(DEFAULT_TTL_MS);
+    const memory = new ExpiringMemoryStorage(STORAGE_DEFAULT_TTL_MS);
     return { storage: memory, close: () => memory.close(), items: () => memory.size };
   }
   try {

@@ -1,8 +1,5 @@
 import { settledWithin } from '../bookings/deadline.js';
 
-/** The longest one storage operation (its retry included) may take inside a turn. */
-export const STORAGE_DEADLINE_MS = 3_000;
-
 /** Storage took longer than a turn can wait. */
 export class StorageTimeoutError extends Error {
   override readonly name = 'StorageTimeoutError';

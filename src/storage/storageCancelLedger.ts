@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage } from 'botbuilder';
+import { CANCEL_RECORD_TTL_MS } from '../config/durations.js';
 import type { CancelLedger, CancelRecord, LedgerEntry } from '../bookings/cancelLedger.js';
 import { type Expiring, isLive } from './expiry.js';
 import { StorageWriteConflict } from './writeConflict.js';
@@ -9,8 +10,6 @@ interface StoredRecord extends Expiring {
   eTag?: string;
 }
 
-/** Records outlive any retry or re-delivery by far; a day keeps storage small. */
-const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The cancel ledger on the bot's Storage (createStorage's: memory for one instance, Blob for many; both fail a lost
@@ -30,7 +29,7 @@ export class StorageCancelLedger implements CancelLedger {
 
   async claim(key: string, record: CancelRecord, version?: string): Promise<boolean> {
     try {
-      await this.storage.write({ [key]: { record, expiresAt: this.now() + RECORD_TTL_MS, eTag: version ?? randomUUID() } satisfies StoredRecord });
+      await this.storage.write({ [key]: { record, expiresAt: this.now() + CANCEL_RECORD_TTL_MS, eTag: version ?? randomUUID() } satisfies StoredRecord });
       return true;
     } catch (error) {
       // Only a lost conditional write means another turn won (its record may even be gone again by now: the caller
@@ -41,7 +40,7 @@ export class StorageCancelLedger implements CancelLedger {
   }
 
   async put(key: string, record: CancelRecord): Promise<void> {
-    await this.storage.write({ [key]: { record, expiresAt: this.now() + RECORD_TTL_MS, eTag: '*' } satisfies StoredRecord });
+    await this.storage.write({ [key]: { record, expiresAt: this.now() + CANCEL_RECORD_TTL_MS, eTag: '*' } satisfies StoredRecord });
   }
 
   async delete(key: string): Promise<void> {

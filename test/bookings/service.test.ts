@@ -5,7 +5,8 @@ import { type CancelLedger, storeAppointment } from '../../src/bookings/cancelLe
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
 import type { UpcomingAppointment } from '../../src/bookings/types.js';
 import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
-import { BookingsService, cancelTimingFor } from '../../src/bookings/service.js';
+import { BookingsService } from '../../src/bookings/service.js';
+import { cancelTimingFor } from '../../src/config/durations.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { StaffDirectory } from '../../src/bookings/staffDirectory.js';
 import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';

@@ -1,5 +1,6 @@
 import type { Storage, TurnContext } from 'botbuilder';
 import type { Locale } from '../../cards/i18n.js';
+import { PENDING_SIGN_IN_TTL_MS } from '../../config/durations.js';
 import { isLive } from '../../storage/expiry.js';
 import type { ActionData } from '../cardActions.js';
 
@@ -13,8 +14,6 @@ interface StoredPending extends PendingAction {
   expiresAt: number;
 }
 
-/** A sign-in left unfinished longer than this is forgotten; the user asks again. */
-const PENDING_TTL_MS = 15 * 60 * 1000;
 
 /** Pending actions in the bot's Storage, one per user and conversation, so any instance can finish the sign-in. */
 export class PendingActions {
@@ -24,7 +23,7 @@ export class PendingActions {
   ) {}
 
   async save(context: TurnContext, pending: PendingAction): Promise<void> {
-    await this.storage.write({ [keyOf(context)]: { ...pending, expiresAt: this.now() + PENDING_TTL_MS } satisfies StoredPending });
+    await this.storage.write({ [keyOf(context)]: { ...pending, expiresAt: this.now() + PENDING_SIGN_IN_TTL_MS } satisfies StoredPending });
   }
 
   async has(context: TurnContext): Promise<boolean> {

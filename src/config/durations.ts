@@ -1,0 +1,44 @@
+/**
+ * Every duration the bot waits for or remembers something, in one place: the fixed ones as constants, the ones that
+ * follow a setting from `durationsOf`. Teams answers no invoke after 15 s; everything a turn waits for fits in that.
+ */
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** One storage operation, its retry included: storage is fast or down, and a turn cannot wait for more. */
+export const STORAGE_CALL_MS = 3_000;
+/** Cancel records outlive any retry or re-delivery by far; a day keeps storage small. */
+export const CANCEL_RECORD_TTL_MS = DAY_MS;
+/** A sign-in left unfinished longer than this is forgotten; the user asks again. */
+export const PENDING_SIGN_IN_TTL_MS = 15 * MINUTE_MS;
+/** A business choice not used for this long is forgotten (the list shows every business again). */
+export const BUSINESS_CHOICE_TTL_MS = 90 * DAY_MS;
+/** Items written without their own lifetime (botbuilder's token-exchange de-duplication marks) live this long. */
+export const STORAGE_DEFAULT_TTL_MS = HOUR_MS;
+/** MSAL renews a cached token this long before it expires (msal-common DEFAULT_TOKEN_RENEWAL_OFFSET_SEC); so do we. */
+export const TOKEN_RENEWAL_MARGIN_MS = 5 * MINUTE_MS;
+
+export interface CancelTiming {
+  /** How long a claimed cancel belongs to its turn: longer than that turn's Graph budget. */
+  attemptLeaseMs: number;
+  /** How long a confirm waits for another turn's cancel of the same appointment before saying it is in progress. */
+  awaitOtherTurnMs: number;
+  /** How often that wait looks at the ledger. */
+  pollMs: number;
+}
+
+/**
+ * The cancel's timing for a turn budget (TURN_TIMEOUT_MS). A claimed cancel outlives its turn's Graph budget. A
+ * second confirm waits for it at most 8 s, so that if it then has to cancel itself, the turn's deadline still ends it
+ * within Teams' 15 s invoke limit.
+ */
+export function cancelTimingFor(turnTimeoutMs: number): CancelTiming {
+  return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200 };
+}
+
+/** How long a user's businesses and roles are remembered (MEMBERSHIP_CACHE_SECONDS); 0: not at all. */
+export function membershipCacheMs(membershipCacheSeconds: number): number {
+  return membershipCacheSeconds * 1_000;
+}
