@@ -1,4 +1,4 @@
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { TokenProvider } from './tokenProvider.js';
 
 interface TokenResponse {
@@ -42,10 +42,10 @@ export class LocalTokenProvider implements TokenProvider {
       });
       body = (await response.json()) as TokenResponse;
     } catch (cause) {
-      throw new BookingsError(ErrorCode.Unavailable, 'Local sign-in service unreachable', { cause });
+      throw new CodedError(ErrorCode.Unavailable, 'Local sign-in service unreachable', { cause });
     }
     if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-      throw new BookingsError(ErrorCode.SignInRequired, 'Local sign-in refused the configured user');
+      throw new CodedError(ErrorCode.SignInRequired, 'Local sign-in refused the configured user');
     }
     // Renew a minute early so a token never expires between being handed out and reaching Graph.
     this.cached = { token: body.access_token, refreshAt: this.now() + Math.max(0, body.expires_in - 60) * 1000 };

@@ -1,5 +1,5 @@
 import { AuthError, InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 
 /** AADSTS codes (Entra's error_codes) that mean "the user must consent or verify interactively". */
 const INTERACTION_CODES = new Set(['65001', '65004', '50076', '50079', '50158']);
@@ -12,21 +12,21 @@ const MISCONFIGURATION_CODES = new Set(['7000215', '7000222', '700016', '700027'
  * Turns an MSAL failure of the on-behalf-of exchange into the bot's error codes. Branches on Entra's error,
  * sub-error and AADSTS number, never on message text.
  */
-export function toSignInError(error: unknown): BookingsError {
-  if (!(error instanceof AuthError)) return new BookingsError(ErrorCode.Internal, 'On-behalf-of exchange failed', { cause: error });
+export function toSignInError(error: unknown): CodedError {
+  if (!(error instanceof AuthError)) return new CodedError(ErrorCode.Internal, 'On-behalf-of exchange failed', { cause: error });
   const { errorCode, subError } = error;
   // Entra sends error_codes as JSON numbers although MSAL types them as strings.
   const errorNo = error instanceof ServerError || error instanceof InteractionRequiredAuthError ? error.errorNo : undefined;
   const aadsts = errorNo === undefined ? '' : String(errorNo);
   const details = { cause: error };
-  if (aadsts === NOT_ASSIGNED) return new BookingsError(ErrorCode.UserNotAssigned, 'The user is not assigned to the app in Entra ID', details);
+  if (aadsts === NOT_ASSIGNED) return new CodedError(ErrorCode.UserNotAssigned, 'The user is not assigned to the app in Entra ID', details);
   if (error instanceof InteractionRequiredAuthError || subError === 'consent_required' || INTERACTION_CODES.has(aadsts)) {
-    return new BookingsError(ErrorCode.ConsentRequired, 'Entra ID needs the user to consent or verify', details);
+    return new CodedError(ErrorCode.ConsentRequired, 'Entra ID needs the user to consent or verify', details);
   }
   if (errorCode === 'invalid_client' || errorCode === 'unauthorized_client' || MISCONFIGURATION_CODES.has(aadsts)) {
-    return new BookingsError(ErrorCode.SignInMisconfigured, "Entra ID rejected the bot's app registration or credential", details);
+    return new CodedError(ErrorCode.SignInMisconfigured, "Entra ID rejected the bot's app registration or credential", details);
   }
   // Any other invalid_grant: the user's token for the bot is expired, revoked or not for this app; sign in afresh.
-  if (errorCode === 'invalid_grant') return new BookingsError(ErrorCode.SignInRequired, "Entra ID rejected the user's token", details);
-  return new BookingsError(ErrorCode.Unavailable, 'Entra ID could not be reached or failed', details);
+  if (errorCode === 'invalid_grant') return new CodedError(ErrorCode.SignInRequired, "Entra ID rejected the user's token", details);
+  return new CodedError(ErrorCode.Unavailable, 'Entra ID could not be reached or failed', details);
 }

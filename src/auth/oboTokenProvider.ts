@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationResult, ConfidentialClientApplication } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
 import type { CachedGraphToken, SharedTokenCache } from './sharedTokenCache.js';
@@ -73,7 +73,7 @@ export class OboTokenProvider implements TokenProvider {
   }
 
   getToken(user: UserRef): Promise<string> {
-    if (!user.credential) return Promise.reject(new BookingsError(ErrorCode.SignInRequired, 'No user token for this turn'));
+    if (!user.credential) return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No user token for this turn'));
     const assertion = user.credential.reveal();
     const key = partitionOf(assertion);
     const cached = this.graphTokens.get(key);
@@ -116,7 +116,7 @@ export class OboTokenProvider implements TokenProvider {
       throw toSignInError(error);
     }
     if (result?.account) await this.msal.getTokenCache().removeAccount(result.account);
-    if (!result?.accessToken) throw new BookingsError(ErrorCode.SignInRequired, 'Entra ID returned no token');
+    if (!result?.accessToken) throw new CodedError(ErrorCode.SignInRequired, 'Entra ID returned no token');
     const expiresAt = result.expiresOn?.getTime() ?? this.now();
     return { accessToken: result.accessToken, renewAt: expiresAt - TOKEN_RENEWAL_MARGIN_MS, expiresAt };
   }

@@ -3,7 +3,7 @@ import type { UserRef } from '../bookings/types.js';
 /**
  * The seam between Graph calls and sign-in: Graph code asks for the current user's access token and never
  * knows whether it came from the local sign-in or (production) the user's Teams SSO token exchanged on-behalf-of.
- * Implementations throw BookingsError(SignInRequired) when the user must sign in first.
+ * Implementations throw CodedError(SignInRequired) when the user must sign in first.
  */
 export interface TokenProvider {
   getToken(user: UserRef): Promise<string>;

@@ -1,4 +1,4 @@
-import { BookingsError, ErrorCode } from './errors.js';
+import { CodedError, ErrorCode } from './errors.js';
 
 /**
  * `work`, or the error `late()` makes once `ms` have passed. The abandoned call goes on in the background and its
@@ -22,5 +22,5 @@ export async function settledWithin<T>(work: Promise<T>, ms: number, late: () =>
  * (the Token Service, Entra ID, another turn's cancel) inside its budget under Teams' 15 s invoke limit.
  */
 export function byDeadline<T>(work: Promise<T>, deadline: number, what: string): Promise<T> {
-  return settledWithin(work, deadline - performance.now(), () => new BookingsError(ErrorCode.Timeout, `${what} did not answer within the turn's budget`));
+  return settledWithin(work, deadline - performance.now(), () => new CodedError(ErrorCode.Timeout, `${what} did not answer within the turn's budget`));
 }

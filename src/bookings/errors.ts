@@ -46,7 +46,7 @@ export enum ErrorCode {
   Internal = 'internal',
 }
 
-export interface BookingsErrorDetails {
+export interface CodedErrorDetails {
   /** Graph's request-id, kept so support can trace a failure. */
   requestId?: string;
   /** Seconds Graph asked us to wait (429/503). */
@@ -54,15 +54,16 @@ export interface BookingsErrorDetails {
   cause?: unknown;
 }
 
-export class BookingsError extends Error {
-  override readonly name = 'BookingsError';
+/** A failure with one of the codes above, whoever raised it (Graph, Entra ID, the Token Service, storage, the domain). */
+export class CodedError extends Error {
+  override readonly name = 'CodedError';
   readonly requestId?: string;
   readonly retryAfterSeconds?: number;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    details: BookingsErrorDetails = {},
+    details: CodedErrorDetails = {},
   ) {
     super(message, { cause: details.cause });
     this.requestId = details.requestId;
@@ -70,7 +71,7 @@ export class BookingsError extends Error {
   }
 }
 
-export function toBookingsError(error: unknown): BookingsError {
-  if (error instanceof BookingsError) return error;
-  return new BookingsError(ErrorCode.Internal, 'Unexpected failure', { cause: error });
+export function toCodedError(error: unknown): CodedError {
+  if (error instanceof CodedError) return error;
+  return new CodedError(ErrorCode.Internal, 'Unexpected failure', { cause: error });
 }

@@ -2,7 +2,7 @@ import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } 
 
 /**
  * What the domain needs from Microsoft Graph, acting as the given user.
- * Implementations throw BookingsError with a code; they never return partial data silently.
+ * Implementations throw CodedError with a code; they never return partial data silently.
  */
 export interface BookingsGateway {
   me(user: UserRef): Promise<Person>;

@@ -5,7 +5,7 @@ import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointm
 import { validCancellationMessage } from './cancellationMessage.js';
 import { windowOf } from './dateRange.js';
 import { byDeadline } from './deadline.js';
-import { BookingsError, ErrorCode, toBookingsError } from './errors.js';
+import { CodedError, ErrorCode, toCodedError } from './errors.js';
 import { accessTo, isOwnOrUnassigned, type Membership, maySeeWholeBusiness } from './access.js';
 import type { BookingsGateway } from './gateway.js';
 import { isRefusedBusiness, type StaffDirectory, userKeyOf } from './staffDirectory.js';
@@ -152,7 +152,7 @@ export class BookingsService {
     try {
       return await this.cancelOnce(request, audit, 0);
     } catch (error) {
-      const coded = toBookingsError(error);
+      const coded = toCodedError(error);
       const outcome = losesPlace(coded) ? 'refused' : 'failed';
       await this.record(request, { ...audit, outcome, errorCode: coded.code, graphRequestId: coded.requestId });
       throw error;
@@ -196,7 +196,7 @@ export class BookingsService {
       if (seen && isNotFound(error)) return this.recordCancelled(request, seen.record, { ...audit, attemptId: seen.record.attemptId, recovered: true });
       // Outcome unknown: keep the attempt (released) so a retry that meets 404 knows it landed; otherwise forget it.
       // Best effort: the user must hear Graph's answer, and a claim left behind only delays a retry by its lease.
-      const release = error instanceof BookingsError && OUTCOME_UNKNOWN.has(error.code) ? this.ledger.put(key, { ...record, leaseUntil: 0 }) : this.ledger.delete(key);
+      const release = error instanceof CodedError && OUTCOME_UNKNOWN.has(error.code) ? this.ledger.put(key, { ...record, leaseUntil: 0 }) : this.ledger.delete(key);
       await this.stored(request, release).catch(() => undefined);
       throw error;
     }
@@ -247,7 +247,7 @@ export class BookingsService {
         return this.cancelOnce(request, audit, retry + 1);
       }
     }
-    throw new BookingsError(ErrorCode.CancelInProgress, 'Another turn is still cancelling this appointment');
+    throw new CodedError(ErrorCode.CancelInProgress, 'Another turn is still cancelling this appointment');
   }
 
   private async repeated(request: CancelRequest, record: CancelRecord): Promise<CancelOutcome> {
@@ -302,11 +302,11 @@ type AuditNote = Omit<AuditEntry, 'at' | 'userObjectId' | 'tenantId' | 'business
 
 /** Graph refusing this user in a business where the directory placed them: they are no longer staff, or not in that role. */
 function losesPlace(error: unknown): boolean {
-  return error instanceof BookingsError && (error.code === ErrorCode.Forbidden || error.code === ErrorCode.NotStaffOfBusiness);
+  return error instanceof CodedError && (error.code === ErrorCode.Forbidden || error.code === ErrorCode.NotStaffOfBusiness);
 }
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof BookingsError && error.code === ErrorCode.NotFound;
+  return error instanceof CodedError && error.code === ErrorCode.NotFound;
 }
 
 /** By id (a stale id means all), else the first whose name contains the typed text, ignoring case. */
@@ -327,7 +327,7 @@ function ledgerKey(businessId: string, appointmentId: string): string {
 /** The appointment placed in the user's context, if the access rule lets them `need` it; Forbidden otherwise. */
 function authorized(context: BusinessContext, appointment: Appointment, need: 'see' | 'cancel'): UpcomingAppointment {
   const access = accessTo(context.me, appointment);
-  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new BookingsError(ErrorCode.Forbidden, `The user may not ${need} this appointment`);
+  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new CodedError(ErrorCode.Forbidden, `The user may not ${need} this appointment`);
   return placeInContext(appointment, context);
 }
 

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { membershipOf } from './access.js';
-import { BookingsError, ErrorCode } from './errors.js';
+import { CodedError, ErrorCode } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
 import type { Business, Person, StaffMember, UserRef } from './types.js';
 
@@ -43,7 +43,7 @@ export const PARALLEL_STAFF_READS = 8;
 
 /** What Graph answers for a business the user may not read (not, or no longer, its staff; or gone): not one of theirs. */
 export function isRefusedBusiness(error: unknown): boolean {
-  return error instanceof BookingsError && [ErrorCode.Forbidden, ErrorCode.NotFound, ErrorCode.NotStaffOfBusiness].includes(error.code);
+  return error instanceof CodedError && [ErrorCode.Forbidden, ErrorCode.NotFound, ErrorCode.NotStaffOfBusiness].includes(error.code);
 }
 
 /** Finds, and remembers, the businesses where a user is staff. */

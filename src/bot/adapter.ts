@@ -13,8 +13,7 @@ import {
 import { AuthenticationConstants, AuthenticationError, MsalServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Config, ProductionModeConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
-import { errorText } from './errorCard.js';
-import { treatmentOf } from './errorPolicy.js';
+import { errorText, treatmentOf } from './errorPolicy.js';
 import { renderContextOf } from './turnContextInfo.js';
 
 export interface ProductionAdapterParts {

@@ -1,18 +1,18 @@
 import { ActivityHandler, CardFactory, type InvokeResponse, TurnContext } from 'botbuilder';
 import type { ConsentLinks } from '../auth/consentLinks.js';
 import { byDeadline } from '../bookings/deadline.js';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { type Locale, t } from '../cards/i18n.js';
-import { measureGraphWait } from '../graph/graphWait.js';
+import { withinGraphBudget } from '../graph/graphWait.js';
 import { type AdaptiveCard, renderPrivateList, withSubmitActions } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import { hashOf, withLogContext } from '../logging/logContext.js';
 import type { Logger } from '../logging/logger.js';
 import { type ActionData, languageOf, parseCardAction, submitOf } from './cardActions.js';
 import { parseCommand } from './commands.js';
-import { errorCard, errorText } from './errorCard.js';
-import { treatmentOf } from './errorPolicy.js';
+import { errorCard } from './errorCard.js';
+import { errorText, treatmentOf } from './errorPolicy.js';
 import type { help as helpHandler, welcome as welcomeHandler } from './handlers/help.js';
 import type { ActionHandlers, TurnInput } from './handlers/types.js';
 import type { PendingActions } from './signIn/pendingActions.js';
@@ -92,7 +92,7 @@ export class BookingsBot extends ActivityHandler {
     const turn = { ...turnInput(context, languageOf(value?.action?.data)), deadline: this.deadlineFromNow() };
     let action: ActionData | undefined;
     try {
-      if (value?.action?.type !== 'Action.Execute') throw new BookingsError(ErrorCode.InvalidAction, 'Not an Action.Execute invoke');
+      if (value?.action?.type !== 'Action.Execute') throw new CodedError(ErrorCode.InvalidAction, 'Not an Action.Execute invoke');
       action = parseCardAction(value.action.verb, value.action.data);
       const signedIn = await byDeadline(this.signedInForClick(context, value), turn.deadline, 'Sign-in');
       if (!signedIn) return await this.noSignInForClick(context, value, turn.render.locale);
@@ -101,8 +101,8 @@ export class BookingsBot extends ActivityHandler {
     } catch (error) {
       const failure = this.failure(context, error, action, turn);
       const { treatment } = failure;
-      if (treatment.signIn) {
-        const login = await this.loginRequest(context, treatment.signIn, turn.render.locale).catch(() => undefined);
+      if (treatment.asksSignIn) {
+        const login = await this.loginRequest(context, 'signIn', turn.render.locale).catch(() => undefined);
         if (login) return login;
       }
       if (treatment.invokeStatus === 200) return cardResponse(failure.card);
@@ -135,7 +135,7 @@ export class BookingsBot extends ActivityHandler {
 
   private async loginRequest(context: TurnContext, reason: SignInReason, locale: Locale): Promise<InvokeResponse> {
     const login = await this.auth.signIn.loginRequest(context, reason, signInTexts(locale));
-    if (!login) throw new BookingsError(ErrorCode.SignInRequired, 'No sign-in available');
+    if (!login) throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
     return { status: 200, body: login };
   }
 
@@ -238,14 +238,14 @@ export class BookingsBot extends ActivityHandler {
         const signedIn = await byDeadline(this.auth.signIn.userToken(context), turn.deadline, 'Sign-in');
         if (!signedIn) {
           if (await this.askToSignIn(context, turn, action, 'signIn')) return;
-          throw new BookingsError(ErrorCode.SignInRequired, 'No sign-in available');
+          throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
         }
         turn.user.credential = signedIn.credential;
       }
       card = await this.dispatch(turn, action);
     } catch (error) {
       const failure = this.failure(context, error, action, turn);
-      if (failure.treatment.signIn && action && (await this.askToSignIn(context, turn, action, failure.treatment.signIn).catch(() => false))) return;
+      if (failure.treatment.asksSignIn && action && (await this.askToSignIn(context, turn, action, 'signIn').catch(() => false))) return;
       card = failure.card;
     }
     await this.send(context, card, isClick);
@@ -275,7 +275,7 @@ export class BookingsBot extends ActivityHandler {
     const started = performance.now();
     // The turn's one deadline, set when it began (sign-in came first): Graph gets what is left of it.
     const deadline = turn.deadline ?? started + this.turnTimeoutMs;
-    const { result: card, wait } = await measureGraphWait(() => handler({ ...turn, deadline }, action.data), deadline - started);
+    const { result: card, wait } = await withinGraphBudget(() => handler({ ...turn, deadline }, action.data), deadline - started);
     // ms is the whole action, graphMs the part spent waiting on Graph: the difference is the bot's own cost.
     this.logger.info(
       { verb: action.verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RANGE_KEY, type RangeKey } from '../bookings/dateRange.js';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { Locale } from '../cards/i18n.js';
 import { Verb } from '../cards/verbs.js';
 
@@ -31,9 +31,9 @@ export type ActionData = { [V in keyof typeof schemas]: { verb: V; data: z.infer
  * a card is refused with InvalidAction.
  */
 export function parseCardAction(verb: unknown, data: unknown): ActionData {
-  if (typeof verb !== 'string' || !(verb in schemas)) throw new BookingsError(ErrorCode.InvalidAction, 'Unknown verb');
+  if (typeof verb !== 'string' || !(verb in schemas)) throw new CodedError(ErrorCode.InvalidAction, 'Unknown verb');
   const parsed = schemas[verb as keyof typeof schemas].safeParse(data ?? {});
-  if (!parsed.success) throw new BookingsError(ErrorCode.InvalidAction, `Bad data for ${verb}`);
+  if (!parsed.success) throw new CodedError(ErrorCode.InvalidAction, `Bad data for ${verb}`);
   return { verb, data: parsed.data } as ActionData;
 }
 

@@ -1,22 +1,16 @@
 import type { ConsentLinks } from '../auth/consentLinks.js';
-import type { BookingsError } from '../bookings/errors.js';
-import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/cancellationMessage.js';
+import type { CodedError } from '../bookings/errors.js';
 import { type Locale, type StringKey, t } from '../cards/i18n.js';
 import { type AdaptiveCard, type MessageAction, renderMessage, showAppointmentsAction } from '../cards/render.js';
 import { Verb } from '../cards/verbs.js';
 import type { ActionData } from './cardActions.js';
-import type { ErrorTreatment } from './errorPolicy.js';
-
-/** The user's text for a failure: what went wrong and, where it helps, the Graph request-id for support. */
-export function errorText(error: BookingsError, treatment: ErrorTreatment, locale: Locale): string {
-  return t(locale, treatment.textKey, { seconds: error.retryAfterSeconds ?? 30, max: MAX_CANCELLATION_MESSAGE_LENGTH });
-}
+import { type ErrorTreatment, errorText } from './errorPolicy.js';
 
 /**
  * The card that answers a failed action. Retryable failures offer "Try again", which repeats the same action
  * with the same data (a repeated cancel is safe: the domain never cancels twice).
  */
-export function errorCard(error: BookingsError, treatment: ErrorTreatment, action: ActionData | undefined, locale: Locale, consent?: ConsentLinks): AdaptiveCard {
+export function errorCard(error: CodedError, treatment: ErrorTreatment, action: ActionData | undefined, locale: Locale, consent?: ConsentLinks): AdaptiveCard {
   const actions: MessageAction[] = [];
   if (treatment.retryable && action) actions.push({ title: t(locale, 'actions.tryAgain'), verb: action.verb, data: action.data });
   if (action?.verb !== Verb.ListAppointments || !treatment.retryable) actions.push(showAppointmentsAction(locale));

@@ -1,5 +1,6 @@
-import { type BookingsError, ErrorCode, toBookingsError } from '../bookings/errors.js';
-import type { StringKey } from '../cards/i18n.js';
+import { type CodedError, ErrorCode, toCodedError } from '../bookings/errors.js';
+import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/cancellationMessage.js';
+import { type Locale, type StringKey, t } from '../cards/i18n.js';
 
 export interface ErrorTreatment {
   /** The user-facing text. */
@@ -9,7 +10,7 @@ export interface ErrorTreatment {
   /** Status for an adaptiveCard/action invoke: 200 answers with a card, anything else with an error body. */
   invokeStatus: 200 | 400;
   /** Answer with a sign-in prompt instead of an error card (Teams may do it silently by SSO). */
-  signIn?: 'signIn';
+  asksSignIn?: true;
   /** The card carries the consent links: the user's own consent, and the one an administrator grants for everyone. */
   consentLinks?: true;
 }
@@ -20,9 +21,9 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.Forbidden]: { textKey: 'errors.forbidden', retryable: false, invokeStatus: 200 },
   [ErrorCode.NotStaffOfBusiness]: { textKey: 'errors.notStaffOfBusiness', retryable: false, invokeStatus: 200 },
   // Graph refused the user's token (revoked, or expired early): it is dropped, and a sign-in (silent in Teams) gets a new one.
-  [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200, signIn: 'signIn' },
+  [ErrorCode.Unauthorized]: { textKey: 'errors.unauthorized', retryable: false, invokeStatus: 200, asksSignIn: true },
   [ErrorCode.UserNotAssigned]: { textKey: 'errors.userNotAssigned', retryable: false, invokeStatus: 200 },
-  [ErrorCode.SignInRequired]: { textKey: 'errors.signInRequired', retryable: false, invokeStatus: 200, signIn: 'signIn' },
+  [ErrorCode.SignInRequired]: { textKey: 'errors.signInRequired', retryable: false, invokeStatus: 200, asksSignIn: true },
   // Not a sign-in card: the Token Service's sign-in asks only for the connection's scopes and never grants Graph's.
   [ErrorCode.ConsentRequired]: { textKey: 'errors.consentRequired', retryable: true, invokeStatus: 200, consentLinks: true },
   [ErrorCode.SignInMisconfigured]: { textKey: 'errors.signInMisconfigured', retryable: false, invokeStatus: 200 },
@@ -39,7 +40,12 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.Internal]: { textKey: 'errors.internal', retryable: true, invokeStatus: 200 },
 };
 
-export function treatmentOf(error: unknown): { error: BookingsError; treatment: ErrorTreatment } {
-  const coded = toBookingsError(error);
+export function treatmentOf(error: unknown): { error: CodedError; treatment: ErrorTreatment } {
+  const coded = toCodedError(error);
   return { error: coded, treatment: POLICY[coded.code] };
+}
+
+/** The user's text for a failure: what went wrong, with the figures its text names (the wait, the message limit). */
+export function errorText(error: CodedError, treatment: ErrorTreatment, locale: Locale): string {
+  return t(locale, treatment.textKey, { seconds: error.retryAfterSeconds ?? 30, max: MAX_CANCELLATION_MESSAGE_LENGTH });
 }

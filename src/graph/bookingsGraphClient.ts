@@ -1,7 +1,7 @@
 import { type Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { byDeadline } from '../bookings/deadline.js';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { BookingsGateway } from '../bookings/gateway.js';
 import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
 import { graphErrorOf, toDomainError } from './errors.js';
@@ -70,7 +70,7 @@ export class BookingsGraphClient implements BookingsGateway {
 
   async getBusiness(user: UserRef, businessId: string): Promise<Business> {
     const business = parseBusiness(await this.get<{ id?: string; displayName?: string }>(user, `${this.business(businessId)}?$select=id,displayName`));
-    if (!business) throw new BookingsError(ErrorCode.Internal, 'Graph returned a business without id or name');
+    if (!business) throw new CodedError(ErrorCode.Internal, 'Graph returned a business without id or name');
     return business;
   }
 
@@ -89,7 +89,7 @@ export class BookingsGraphClient implements BookingsGateway {
   async getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment> {
     const raw = await this.get<GraphAppointment>(user, this.appointment(businessId, appointmentId));
     const appointment = parseAppointment(raw, businessId);
-    if (!appointment) throw new BookingsError(ErrorCode.Internal, 'Graph returned an appointment without id or times');
+    if (!appointment) throw new CodedError(ErrorCode.Internal, 'Graph returned an appointment without id or times');
     return { ...appointment, details: parseAppointmentDetails(raw) };
   }
 
@@ -113,7 +113,7 @@ export class BookingsGraphClient implements BookingsGateway {
 
   /** The appointment's path; refused before anything is sent when Graph could not read it (see isAddressable). */
   private appointment(businessId: string, appointmentId: string): string {
-    if (!isAddressable(appointmentId)) throw new BookingsError(ErrorCode.NotAddressable, 'Graph cannot address an appointment id that holds "/"');
+    if (!isAddressable(appointmentId)) throw new CodedError(ErrorCode.NotAddressable, 'Graph cannot address an appointment id that holds "/"');
     return `${this.business(businessId)}/appointments/${segment(appointmentId)}`;
   }
 
@@ -133,7 +133,7 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   /** A token Graph refused (revoked, expired early) is never offered again: the next call gets a new one. */
-  private async refused(user: UserRef, error: BookingsError): Promise<BookingsError> {
+  private async refused(user: UserRef, error: CodedError): Promise<CodedError> {
     if (error.code === ErrorCode.Unauthorized) await this.tokens.forget(user);
     return error;
   }
@@ -143,7 +143,7 @@ export class BookingsGraphClient implements BookingsGateway {
     const items: T[] = [];
     let next: string | undefined = path;
     for (let page = 0; next !== undefined; page++) {
-      if (page >= this.options.maxPages) throw new BookingsError(ErrorCode.Unavailable, `More than ${this.options.maxPages} pages`);
+      if (page >= this.options.maxPages) throw new CodedError(ErrorCode.Unavailable, `More than ${this.options.maxPages} pages`);
       const body: Collection<T> = await this.get<Collection<T>>(user, next, headers);
       items.push(...(body.value ?? []));
       next = body['@odata.nextLink'] === undefined ? undefined : this.relativeLink(body['@odata.nextLink']);
@@ -153,7 +153,7 @@ export class BookingsGraphClient implements BookingsGateway {
 
   private relativeLink(link: string): string {
     if (!link.startsWith(this.linkPrefix)) {
-      throw new BookingsError(ErrorCode.Unavailable, 'Graph returned a next link outside the configured base URL');
+      throw new CodedError(ErrorCode.Unavailable, 'Graph returned a next link outside the configured base URL');
     }
     return `/${link.slice(this.linkPrefix.length)}`;
   }

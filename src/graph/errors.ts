@@ -1,17 +1,17 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 
 /** Graph's answer (or the lack of one) as a coded domain error that keeps Graph's request-id. */
-export function toDomainError(error: unknown): BookingsError {
-  if (error instanceof BookingsError) return error;
-  if (!(error instanceof GraphError)) return new BookingsError(ErrorCode.Internal, 'Unexpected Graph client failure', { cause: error });
+export function toDomainError(error: unknown): CodedError {
+  if (error instanceof CodedError) return error;
+  if (!(error instanceof GraphError)) return new CodedError(ErrorCode.Internal, 'Unexpected Graph client failure', { cause: error });
   const details = {
     requestId: error.requestId ?? error.headers?.get('request-id') ?? undefined,
     retryAfterSeconds: retryAfterSeconds(error.headers),
     cause: error,
   };
   const code = codeForStatus(error);
-  return new BookingsError(code, `Graph answered ${error.statusCode} ${error.code ?? ''}`.trim(), details);
+  return new CodedError(code, `Graph answered ${error.statusCode} ${error.code ?? ''}`.trim(), details);
 }
 
 /** Graph's error for a response read raw: its JSON error body ({error: {code, message, innerError}}) and headers. */

@@ -36,10 +36,10 @@ export class GraphWait {
 const GRAPH_WAIT = Symbol('graph wait');
 
 /**
- * Runs `work` and measures the Graph calls it makes, however deep in the call tree. With a budget, those calls
- * share one deadline, so a turn that makes several calls in a row still answers within Teams' invoke limit.
+ * Runs `work` within a Graph budget: the Graph calls it makes, however deep in the call tree, share one deadline (so
+ * a turn that makes several calls in a row still answers within Teams' invoke limit), and are measured.
  */
-export async function measureGraphWait<T>(work: () => Promise<T>, budgetMs = Infinity): Promise<{ result: T; wait: GraphWait }> {
+export async function withinGraphBudget<T>(work: () => Promise<T>, budgetMs = Infinity): Promise<{ result: T; wait: GraphWait }> {
   const wait = new GraphWait(performance.now() + budgetMs);
   const result = await runWith(GRAPH_WAIT, wait, work);
   return { result, wait };

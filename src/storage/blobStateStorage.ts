@@ -5,7 +5,7 @@ import type { Storage, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 // The blob name BlobsStorage gives a key, so both paths address the same blob.
 import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
-import { BookingsError, ErrorCode } from '../bookings/errors.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
 import { STORAGE_CALL_MS } from '../config/durations.js';
 import { StorageTimeoutError, within } from './deadline.js';
 import { StorageWriteConflict } from './writeConflict.js';
@@ -89,7 +89,7 @@ export class BlobStateStorage implements Storage {
       this.blobs = this.freshBlobs();
       this.containerReady = undefined;
       const { name, code, statusCode } = error as Error & { code?: string; statusCode?: number };
-      throw new BookingsError(ErrorCode.StorageUnavailable, 'Blob storage failed', { cause: { name, code, statusCode } });
+      throw new CodedError(ErrorCode.StorageUnavailable, 'Blob storage failed', { cause: { name, code, statusCode } });
     }
   }
 

@@ -4,7 +4,7 @@ import type { AuditEntry } from '../../src/bookings/audit.js';
 import { type CancelLedger, storeAppointment } from '../../src/bookings/cancelLedger.js';
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
 import type { UpcomingAppointment } from '../../src/bookings/types.js';
-import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
 import { BookingsService } from '../../src/bookings/service.js';
 import { cancelTimingFor } from '../../src/config/durations.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
@@ -76,7 +76,7 @@ describe('BookingsService against the local Graph service', () => {
       ['  ', ErrorCode.MessageRequired],
       ['x'.repeat(501), ErrorCode.MessageTooLong],
     ] as const) {
-      await expect(service.cancel(user, CONTOSO, 'AAMkAD=', message)).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === code);
+      await expect(service.cancel(user, CONTOSO, 'AAMkAD=', message)).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === code);
     }
     expect(graph.requests).toEqual([]);
   });
@@ -91,9 +91,9 @@ describe('BookingsService after a refused cancel', () => {
       const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
       // 429 on the POST is a definitive "not done": the attempt is forgotten.
       graph.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 60 });
-      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Throttled);
+      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.Throttled);
       await gatewayFor(graph).cancelAppointment(user, CONTOSO, target.id, 'Cancelled by the administrator');
-      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.NotFound);
+      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.NotFound);
     } finally {
       await graph.stop();
     }
@@ -149,7 +149,7 @@ describe('BookingsService after a refused cancel', () => {
       const appointments = result.kind === 'appointments' ? result.appointments : [];
       expect(appointments.length).toBeGreaterThan(0);
       expect(appointments.every((a) => !a.canCancel)).toBe(true);
-      await expect(viewer.cancel(user, CONTOSO, appointments[0]!.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.Forbidden);
+      await expect(viewer.cancel(user, CONTOSO, appointments[0]!.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.Forbidden);
       expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
     } finally {
       await graph.stop();

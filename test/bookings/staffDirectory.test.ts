@@ -1,6 +1,6 @@
 import type { Storage } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
 import { StaffDirectory } from '../../src/bookings/staffDirectory.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
@@ -9,7 +9,7 @@ import { ADELE, ALEX_VIEWER, CONTOSO, FABRIKAM, gatewayFor, NORTHWIND, startLoca
 
 const user = { id: '29:user', aadObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' };
 const unreachable = (): never => {
-  throw new BookingsError(ErrorCode.StorageUnavailable, 'Blob storage failed');
+  throw new CodedError(ErrorCode.StorageUnavailable, 'Blob storage failed');
 };
 /** Storage whose account cannot be reached: every operation fails with the coded error the Blob storage raises. */
 const downStorage: Storage = { read: () => Promise.resolve(unreachable()), write: () => Promise.resolve(unreachable()), delete: () => Promise.resolve(unreachable()) };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { ALEX_VIEWER, CONTOSO, FABRIKAM, gatewayFor, NORTHWIND, startLocalGraph } from '../helpers/localGraph.js';
 
@@ -10,11 +10,11 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: ErrorCode; req
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(BookingsError);
-    const e = error as BookingsError;
+    expect(error).toBeInstanceOf(CodedError);
+    const e = error as CodedError;
     return { code: e.code, requestId: e.requestId, retryAfterSeconds: e.retryAfterSeconds };
   }
-  throw new Error('expected a BookingsError');
+  throw new Error('expected a CodedError');
 }
 
 describe('BookingsGraphClient against the local Graph service', () => {

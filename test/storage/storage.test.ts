@@ -3,7 +3,7 @@ import { ContainerClient } from '@azure/storage-blob';
 import type { Storage } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
-import { BookingsError, ErrorCode } from '../../src/bookings/errors.js';
+import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
 import { BlobStateStorage } from '../../src/storage/blobStateStorage.js';
 import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
 import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';
@@ -117,8 +117,8 @@ describe('BlobStateStorage when storage is unreachable', () => {
     const storage = new BlobStateStorage(outage.connectionString, 'comes-back');
     await outage.stop();
     const started = performance.now();
-    await expect(storage.write({ k: { v: 1 } })).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.StorageUnavailable);
-    await expect(storage.write({ k: { eTag: 'claim' } })).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.StorageUnavailable);
+    await expect(storage.write({ k: { v: 1 } })).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.StorageUnavailable);
+    await expect(storage.write({ k: { eTag: 'claim' } })).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.StorageUnavailable);
     expect(performance.now() - started).toBeLessThan(10_000);
     await outage.start();
     try {
@@ -144,7 +144,7 @@ describe('BlobStateStorage when storage hangs', () => {
       // The SDK's try timeout is only a hint to the server: without the storage deadline (3 s) the read would hang
       // for as long as TCP allows.
       let started = performance.now();
-      await expect(storage.read(['k'])).rejects.toSatisfy((e: unknown) => e instanceof BookingsError && e.code === ErrorCode.StorageUnavailable);
+      await expect(storage.read(['k'])).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.StorageUnavailable);
       expect(performance.now() - started).toBeLessThan(5_000);
       // The audit trail's appends have the same deadline (their entries then wait in memory).
       started = performance.now();

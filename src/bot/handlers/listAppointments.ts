@@ -2,6 +2,7 @@ import { windowOf } from '../../bookings/dateRange.js';
 import type { BookingsService } from '../../bookings/service.js';
 import { type AdaptiveCard, renderList } from '../../cards/render.js';
 import type { DataOf, TurnInput } from './types.js';
+import type { Verb } from '../../cards/verbs.js';
 
 /** Where each user's chosen business is remembered ("all" or a business id). */
 export interface BusinessChoices {
@@ -17,7 +18,7 @@ export interface ListSettings {
 
 /** The list for the days asked for (the next N days by default), in the user's time zone. */
 export function listAppointments(bookings: BookingsService, choices: BusinessChoices, settings: ListSettings) {
-  return async (turn: TurnInput, data: DataOf<'appointments.list'>): Promise<AdaptiveCard> => {
+  return async (turn: TurnInput, data: DataOf<typeof Verb.ListAppointments>): Promise<AdaptiveCard> => {
     const window = windowOf(data.range, settings.clock(), turn.render.timeZone, settings.windowDays);
     // A switch on the card or a typed name wins and is remembered; otherwise the user's last choice applies.
     const chosen = data.business ?? (data.businessName ? undefined : await choices.get(turn.user.id));

@@ -4,7 +4,7 @@ import { AuthError } from '@azure/msal-node';
 import { toSignInError } from '../../auth/msalErrors.js';
 import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../bookings/secret.js';
-import { BookingsError, ErrorCode } from '../../bookings/errors.js';
+import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
 import type { LoginRequest, SignedIn, SignIn, SignInReason, SignInTexts } from './signIn.js';
 
@@ -68,13 +68,13 @@ export class TokenServiceSignIn implements SignIn {
 
   private async signInResource(context: TurnContext): Promise<SignInUrlResponse> {
     const resource = await reach(() => this.client(context).getSignInResource(this.connectionName, context.activity, undefined as unknown as string));
-    if (!resource?.signInLink) throw new BookingsError(ErrorCode.SignInMisconfigured, 'The Token Service gave no sign-in link for the OAuth connection');
+    if (!resource?.signInLink) throw new CodedError(ErrorCode.SignInMisconfigured, 'The Token Service gave no sign-in link for the OAuth connection');
     return resource;
   }
 
   private client(context: TurnContext): UserTokenClient {
     const client = context.turnState.get<UserTokenClient | undefined>((context.adapter as CloudAdapter).UserTokenClientKey);
-    if (!client) throw new BookingsError(ErrorCode.SignInMisconfigured, 'This turn has no Token Service client');
+    if (!client) throw new CodedError(ErrorCode.SignInMisconfigured, 'This turn has no Token Service client');
     return client;
   }
 }
@@ -91,13 +91,13 @@ async function reach<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (cause) {
-    if (cause instanceof BookingsError) throw cause;
+    if (cause instanceof CodedError) throw cause;
     // The bot's own token for the Token Service comes from MSAL (client credentials): a wrong secret fails there.
     if (cause instanceof AuthError) throw toSignInError(cause);
     const { statusCode } = cause as { statusCode?: unknown };
     if (typeof statusCode === 'number' && MISCONFIGURED_STATUSES.has(statusCode)) {
-      throw new BookingsError(ErrorCode.SignInMisconfigured, `The Token Service refused the bot's request (${statusCode})`, { cause });
+      throw new CodedError(ErrorCode.SignInMisconfigured, `The Token Service refused the bot's request (${statusCode})`, { cause });
     }
-    throw new BookingsError(ErrorCode.Unavailable, 'The Bot Framework Token Service failed', { cause });
+    throw new CodedError(ErrorCode.Unavailable, 'The Bot Framework Token Service failed', { cause });
   }
 }
