@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
-import { actionsOf, type BotHarness, type Card, cardOf, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type BotHarness, cardOf, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { ADELE } from '../helpers/localGraph.js';
 import { startProductionBot } from '../helpers/productionHarness.js';
 import { CONNECTION_NAME } from '../helpers/standins/tokenService.js';
 import { Azurite } from '../helpers/standins/azurite.js';
 
-type InvokeBody = { statusCode: number; type: string; value: Card };
 
 /** The bot's shared storage goes away and comes back: users get clear answers, nothing is cancelled blind, nothing is lost. */
 describe('Blob storage unreachable, then back', () => {
@@ -22,12 +21,7 @@ describe('Blob storage unreachable, then back', () => {
     await azurite.stop();
   });
 
-  const press = async (action: Record<string, unknown>, inputs: Record<string, unknown> = {}) =>
-    (
-      (await h.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action.verb, data: { ...(action.data as object), ...inputs } }, trigger: 'manual' } }))) as {
-        body: InvokeBody;
-      }
-    ).body.value;
+  const press = async (action: Record<string, unknown>, inputs: Record<string, unknown> = {}) => (await h.click(action.verb, { ...(action.data as object), ...inputs })).body.value;
   const posts = () => h.graph.requests.filter((r) => r.method === 'POST');
 
   it('lists without storage, refuses to cancel blind with a clear answer, and cancels once on "Try again" after storage returns', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DirectoryUser, SeedAppointment, SeedBusiness } from '../../src/local-graph/seed.js';
-import { actionsOf, type Card, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type Card, textsOf } from '../helpers/botHarness.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
 import { syntheticTenant } from '../helpers/syntheticTenant.js';
 
@@ -22,8 +22,6 @@ const PAT = person('Pat', 1);
 const NOBODY = person('Nobody', 2);
 /** Pat's two businesses among the tenant's 500: neither first nor last, and read in no particular order. */
 const PATS = [137, 411];
-
-type InvokeBody = { statusCode: number; value: Card };
 
 /**
  * Graph lists every business of the tenant (at most 500, no paging), not the user's, and refuses the staff and
@@ -59,16 +57,9 @@ describe("the tenant's businesses: 500 listed, the user staff of 2", () => {
   });
 
   const press = async (user: DirectoryUser, verb: string, data: Record<string, unknown>): Promise<Card> => {
-    const answer = await h.post(
-      teamsActivity({
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        from: { id: channelIdOf(user), aadObjectId: user.id, name: user.displayName },
-        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-      }),
-    );
+    const answer = await h.click(verb, data, { from: { id: channelIdOf(user), aadObjectId: user.id, name: user.displayName } });
     expect(answer.status).toBe(200);
-    return (answer.body as InvokeBody).value;
+    return answer.body.value;
   };
   const list = (user: DirectoryUser) => press(user, 'appointments.list', { offset: 0, range: 'upcoming', scope: 'mine' });
   const staffReads = () => h.graph.requests.filter((r) => r.path.endsWith('/staffMembers')).length;

@@ -11,6 +11,13 @@ import { FakeConnector } from './connector.js';
 
 export type Card = Record<string, unknown>;
 
+/** What an adaptiveCard/action invoke answers: a status, and the card that replaces the clicked one. */
+export interface InvokeBody {
+  statusCode: number;
+  type: string;
+  value: Card;
+}
+
 /** Starts the real bot (composition root, HTTP server, embedded local Graph) on free loopback ports. */
 export async function startBot(env: Record<string, string> = {}, clock?: () => Date): Promise<BotHarness> {
   const { logs, logDestination } = captureLogs();
@@ -66,6 +73,15 @@ export class BotHarness {
     });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  /**
+   * Presses an Action.Execute as Teams does: an adaptiveCard/action invoke with the verb and data. `extra` replaces
+   * fields of the Teams activity (another user's `from`, a `replyToId`). Returns the HTTP status and the invoke body.
+   */
+  async click(verb: unknown, data: unknown, extra: Record<string, unknown> = {}): Promise<{ status: number; body: InvokeBody }> {
+    const answer = await this.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' }, ...extra }));
+    return answer as { status: number; body: InvokeBody };
   }
 
   /** Local mode: channels send no token. */
