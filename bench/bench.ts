@@ -53,8 +53,9 @@ for (const user of users) await tokenService.signInDirectly(user.channelId, user
 const authorization = await connector.channelAuthorization(connector.url);
 
 // Steady state: a user's places stay remembered for the whole run (by default they would be read again after 5 min).
-const botEnv = { ...productionEnv({ entra, tokenService, connector, graph }), MEMBERSHIP_CACHE_SECONDS: '3600' };
-const memoryEnv = { ...productionEnv({ entra, tokenService, connector, graph: memoryGraph }), MEMBERSHIP_CACHE_SECONDS: '3600' };
+const envFor = (tenantGraph: LocalGraphService) => ({ ...productionEnv({ entra, tokenService, connector, graph: tenantGraph }), MEMBERSHIP_CACHE_SECONDS: '3600' });
+const botEnv = envFor(graph);
+const memoryEnv = envFor(memoryGraph);
 
 // ---- load generation ----
 type Verb = 'appointments.list' | 'appointment.cancel.confirm';

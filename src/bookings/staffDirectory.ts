@@ -66,22 +66,21 @@ export class StaffDirectory {
     return places;
   }
 
-  /** The user's place in one business, remembered or read; undefined where they are not staff. */
-  async placeOf(user: UserRef, businessId: string): Promise<{ person: Person; business: Business; place?: StaffPlace }> {
+  /** The business (its name) and the user's place in it, remembered or read; no place where they are not staff. */
+  async placeOf(user: UserRef, businessId: string): Promise<{ business: Business; place?: StaffPlace }> {
+    const unnamed = { id: businessId, displayName: businessId };
     const cached = await this.cache.get(userKeyOf(user));
     if (cached) {
       const place = cached.places.find((p) => sameId(p.business.id, businessId));
-      return { person: cached.person, business: place?.business ?? { id: businessId, displayName: businessId }, place };
+      return { business: place?.business ?? unnamed, place };
     }
     // Not remembered: read only this business rather than the whole tenant's, and remember nothing partial.
-    const unnamed = { id: businessId, displayName: businessId };
     const [person, business, staff] = await Promise.all([
       this.gateway.me(user),
       this.gateway.getBusiness(user, businessId).catch(unlessRefused(unnamed)),
       this.gateway.listStaff(user, businessId).catch(unlessRefused([])),
     ]);
-    const me = membershipOf(person, staff);
-    return { person, business, place: me ? { business, staff, me } : undefined };
+    return { business, place: placeAmong(person, business, staff) };
   }
 
   /** After Graph refused a business the cache said was the user's (removed as staff, role changed): read again next time. */
@@ -90,10 +89,14 @@ export class StaffDirectory {
   }
 
   private async placeIn(user: UserRef, person: Person, business: Business): Promise<StaffPlace | undefined> {
-    const staff = await this.gateway.listStaff(user, business.id).catch(unlessRefused([]));
-    const me = membershipOf(person, staff);
-    return me ? { business, staff, me } : undefined;
+    return placeAmong(person, business, await this.gateway.listStaff(user, business.id).catch(unlessRefused([])));
   }
+}
+
+/** The user's place in a business with these staff, if they are an active member of it. */
+function placeAmong(person: Person, business: Business, staff: StaffMember[]): StaffPlace | undefined {
+  const me = membershipOf(person, staff);
+  return me ? { business, staff, me } : undefined;
 }
 
 /** For a read in a business: `instead` where Graph refuses the business to this user; any other failure stands. */
