@@ -5,7 +5,7 @@ import { createMsalClient } from './auth/msalClient.js';
 import { OboTokenProvider } from './auth/oboTokenProvider.js';
 import type { TokenProvider } from './auth/tokenProvider.js';
 import { createAdapter, type ProductionAdapterParts } from './bot/adapter.js';
-import { BookingsBot } from './bot/bookingsBot.js';
+import { FailureSink } from './bot/failures.js';
 import { InboundGate } from './bot/inbound/gate.js';
 import { routeLibraryConsole } from './bot/libraryConsole.js';
 import { confirmCancel } from './bot/handlers/confirmCancel.js';
@@ -16,7 +16,8 @@ import { showDetails } from './bot/handlers/showDetails.js';
 import { StoredBusinessChoices } from './bot/preferences.js';
 import { LocalSignIn } from './bot/signIn/localSignIn.js';
 import { PendingActions } from './bot/signIn/pendingActions.js';
-import type { SignIn } from './bot/signIn/signIn.js';
+import { ActivityRouter } from './bot/router.js';
+import type { SignInProvider } from './bot/signIn/signIn.js';
 import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
 import { BufferedAuditTrail } from './audit/bufferedAuditTrail.js';
 import { sinkFor } from './audit/sinks.js';
@@ -66,7 +67,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   const shared = config.storage.kind === 'blob';
   const audit = new BufferedAuditTrail(sinkFor(config.storage), logger);
   let tokens: TokenProvider;
-  let signIn: SignIn;
+  let signIn: SignInProvider;
   let production: ProductionAdapterParts | undefined;
   let obo: OboTokenProvider | undefined;
   let consentLinks: ConsentLinks | undefined;
@@ -114,26 +115,28 @@ export async function start(env: Record<string, string | undefined>, options: St
     windowDays: config.windowDays,
     auditMessages: config.auditMessages,
   });
-  const bot = new BookingsBot(
+  const sink = new FailureSink(logger, consentLinks);
+  const router = new ActivityRouter(
     {
-      actions: {
-        [Verb.ListAppointments]: listAppointments(bookings, new StoredBusinessChoices(storage), { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
-        [Verb.PromptCancel]: promptCancel(bookings),
-        [Verb.ConfirmCancel]: confirmCancel(bookings),
-        [Verb.ShowDetails]: showDetails(bookings),
-      },
+      [Verb.ListAppointments]: listAppointments(bookings, new StoredBusinessChoices(storage), { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
+      [Verb.PromptCancel]: promptCancel(bookings),
+      [Verb.ConfirmCancel]: confirmCancel(bookings),
+      [Verb.ShowDetails]: showDetails(bookings),
+    },
+    {
+      signIn: { provider: signIn, pending: new PendingActions(storage), consentLinks, forgetUser: (user) => directory.forget(user) },
       help: help(config.windowDays),
       welcome,
+      sink,
+      logger,
+      clock,
     },
-    { signIn, pending: new PendingActions(storage), consentLinks, forgetUser: (user) => directory.forget(user) },
-    logger,
-    clock,
     turnTimeoutMs,
   );
   routeLibraryConsole(logger);
   const gate = new InboundGate(
-    createAdapter(config.mode, logger, production),
-    (context) => bot.run(context),
+    createAdapter(config.mode, sink, production),
+    (context) => router.run(context),
     logger,
     config.mode.kind === 'production' ? { appId: config.mode.appId, emulatorTenantId: config.mode.allowEmulator ? config.mode.tenantId : undefined } : undefined,
   );

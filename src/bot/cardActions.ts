@@ -23,7 +23,10 @@ const schemas = {
   [Verb.ShowDetails]: z.object({ businessId: id, appointmentId: id }),
 };
 
-export type ActionData = { [V in keyof typeof schemas]: { verb: V; data: z.infer<(typeof schemas)[V]> } }[keyof typeof schemas];
+/** Each verb's data, as its schema leaves it. */
+export type ActionDataOf = { [V in keyof typeof schemas]: z.infer<(typeof schemas)[V]> };
+
+export type ActionData = { [V in keyof ActionDataOf]: { verb: V; data: ActionDataOf[V] } }[keyof ActionDataOf];
 
 /**
  * Reads a card click, whichever way it came: an adaptiveCard/action invoke (verb beside the data, inputs merged

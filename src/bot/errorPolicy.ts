@@ -49,3 +49,24 @@ export function treatmentOf(error: unknown): { error: CodedError; treatment: Err
 export function errorText(error: CodedError, treatment: ErrorTreatment, locale: Locale): string {
   return t(locale, treatment.textKey, { seconds: error.retryAfterSeconds ?? 30, max: MAX_CANCELLATION_MESSAGE_LENGTH });
 }
+
+/**
+ * The status of an invoke no route could answer (the failure came before the bot's turn, e.g. storage lost while
+ * Teams' token exchange was being de-duplicated): 503 asks Teams to try again later, 500 says it would not help.
+ */
+export function unansweredInvokeStatus(treatment: ErrorTreatment): 503 | 500 {
+  return treatment.retryable ? 503 : 500;
+}
+
+/**
+ * What a user is told when Teams reports a single sign-on failure (signin/failure). Only resourcematchfailed has a
+ * known cause the text can name (the app id URI); any other code is quoted for the administrator.
+ */
+export function signInFailureText(code: string, locale: Locale): string {
+  return code === 'resourcematchfailed' ? t(locale, 'signIn.failure.resourcematchfailed') : t(locale, 'signIn.failure.other', { code });
+}
+
+/** The user's text for a coded failure, by its policy. */
+export function failureText(error: CodedError, locale: Locale): string {
+  return errorText(error, POLICY[error.code], locale);
+}

@@ -3,6 +3,7 @@ import type { UserRef } from '../bookings/types.js';
 import { safeTimeZone } from '../cards/format.js';
 import { type Locale, resolveLocale } from '../cards/i18n.js';
 import type { RenderContext } from '../cards/render.js';
+import type { TurnInput } from './handlers/types.js';
 
 /** The user behind an activity, as the domain sees them. */
 export function userOf(activity: Activity): UserRef {
@@ -39,4 +40,15 @@ export function supportsUniversalActions(activity: Activity): boolean {
 export function isSharedConversation(activity: Activity): boolean {
   const type = activity.conversation?.conversationType;
   return type === 'groupChat' || type === 'channel' || activity.conversation?.isGroup === true;
+}
+
+/** What a handler knows about the turn: who asks, how to render for them, and by when the turn must answer. */
+export function turnInputOf(activity: Activity, deadline = Infinity, cardLanguage?: Locale): TurnInput {
+  return {
+    user: userOf(activity),
+    render: renderContextOf(activity, cardLanguage),
+    refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
+    personal: !isSharedConversation(activity),
+    deadline,
+  };
 }

@@ -1,6 +1,6 @@
 import type { UserRef } from '../../bookings/types.js';
 import type { AdaptiveCard, RenderContext } from '../../cards/render.js';
-import type { ActionData } from '../cardActions.js';
+import type { ActionDataOf } from '../cardActions.js';
 
 /** What a handler knows about the turn: who asks, and how to render for them. Nothing from botbuilder. */
 export interface TurnInput {
@@ -11,10 +11,10 @@ export interface TurnInput {
   /** A one-to-one chat with the bot, where nobody else reads the cards. */
   personal?: boolean;
   /** performance.now() by which the turn must answer (TURN_TIMEOUT_MS from its start); every wait ends by then. */
-  deadline?: number;
+  deadline: number;
 }
 
-export type DataOf<V extends ActionData['verb']> = Extract<ActionData, { verb: V }>['data'];
+export type DataOf<V extends keyof ActionDataOf> = ActionDataOf[V];
 
 /** One handler per card verb; each answers with the next card. */
-export type ActionHandlers = { [V in ActionData['verb']]: (turn: TurnInput, data: DataOf<V>) => Promise<AdaptiveCard> };
+export type ActionHandlers = { [V in keyof ActionDataOf]: (turn: TurnInput, data: ActionDataOf[V]) => Promise<AdaptiveCard> };

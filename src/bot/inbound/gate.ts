@@ -1,7 +1,6 @@
-import type { TurnContext } from 'botbuilder';
+import { type Activity, CloudAdapter, type InvokeResponse, StatusCodes, type TurnContext } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import type { Logger } from '../../logging/logger.js';
-import type { InboundAdapter } from '../adapter.js';
 import { checkActivity } from './activity.js';
 import { type AdmittedPath, screenToken, type TokenScreenOptions } from './tokenScreen.js';
 
@@ -21,6 +20,9 @@ const REFUSED: Record<400 | 401, InboundAnswer> = {
   400: { status: 400, body: { error: 'Bad request: not an activity this bot accepts.' } },
   401: { status: 401, body: { error: 'Unauthorized.' } },
 };
+
+/** Errors of the JWT library for a token that is forged, expired or not yet valid (by their documented names). */
+const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
 
 /**
  * Everything between the HTTP server and the bot's turn: in production, the token screen; then the activity's
@@ -45,7 +47,7 @@ export class InboundGate {
     const checked = checkActivity(request.body);
     if (!checked.ok) return this.refuse(400, checked.reason);
     try {
-      const response = await this.adapter.processInbound(request.authorization ?? '', checked.activity, this.logic);
+      const response = await this.process(request.authorization ?? '', checked.activity);
       return { status: response?.status ?? 200, body: response?.body };
     } catch (error) {
       if (error instanceof AuthenticationError) return this.refuse(401, error.message.slice(0, 200), path);
@@ -54,8 +56,30 @@ export class InboundGate {
     }
   }
 
+  /**
+   * botbuilder's token validation and the turn. CloudAdapter.process (the HTTP part) is not used: it writes every
+   * failure to console.error and answers with botbuilder's message (the token's audience, key endorsements). A token
+   * with a bad signature or lifetime fails with the JWT library's errors, which are not botbuilder's
+   * AuthenticationError; here it becomes one, so it is refused with 401 like any other.
+   */
+  private async process(authorization: string, activity: Activity): Promise<InvokeResponse | undefined> {
+    try {
+      return await this.adapter.turnOf(authorization, activity, this.logic);
+    } catch (error) {
+      if (error instanceof Error && JWT_ERRORS.has(error.name)) throw new AuthenticationError(`Invalid token (${error.name})`, StatusCodes.UNAUTHORIZED);
+      throw error;
+    }
+  }
+
   private refuse(status: 400 | 401, reason: string, path?: AdmittedPath): InboundAnswer {
     this.logger.warn({ status, reason, path }, 'request refused');
     return REFUSED[status];
+  }
+}
+
+/** CloudAdapter with its HTTP part left to the gate: botbuilder's token validation and the turn, nothing else. */
+export class InboundAdapter extends CloudAdapter {
+  turnOf(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authorization, activity, logic);
   }
 }

@@ -1,7 +1,7 @@
-import type { SignedIn, SignIn } from './signIn.js';
+import type { SignedIn, SignInProvider } from './signIn.js';
 
 /** Local mode: everyone acts as the configured demo user, so nobody is ever asked to sign in. */
-export class LocalSignIn implements SignIn {
+export class LocalSignIn implements SignInProvider {
   private static readonly signedIn: SignedIn = {};
 
   userToken(): Promise<SignedIn> {

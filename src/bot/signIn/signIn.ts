@@ -1,6 +1,8 @@
 import type { Attachment, TurnContext } from 'botbuilder';
+import type { ConsentLinks } from '../../auth/consentLinks.js';
 import type { Secret } from '../../bookings/secret.js';
 import type { UserRef } from '../../bookings/types.js';
+import type { PendingActions } from './pendingActions.js';
 
 /** The user may go on: in production with their token for the bot's app; in local mode with nothing to show. */
 export interface SignedIn {
@@ -27,7 +29,7 @@ export interface LoginRequest {
 }
 
 /** How the bot learns who the user is and asks them to sign in. Production: the Bot Framework Token Service; local: nobody signs in. */
-export interface SignIn {
+export interface SignInProvider {
   /** The user's sign-in for this turn, optionally completing it with a magic code; undefined = ask them to sign in. */
   userToken(context: TurnContext, magicCode?: string): Promise<SignedIn | undefined>;
   /** Exchanges a Teams SSO token (from a retried card click) for the user's token; undefined when it cannot. */
@@ -38,4 +40,49 @@ export interface SignIn {
   loginRequest(context: TurnContext, reason: SignInReason, texts: SignInTexts): Promise<LoginRequest | undefined>;
   /** Ends the user's sign-in and forgets their tokens; false when there was no sign-in to end (local mode). */
   signOut(context: TurnContext, user: UserRef): Promise<boolean>;
+}
+
+/** Everything the bot's edge needs to sign users in and out. */
+export interface SignInParts {
+  provider: SignInProvider;
+  /** What a user asked for before they had to sign in. */
+  pending: PendingActions;
+  /** Production: where the user (or an administrator) grants the Graph permissions when Entra asks for consent. */
+  consentLinks?: ConsentLinks;
+  /** Forgets what the bot remembers of the user (their businesses and roles), on every instance: at sign-out. */
+  forgetUser: (user: UserRef) => Promise<void>;
+}
+
+/**
+ * How this turn shows who the user is: a click Teams retried with an SSO token or a magic code, a sign-in finished
+ * earlier in the turn, or nothing (the Token Service may still hold the user's token).
+ */
+export type SignInProof = { ssoToken: string } | { magicCode: string } | { signedIn: SignedIn } | undefined;
+
+/**
+ * Why the user must sign in: plainly; after an SSO token that could not be exchanged (`interactive`: Teams must show
+ * the button, not retry silent SSO); or after a magic code that did not work.
+ */
+export type SignInNeed = SignInReason | 'codeRejected';
+
+/** An adaptiveCard/action invoke's value: the click, and what Teams adds when it retries it after in-card sign-in. */
+export interface ClickValue {
+  action?: { type?: unknown; verb?: unknown; data?: unknown };
+  authentication?: { token?: unknown };
+  state?: unknown;
+}
+
+/** A retried click's proof of sign-in: an SSO token (silent SSO) or the magic code from the sign-in page. */
+export function proofOfClick(value: ClickValue | undefined): SignInProof {
+  if (typeof value?.authentication?.token === 'string') return { ssoToken: value.authentication.token };
+  if (typeof value?.state === 'string' && value.state !== '') return { magicCode: value.state };
+  return undefined;
+}
+
+/** The step before every action: the user's sign-in, or what they need to do first. */
+export async function signInStep(provider: SignInProvider, context: TurnContext, proof: SignInProof): Promise<SignedIn | SignInNeed> {
+  if (proof && 'signedIn' in proof) return proof.signedIn;
+  if (proof && 'ssoToken' in proof) return (await provider.exchange(context, proof.ssoToken)) ?? 'interactive';
+  if (proof && 'magicCode' in proof) return (await provider.userToken(context, proof.magicCode)) ?? 'codeRejected';
+  return (await provider.userToken(context)) ?? 'signIn';
 }

@@ -6,14 +6,14 @@ import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
-import type { LoginRequest, SignedIn, SignIn, SignInReason, SignInTexts } from './signIn.js';
+import type { LoginRequest, SignedIn, SignInProvider, SignInReason, SignInTexts } from './signIn.js';
 
 /**
  * Production sign-in through the Azure Bot resource's OAuth connection. The Bot Framework Token Service does the
  * Teams SSO exchange, the sign-in page and the magic code, and holds the user's token for the bot's own app
  * (api://botid-{appId}); the bot turns that token into Graph tokens on behalf of the user (OboTokenProvider).
  */
-export class TokenServiceSignIn implements SignIn {
+export class TokenServiceSignIn implements SignInProvider {
   constructor(
     private readonly connectionName: string,
     private readonly obo: OboTokenProvider,

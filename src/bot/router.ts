@@ -1,0 +1,109 @@
+import { ActivityTypes, type InvokeResponse, type TurnContext } from 'botbuilder';
+import { byDeadline } from '../bookings/deadline.js';
+import { CodedError, ErrorCode } from '../bookings/errors.js';
+import type { Locale } from '../cards/i18n.js';
+import type { AdaptiveCard } from '../cards/render.js';
+import { withinGraphBudget } from '../graph/graphWait.js';
+import { hashOf, withLogContext } from '../logging/logContext.js';
+import { type Answer, InvokeAnswer } from './answer.js';
+import { type ActionData, type ActionDataOf, languageOf, parseCardAction } from './cardActions.js';
+import type { ActionHandlers, TurnInput } from './handlers/types.js';
+import { membersAdded } from './routes/membersAdded.js';
+import { message } from './routes/message.js';
+import type { ActionRequest, Route, RouteKit, RouteParts } from './routes/route.js';
+import { signInFailure } from './routes/signInFailure.js';
+import { tokenExchange } from './routes/tokenExchange.js';
+import { verifyState } from './routes/verifyState.js';
+import { type ClickValue, proofOfClick, signInStep } from './signIn/signIn.js';
+import { turnInputOf } from './turnContextInfo.js';
+
+/**
+ * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
+ * click, answered in place (the answer replaces the card); every other click comes as a message (Action.Submit).
+ */
+const ROUTES: Record<string, Route> = {
+  [ActivityTypes.Message]: message,
+  [ActivityTypes.ConversationUpdate]: membersAdded,
+  'invoke.adaptiveCard/action': (context, kit) => kit.click(context),
+  'invoke.signin/tokenExchange': tokenExchange,
+  'invoke.signin/verifyState': verifyState,
+  'invoke.signin/failure': signInFailure,
+};
+
+/** botbuilder would answer 501; an invoke this bot has no route for is the caller's mistake, not a server fault. */
+const NO_ROUTE: InvokeResponse = { status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'This bot does not handle that invoke.' } } };
+
+const DEADLINE = Symbol('turn deadline');
+
+/** The Bot Framework edge: routes each activity, and runs every action the same way whichever route it came by. */
+export class ActivityRouter {
+  private readonly kit: RouteKit;
+
+  constructor(
+    private readonly handlers: ActionHandlers,
+    private readonly parts: RouteParts,
+    /** Budget for everything one turn waits on (TURN_TIMEOUT_MS), below Teams' 15 s invoke limit. */
+    private readonly turnTimeoutMs = Infinity,
+  ) {
+    const turn = (context: TurnContext, cardLanguage?: Locale) => turnInputOf(context.activity, context.turnState.get<number>(DEADLINE), cardLanguage);
+    this.kit = { ...parts, turn, perform: (...args) => this.perform(...args), click: (context) => this.click(context) };
+  }
+
+  /** Every log line of the turn names it: the activity id and a hash of the conversation (never the id itself). */
+  run(context: TurnContext): Promise<void> {
+    const { id, conversation, type, name } = context.activity;
+    context.turnState.set(DEADLINE, performance.now() + this.turnTimeoutMs);
+    return withLogContext({ turn: id, conversation: conversation?.id ? hashOf(conversation.id) : undefined }, async () => {
+      const isInvoke = type === 'invoke';
+      const route = ROUTES[isInvoke ? `invoke.${name}` : type];
+      if (isInvoke && !route) this.parts.logger.info({ invoke: name?.slice(0, 64), channel: context.activity.channelId }, 'invoke not handled');
+      const response = route ? await route(context, this.kit) : isInvoke ? NO_ROUTE : undefined;
+      if (response) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: response });
+    });
+  }
+
+  /** A Universal Actions click; Teams retries it after in-card sign-in with an SSO token or a magic code. */
+  private async click(context: TurnContext): Promise<InvokeResponse> {
+    const value = context.activity.value as ClickValue | undefined;
+    const turn = this.kit.turn(context, languageOf(value?.action?.data));
+    const answer = new InvokeAnswer(context, this.parts.signIn, turn.render.locale);
+    const action = (): ActionData => {
+      if (value?.action?.type !== 'Action.Execute') throw new CodedError(ErrorCode.InvalidAction, 'Not an Action.Execute invoke');
+      return parseCardAction(value.action.verb, value.action.data);
+    };
+    await this.perform(context, answer, { turn, action, proof: proofOfClick(value) });
+    return answer.response!;
+  }
+
+  private async perform(context: TurnContext, answer: Answer, { turn, action: actionOf, proof }: ActionRequest): Promise<void> {
+    let action: ActionData | undefined;
+    try {
+      action = actionOf();
+      const signedIn = await byDeadline(signInStep(this.parts.signIn.provider, context, proof), turn.deadline, 'Sign-in');
+      if (typeof signedIn === 'string') {
+        if (await answer.signInNeeded(signedIn, action)) return;
+        throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
+      }
+      await answer.card(await this.handle({ ...turn, user: { ...turn.user, credential: signedIn.credential } }, action.verb, action.data));
+    } catch (error) {
+      const failure = this.parts.sink.ofAction(context, error, action, turn.render.locale);
+      if (failure.treatment.asksSignIn && action && (await answer.signInNeeded('signIn', action).catch(() => false))) return;
+      await answer.failed(failure);
+    }
+  }
+
+  /** The verb's handler, given what is left of the turn's deadline for Graph; logs the bot's own time beside Graph's. */
+  private async handle<V extends keyof ActionDataOf>(turn: TurnInput, verb: V, data: ActionDataOf[V]): Promise<AdaptiveCard> {
+    const started = performance.now();
+    const { result: card, wait } = await withinGraphBudget(() => this.handlers[verb](turn, data), turn.deadline - started);
+    this.parts.logger.info(
+      { verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
+      'action handled',
+    );
+    return card;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
