@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    // The layers (README, "Architecture"). The domain (bookings/, cards/) imports no SDK and nothing of the outer
+    // The layers (docs/architecture.md). The domain (bookings/, cards/) imports no SDK and nothing of the outer
     // folders: a port to another bot SDK or Graph client leaves it as it is.
     files: ['src/bookings/**', 'src/cards/**'],
     rules: {

@@ -10,7 +10,7 @@ export interface ConsentLinks {
  * The OAuth connection's sign-in asks Entra only for the connection's scopes, so it never grants the Graph permissions
  * that on-behalf-of needs. These links do: an authorization request for the bot's app with those scopes (Entra
  * records the consent; the code is never redeemed), and the v2 admin-consent endpoint. Both return to the native-client
- * page, which must be a redirect URI of the app ("Mobile and desktop applications"; README, sign-in set-up).
+ * page, which must be a redirect URI of the app ("Mobile and desktop applications"; docs/sign-in.md, step 4).
  */
 export function consentLinksFor(mode: ProductionModeConfig): ConsentLinks {
   const authority = `${mode.authorityHost}/${mode.tenantId ?? 'organizations'}`;

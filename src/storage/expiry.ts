@@ -1,6 +1,6 @@
 /**
  * The storage convention for state that goes stale: an item may carry `expiresAt` (epoch ms). Readers treat an
- * expired item as absent; the in-memory storage drops it; on Azure, a lifecycle rule deletes old blobs (README).
+ * expired item as absent; the in-memory storage drops it; on Azure, a lifecycle rule deletes old blobs (docs/instances.md).
  */
 export interface Expiring {
   expiresAt?: number;

@@ -1,0 +1,52 @@
+import { accessTo, type Membership } from './access.js';
+import { CodedError, ErrorCode } from './errors.js';
+import type { StaffDirectory } from './staffDirectory.js';
+import type { Appointment, Business, StaffMember, UpcomingAppointment, UserRef } from './types.js';
+
+/** A business as this user is placed in it: its name, its staff, and the user's own staff record (if any). */
+export interface BusinessContext {
+  business: Business;
+  staff: StaffMember[];
+  me: Membership;
+}
+
+export async function contextOf(directory: StaffDirectory, user: UserRef, businessId: string): Promise<BusinessContext> {
+  const { business, place } = await directory.placeOf(user, businessId);
+  return { business, staff: place?.staff ?? [], me: place?.me };
+}
+
+/** Graph refusing this user in a business where the directory placed them: they are no longer staff, or not in that role. */
+export function losesPlace(error: unknown): boolean {
+  return error instanceof CodedError && (error.code === ErrorCode.Forbidden || error.code === ErrorCode.NotStaffOfBusiness);
+}
+
+/**
+ * Graph's answer to a call in one business. A refusal of the business (the user was removed as staff, or their role
+ * changed) means what the directory remembers is out of date: it is forgotten, so the next turn reads it again.
+ */
+export async function forgettingRefusal<T>(directory: StaffDirectory, user: UserRef, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (losesPlace(error)) await directory.forget(user);
+    throw error;
+  }
+}
+
+/** The appointment placed in the user's context, if the access rule lets them `need` it; Forbidden otherwise. */
+export function authorized(context: BusinessContext, appointment: Appointment, need: 'see' | 'cancel'): UpcomingAppointment {
+  const access = accessTo(context.me, appointment);
+  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new CodedError(ErrorCode.Forbidden, `The user may not ${need} this appointment`);
+  return placeInContext(appointment, context);
+}
+
+export function placeInContext(appointment: Appointment, { business, staff, me }: BusinessContext): UpcomingAppointment {
+  const names = new Map(staff.map((s) => [s.id, s.displayName]));
+  return {
+    ...appointment,
+    businessName: business.displayName,
+    staffNames: appointment.staffMemberIds.map((id) => names.get(id)).filter((n) => n !== undefined),
+    // Graph can cancel only what it can address by id.
+    canCancel: accessTo(me, appointment).mayCancel && appointment.openableById,
+  };
+}
