@@ -34,8 +34,6 @@ export interface CancelRequest {
   businessId: string;
   appointmentId: string;
   message: string;
-  /** performance.now() by which the turn must answer: every wait of the run ends there at the latest. */
-  deadline: number;
 }
 
 /**
@@ -136,7 +134,7 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
    * stopped), try once more ourselves; the ledger still lets only one turn through.
    */
   async awaitOtherTurn(run) {
-    const giveUpAt = Math.min(performance.now() + run.parts.awaitOtherTurnMs, run.request.deadline);
+    const giveUpAt = Math.min(performance.now() + run.parts.awaitOtherTurnMs, run.deadline);
     while (performance.now() < giveUpAt) {
       await sleep(Math.min(run.parts.pollMs, giveUpAt - performance.now()));
       const entry = await run.stored(run.parts.ledger.get(run.key));
@@ -208,6 +206,11 @@ export class CancelRun {
     return (TRANSITIONS[state.at] as Transition<typeof state.at>)(this, state);
   }
 
+  /** By when the run must end: the turn's deadline, which the user it acts for carries. */
+  get deadline(): number {
+    return this.request.user.deadline ?? Infinity;
+  }
+
   /** The user's place in the business, read once per run, whichever transition needs it first. */
   context(): Promise<BusinessContext> {
     if (!this.place) {
@@ -225,7 +228,7 @@ export class CancelRun {
 
   /** A ledger operation, within what is left of the turn: storage that is slow must not hold the answer past it. */
   stored<T>(operation: Promise<T>): Promise<T> {
-    return byDeadline(operation, this.request.deadline, 'Storage');
+    return byDeadline(operation, this.deadline, 'Storage');
   }
 
   audited(note: AuditNote, cancellationMessage = this.request.message): Promise<void> {

@@ -95,16 +95,15 @@ export class BookingsService {
 
   /**
    * Cancels once, across instances and restarts (cancelRun.ts: the ledger's protocol as a state machine). Every
-   * attempt is audited.
-   * @param deadline performance.now() by which the turn must answer (its budget under Teams' 15 s invoke limit):
-   * waiting for another turn's cancel ends there at the latest, whatever the reads before it took.
+   * attempt is audited. Waiting for another turn's cancel ends by the user's turn deadline at the latest, whatever
+   * the reads before it took.
    */
-  cancel(user: UserRef, businessId: string, appointmentId: string, message: string, deadline = Infinity): Promise<CancelOutcome> {
+  cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
     // Shared only between confirms of the same user: another user's confirm makes its own access check.
     const flight = `${userKeyOf(user)}|${ledgerKey(businessId, appointmentId)}`;
     const running = this.inFlight.get(flight);
     if (running) return running;
-    const attempt = new CancelRun(this.cancelParts, { user, businessId, appointmentId, message, deadline }).outcome().finally(() => this.inFlight.delete(flight));
+    const attempt = new CancelRun(this.cancelParts, { user, businessId, appointmentId, message }).outcome().finally(() => this.inFlight.delete(flight));
     this.inFlight.set(flight, attempt);
     return attempt;
   }

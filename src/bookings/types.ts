@@ -10,6 +10,12 @@ export interface UserRef {
   name?: string;
   /** Proof of the user's sign-in for this turn (production: their token for the bot's app), passed through to the token provider. */
   credential?: Secret;
+  /**
+   * performance.now() by which the turn acting for the user must answer (TURN_TIMEOUT_MS from its start, under Teams'
+   * 15 s invoke limit). It travels with the user into every call made for them: each wait (Entra ID, Graph, storage,
+   * another turn's cancel) ends by then. None: no limit (scripts, tests).
+   */
+  deadline?: number;
 }
 
 /** The signed-in user as Graph knows them (GET /me). */

@@ -3,7 +3,7 @@ import { byDeadline } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { Locale } from '../cards/i18n.js';
 import type { AdaptiveCard } from '../cards/render.js';
-import { withinGraphBudget } from '../graph/graphWait.js';
+import { meteringGraph } from '../graph/graphWait.js';
 import { hashOf, withLogContext } from '../logging/logContext.js';
 import { type Answer, InvokeAnswer } from './answer.js';
 import { type ActionData, type ActionDataOf, languageOf, parseCardAction } from './cardActions.js';
@@ -79,7 +79,7 @@ export class ActivityRouter {
     let action: ActionData | undefined;
     try {
       action = actionOf();
-      const signedIn = await byDeadline(signInStep(this.parts.signIn.provider, context, proof), turn.deadline, 'Sign-in');
+      const signedIn = await byDeadline(signInStep(this.parts.signIn.provider, context, proof), turn.user.deadline ?? Infinity, 'Sign-in');
       if (typeof signedIn === 'string') {
         if (await answer.signInNeeded(signedIn, action)) return;
         throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
@@ -92,10 +92,10 @@ export class ActivityRouter {
     }
   }
 
-  /** The verb's handler, given what is left of the turn's deadline for Graph; logs the bot's own time beside Graph's. */
+  /** The verb's handler; logs the bot's own time beside the time it waited on Graph. */
   private async handle<V extends keyof ActionDataOf>(turn: TurnInput, verb: V, data: ActionDataOf[V]): Promise<AdaptiveCard> {
     const started = performance.now();
-    const { result: card, wait } = await withinGraphBudget(() => this.handlers[verb](turn, data), turn.deadline - started);
+    const { result: card, wait } = await meteringGraph(() => this.handlers[verb](turn, data));
     this.parts.logger.info(
       { verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
       'action handled',

@@ -42,13 +42,12 @@ export function isSharedConversation(activity: Activity): boolean {
   return type === 'groupChat' || type === 'channel' || activity.conversation?.isGroup === true;
 }
 
-/** What a handler knows about the turn: who asks, how to render for them, and by when the turn must answer. */
+/** What a handler knows about the turn: who asks (and by when the turn must answer them), and how to render for them. */
 export function turnInputOf(activity: Activity, deadline = Infinity, cardLanguage?: Locale): TurnInput {
   return {
-    user: userOf(activity),
+    user: { ...userOf(activity), deadline },
     render: renderContextOf(activity, cardLanguage),
     refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
     personal: !isSharedConversation(activity),
-    deadline,
   };
 }

@@ -1,11 +1,11 @@
-import { type Client, ResponseType } from '@microsoft/microsoft-graph-client';
+import { type Client, type GraphRequest, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { byDeadline } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { BookingsGateway } from '../bookings/gateway.js';
 import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
 import { graphErrorOf, toDomainError } from './errors.js';
-import { currentGraphWait } from './graphWait.js';
+import { TurnDeadline } from './clientFactory.js';
 import {
   type GraphAppointment,
   type GraphStaffMember,
@@ -99,7 +99,7 @@ export class BookingsGraphClient implements BookingsGateway {
     let response: Response;
     try {
       // The raw response, because a 204 has no body to carry the request-id that the audit trail keeps.
-      response = (await this.client.api(path).header('Authorization', `Bearer ${token}`).responseType(ResponseType.RAW).post({ cancellationMessage })) as Response;
+      response = (await this.request(user, path, token).responseType(ResponseType.RAW).post({ cancellationMessage })) as Response;
     } catch (error) {
       throw await this.refused(user, toDomainError(error));
     }
@@ -121,7 +121,7 @@ export class BookingsGraphClient implements BookingsGateway {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
     const token = await this.tokenFor(user);
     try {
-      return (await this.client.api(path).headers(headers).header('Authorization', `Bearer ${token}`).get()) as T;
+      return (await this.request(user, path, token).headers(headers).get()) as T;
     } catch (error) {
       throw await this.refused(user, toDomainError(error));
     }
@@ -129,7 +129,12 @@ export class BookingsGraphClient implements BookingsGateway {
 
   /** The user's Graph token, within what is left of the turn: an Entra ID that hangs must not hold the turn. */
   private tokenFor(user: UserRef): Promise<string> {
-    return byDeadline(this.tokens.getToken(user), currentGraphWait()?.deadline ?? Infinity, 'Entra ID');
+    return byDeadline(this.tokens.getToken(user), user.deadline ?? Infinity, 'Entra ID');
+  }
+
+  /** A request as the user, ending by their turn's deadline (retries included). */
+  private request(user: UserRef, path: string, token: string): GraphRequest {
+    return this.client.api(path).header('Authorization', `Bearer ${token}`).middlewareOptions([new TurnDeadline(user.deadline ?? Infinity)]);
   }
 
   /** A token Graph refused (revoked, expired early) is never offered again: the next call gets a new one. */

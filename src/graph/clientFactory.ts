@@ -3,12 +3,13 @@ import {
   HTTPMessageHandler,
   type Context,
   type Middleware,
+  type MiddlewareOptions,
   RetryHandler,
   RetryHandlerOptions,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../logging/logger.js';
-import { ClientRequestIdMiddleware, currentGraphWait, GraphWaitMiddleware } from './graphWait.js';
+import { ClientRequestIdMiddleware, GraphWaitMiddleware } from './graphWait.js';
 
 export interface GraphClientOptions {
   /** e.g. https://graph.microsoft.com/ (always ends with '/'). */
@@ -19,6 +20,14 @@ export interface GraphClientOptions {
   maxRetries: number;
   /** A Retry-After longer than this is not waited out inside a turn; the user is told to try later. */
   maxRetryWaitSeconds: number;
+}
+
+/**
+ * The deadline of the turn a request is made for (performance.now()), handed to the chain with the request itself
+ * (GraphRequest.middlewareOptions) by the gateway, which has it from the user it acts for.
+ */
+export class TurnDeadline implements MiddlewareOptions {
+  constructor(readonly at: number) {}
 }
 
 /**
@@ -35,7 +44,8 @@ class DeadlineMiddleware implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
-    const turnLeft = currentGraphWait()?.remainingMs() ?? Infinity;
+    const turn = context.middlewareControl?.getMiddlewareOptions(TurnDeadline) as TurnDeadline | undefined;
+    const turnLeft = (turn?.at ?? Infinity) - performance.now();
     context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(this.timeoutMs, turnLeft)))) };
     await this.next?.execute(context);
   }

@@ -6,6 +6,8 @@ import { runWith, valueOf } from '../logging/turnScope.js';
 /**
  * How long one turn waited on Graph: the union of its Graph calls' lifetimes (retries included), so calls made in
  * parallel count once. The bot logs it beside the turn's own time, which tells the bot's overhead from Graph's.
+ * Measurement only, like the turn's log fields: nothing the bot does depends on it (the deadline travels with the
+ * user, see UserRef.deadline).
  */
 export class GraphWait {
   calls = 0;
@@ -14,14 +16,6 @@ export class GraphWait {
   readonly requestIds: string[] = [];
   private inFlight = 0;
   private since = 0;
-
-  /** @param deadline performance.now() by which every Graph call of the turn must be over. */
-  constructor(readonly deadline = Infinity) {}
-
-  /** What is left of the turn's Graph budget, in ms. */
-  remainingMs(): number {
-    return this.deadline - performance.now();
-  }
 
   begin(): void {
     this.calls++;
@@ -35,18 +29,15 @@ export class GraphWait {
 
 const GRAPH_WAIT = Symbol('graph wait');
 
-/**
- * Runs `work` within a Graph budget: the Graph calls it makes, however deep in the call tree, share one deadline (so
- * a turn that makes several calls in a row still answers within Teams' invoke limit), and are measured.
- */
-export async function withinGraphBudget<T>(work: () => Promise<T>, budgetMs = Infinity): Promise<{ result: T; wait: GraphWait }> {
-  const wait = new GraphWait(performance.now() + budgetMs);
+/** Runs `work`, metering the Graph calls it makes however deep in the call tree (for the turn's log line). */
+export async function meteringGraph<T>(work: () => Promise<T>): Promise<{ result: T; wait: GraphWait }> {
+  const wait = new GraphWait();
   const result = await runWith(GRAPH_WAIT, wait, work);
   return { result, wait };
 }
 
 /** The turn's GraphWait, if the caller is inside one. */
-export function currentGraphWait(): GraphWait | undefined {
+function currentGraphWait(): GraphWait | undefined {
   return valueOf<GraphWait>(GRAPH_WAIT);
 }
 

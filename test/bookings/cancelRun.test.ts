@@ -40,7 +40,7 @@ describe('the cancel state machine, transition by transition', () => {
     };
   };
   const runFor = (login = ADELE, timing: Partial<CancelParts> = {}, as = login === ADELE ? user : lee) => {
-    return new CancelRun(partsFor(login, timing), { user: as, businessId: CONTOSO, appointmentId: target.id, message: ' Sorry ', deadline: Infinity });
+    return new CancelRun(partsFor(login, timing), { user: as, businessId: CONTOSO, appointmentId: target.id, message: ' Sorry ' });
   };
   const record = (state: CancelRecord['state'], leaseUntil: number, attemptId = 'other-turn'): CancelRecord => ({
     state,

@@ -194,7 +194,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       // The reads take most of the budget; meanwhile another instance claims the cancel and keeps it.
       graph.faults.add({ method: 'GET', pathIncludes: `/appointments/${target.id}`, delayMs: 600 });
       const started = performance.now();
-      const confirm = service.cancel(user, target.businessId, target.id, 'Second', started + 1_000);
+      const confirm = service.cancel({ ...user, deadline: started + 1_000 }, target.businessId, target.id, 'Second');
       await expect.poll(() => graph.requests.some((r) => r.method === 'GET' && decodeURIComponent(r.path).includes(target.id))).toBe(true);
       expect(await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('other-instance', Date.now() + 60_000, target))).toBe(true);
       await expect(confirm).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
@@ -218,7 +218,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       const started = performance.now();
       // Whatever comes first: the answer, or word that there still is none 3 s later (well past the 0.5 s deadline).
       const answer = await Promise.race([
-        service.cancel(user, target.businessId, target.id, 'Sorry', started + 500).catch((error: unknown) => error),
+        service.cancel({ ...user, deadline: started + 500 }, target.businessId, target.id, 'Sorry').catch((error: unknown) => error),
         sleep(3_000).then(() => 'no answer after 3 s'),
       ]);
       expect(answer).toMatchObject({ code: ErrorCode.Timeout });

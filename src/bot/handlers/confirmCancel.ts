@@ -16,7 +16,7 @@ export function confirmCancel(bookings: BookingsService) {
       const appointment = await bookings.appointmentToCancel(turn.user, data.businessId, data.appointmentId);
       return renderCancelPrompt(appointment, turn.render, { message: data.cancellationMessage, error: failureText(problem, turn.render.locale) });
     }
-    const outcome = await bookings.cancel(turn.user, data.businessId, data.appointmentId, data.cancellationMessage, turn.deadline);
+    const outcome = await bookings.cancel(turn.user, data.businessId, data.appointmentId, data.cancellationMessage);
     return renderCancelled(outcome.appointment, outcome.cancellationMessage, turn.render);
   };
 }

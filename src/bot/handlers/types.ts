@@ -10,8 +10,6 @@ export interface TurnInput {
   refreshFor?: string;
   /** A one-to-one chat with the bot, where nobody else reads the cards. */
   personal?: boolean;
-  /** performance.now() by which the turn must answer (TURN_TIMEOUT_MS from its start); every wait ends by then. */
-  deadline: number;
 }
 
 export type DataOf<V extends keyof ActionDataOf> = ActionDataOf[V];

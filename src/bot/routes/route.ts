@@ -27,7 +27,7 @@ export interface RouteParts {
 
 /** What every route may use: the router's parts, the turn's input and the action pipeline. */
 export interface RouteKit extends RouteParts {
-  /** Who asks, how to render for them, and the turn's deadline (set when the turn began). */
+  /** Who asks (with the turn's deadline, set when it began), and how to render for them. */
   turn(context: TurnContext, cardLanguage?: Locale): TurnInput;
   /** Runs an action: the sign-in step, its verb's handler within the turn's deadline, and the answer. */
   perform(context: TurnContext, answer: Answer, request: ActionRequest): Promise<void>;
