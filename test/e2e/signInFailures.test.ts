@@ -120,4 +120,66 @@ describe('sign-in that fails, and how the bot answers', () => {
     expect(textsOf(answer.body.value)).toContain(NOT_ASSIGNED);
     expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/50105']);
   });
+
+  it('the Token Service refusing the bot\'s own token (401: MicrosoftAppId is not the bot resource\'s app) is "set up incorrectly", and the log names the status', async () => {
+    h = await startProductionBot();
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    h.tokenService.registeredAppId = '00000000-0000-4000-8000-000000000000';
+    const answer = await click('appointments.list', listAction);
+    expect(textsOf(answer.body.value)).toContain(MISCONFIGURED);
+    // Retrying cannot help: no Try again.
+    expect(actionsOf(answer.body.value).map((a) => a.title)).not.toContain('Try again');
+    const failed = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'action failed');
+    expect(failed).toMatchObject({ code: 'signInMisconfigured', cause: { statusCode: 401 } });
+    expect(h.tokenService.calls.map((c) => c.status)).toContain(401);
+    expect(h.graph.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['installappfailed', 'installappfailed'],
+    ['authrequestfailed', 'authrequestfailed'],
+    ['a code the bot does not know', 'somethingnew'],
+    ['an over-long code (cut to 64 characters)', 'x'.repeat(500)],
+  ])('a Teams signin/failure with %s gets the general single sign-on sentence for the admin, naming the code; the code is logged', async (_name, code) => {
+    h = await startProductionBot();
+    const answer = await h.post(teamsActivity({ type: 'invoke', name: 'signin/failure', value: { code, message: 'SSO failed' } }));
+    expect(answer.status).toBe(200);
+    const shown = code.slice(0, 64);
+    const sentence = `Single sign-on failed in Teams (${shown}). Ask your administrator to check the bot's single sign-on setup. Meanwhile, use the Sign in button.`;
+    await expect.poll(() => h.connector.calls.map((c) => c.activity.text)).toContain(sentence);
+    expect(h.connector.calls.filter((c) => c.activity.text !== undefined)).toHaveLength(1);
+    const warned = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'Teams reported a single sign-on failure');
+    expect(warned).toMatchObject([{ signInFailure: shown, channel: 'msteams' }]);
+    expect(h.logs.join('')).not.toContain('x'.repeat(65));
+  });
+
+  it('a signin/failure without a code string says "unknown", not a crash', async () => {
+    h = await startProductionBot();
+    const answer = await h.post(teamsActivity({ type: 'invoke', name: 'signin/failure', value: { code: { nested: true } } }));
+    expect(answer.status).toBe(200);
+    await expect.poll(() => h.connector.calls.map((c) => c.activity.text)).toContain(
+      "Single sign-on failed in Teams (unknown). Ask your administrator to check the bot's single sign-on setup. Meanwhile, use the Sign in button.",
+    );
+  });
+
+  it.each([50076, 50079] as const)('an MFA claims challenge at on-behalf-of time (interaction_required, AADSTS%s) gets the consent card, not another sign-in, for a click and a typed request', async (aadsts) => {
+    h = await startProductionBot();
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    h.entra.mfaRequired.set(h.entra.user(ADELE).id, aadsts);
+    const CONSENT = 'Microsoft Entra ID needs your consent (or an extra verification) before Bookings Bot may read and cancel Bookings appointments for you. Open Give consent, then press Try again. If your organisation lets only administrators consent, send an administrator the Admin consent link.';
+
+    const answer = await click('appointments.list', listAction);
+    expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(textsOf(answer.body.value)).toContain(CONSENT);
+    expect(actionsOf(answer.body.value).map((a) => a.title)).toEqual(['Give consent', 'Admin consent (for an administrator)', 'Try again']);
+    expect(h.oboCalls().map((c) => c.outcome)).toEqual([`interaction_required/${aadsts}`]);
+    expect(h.graph.requests).toHaveLength(0);
+
+    // A typed request: the same card as a message, and no OAuthCard (the Token Service's sign-in cannot satisfy MFA for Graph).
+    await h.post(teamsActivity({ type: 'message', text: 'appointments' }));
+    const [card] = await h.connector.waitForCards(1);
+    expect(card!.activity.attachments?.map((a) => a.contentType)).toEqual(['application/vnd.microsoft.card.adaptive']);
+    expect(textsOf(cardOf(card!))).toContain(CONSENT);
+    expect(h.connector.calls.some((c) => c.activity.attachments?.[0]?.contentType === 'application/vnd.microsoft.card.oauth')).toBe(false);
+  });
 });

@@ -25,10 +25,15 @@ export class BotProcess {
     private readonly env: Record<string, string>,
     private readonly nodeFlags: string[] = [],
     private readonly keepLogs = false,
+    /** Where it runs (and reads `.env`); the test's own directory by default. */
+    private readonly cwd?: string,
   ) {}
 
   async start(): Promise<this> {
-    const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...this.nodeFlags, '--import', 'tsx', this.entry], {
+    // TypeScript sources run through tsx, as `npm start` does; a built bot (dist/*.js) runs as `node dist/index.js`.
+    const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...this.nodeFlags, ...loader, this.entry], {
+      cwd: this.cwd,
       env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -9,6 +9,8 @@ export const TENANT_ID = 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 export const BOT_APP_ID = '7e2a1f0c-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 export const BOT_SECRET = 'local-test-secret-not-real';
 export const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
+/** The Conditional Access policy named in the stand-in's claims challenges. */
+export const CONDITIONAL_ACCESS_POLICY_ID = '9ab03e19-ed42-4168-b6b7-7001fb3e933a';
 export const GRAPH_SCOPES = ['BookingsAppointment.ReadWrite.All', 'Bookings.Read.All', 'User.Read'];
 
 /** One call to the token endpoint, as tests assert on it (no secrets kept). */
@@ -46,6 +48,12 @@ export class LocalEntra {
   userConsentAllowed = true;
   /** Users (object ids) not assigned to the bot's app, which requires assignment: AADSTS50105 on every exchange. */
   readonly notAssigned = new Set<string>();
+  /**
+   * Users (object ids) a Conditional Access policy asks for multi-factor authentication their token does not carry:
+   * every on-behalf-of exchange for them fails with interaction_required and a claims challenge. 50076: they must
+   * use MFA; 50079: they must first enrol in it. Nothing the bot can send fixes that; only the user, interactively.
+   */
+  readonly mfaRequired = new Map<string, 50076 | 50079>();
   /** Public keys of certificates registered on the bot's app (client assertions signed with them are accepted). */
   readonly certificates: KeyObject[] = [];
   /** Lifetime of the Graph tokens issued on behalf of users. */
@@ -111,10 +119,10 @@ export class LocalEntra {
     return user ? { user, expired: false } : undefined;
   }
 
-  /** Checks an app-only token this Entra issued to the bot for `audience` (its Bot Connector / Token Service token). */
-  async verifyBot(token: string, audience: string): Promise<boolean> {
+  /** Checks an app-only token this Entra issued to the bot (`appId`) for `audience` (its Bot Connector / Token Service token). */
+  async verifyBot(token: string, audience: string, appId = BOT_APP_ID): Promise<boolean> {
     const verified = await this.verifyClaims(token, audience);
-    return verified?.expired === false && verified.claims.appid === BOT_APP_ID;
+    return verified?.expired === false && verified.claims.appid === appId;
   }
 
   private async verifyClaims(token: string, audience: string | string[]): Promise<{ claims: Record<string, unknown>; expired: false } | { expired: true } | undefined> {
@@ -242,6 +250,17 @@ export class LocalEntra {
       const { user } = assertion;
       if (this.notAssigned.has(user.id)) {
         return fail(400, 'invalid_grant', 50105, `Your administrator has configured the application Bookings Bot ('${clientId}') to block users unless they are specifically granted ('assigned') access to the application.`);
+      }
+      const mfa = this.mfaRequired.get(user.id);
+      if (mfa !== undefined) {
+        // Entra's answer as "Microsoft identity platform and OAuth 2.0 On-Behalf-Of flow" (learn.microsoft.com/entra/
+        // identity-platform/v2-oauth2-on-behalf-of-flow, "Error response example") shows it: HTTP 400, error
+        // interaction_required, the AADSTS number in error_description and error_codes, and `claims`, a JSON string
+        // naming the Conditional Access policy the token must satisfy (what MSAL returns as InteractionRequiredAuthError.claims).
+        const what = mfa === 50079 ? 'enroll in multi-factor authentication' : 'use multi-factor authentication';
+        return fail(400, 'interaction_required', mfa, `Due to a configuration change made by your administrator, or because you moved to a new location, you must ${what} to access '00000003-0000-0000-c000-000000000000'.`, {
+          claims: JSON.stringify({ access_token: { polids: { essential: true, values: [CONDITIONAL_ACCESS_POLICY_ID] } } }),
+        });
       }
       if (this.withoutConsent.has(user.id)) {
         return fail(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}' named 'Bookings Bot'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });

@@ -6,9 +6,13 @@ import { join } from 'node:path';
 
 export type Handler = (req: IncomingMessage, url: URL, body: string, res: ServerResponse) => Promise<void> | void;
 
-/** A loopback server for a stand-in: https with the test certificate (see tlsSetup.ts) or plain http. */
+/**
+ * A loopback server for a stand-in: https with the test certificate (see tlsSetup.ts) or plain http. Stopped, it
+ * refuses connections (a peer that is down); started again, it listens on the same port (the peer is back).
+ */
 export class StandInServer {
   private readonly server: Server;
+  private port = 0;
   url = '';
 
   constructor(
@@ -35,8 +39,15 @@ export class StandInServer {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
     return this.url;
   }
 

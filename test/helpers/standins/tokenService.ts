@@ -39,6 +39,11 @@ export class LocalTokenService {
   readonly calls: TokenServiceCall[] = [];
   /** Every REST call waits this long before it is answered (a Token Service that hangs). */
   delayMs = 0;
+  /**
+   * The Entra app of the Azure Bot resource whose OAuth connection this is. A token of any other app is refused with
+   * 401, as when MicrosoftAppId names another app than the bot resource's.
+   */
+  registeredAppId = BOT_APP_ID;
   private readonly sessions = new Map<string, Session>();
   /** Magic codes shown by the sign-in page, waiting for the bot to redeem them. */
   private readonly codes = new Map<string, { key: string; user: DirectoryUser }>();
@@ -90,7 +95,7 @@ export class LocalTokenService {
     const userId = url.searchParams.get('userId') ?? undefined;
     const channelId = url.searchParams.get('channelId') ?? undefined;
     const record = (status: number, extra: Partial<TokenServiceCall> = {}) => this.calls.push({ op, userId, channelId, status, ...extra });
-    if (!(await this.entra.verifyBot(bearerOf(req) ?? '', BOT_FRAMEWORK_AUDIENCE))) {
+    if (!(await this.entra.verifyBot(bearerOf(req) ?? '', BOT_FRAMEWORK_AUDIENCE, this.registeredAppId))) {
       record(401);
       return sendJson(res, 401, { error: { code: 'Unauthorized', message: 'The bot token is missing or invalid.' } });
     }
