@@ -28,5 +28,5 @@ export function toSignInError(error: unknown): CodedError {
   }
   // Any other invalid_grant: the user's token for the bot is expired, revoked or not for this app; sign in afresh.
   if (errorCode === 'invalid_grant') return new CodedError(ErrorCode.SignInRequired, "Entra ID rejected the user's token", details);
-  return new CodedError(ErrorCode.Unavailable, 'Entra ID could not be reached or failed', details);
+  return new CodedError(ErrorCode.SignInUnavailable, 'Entra ID could not be reached or failed', details);
 }

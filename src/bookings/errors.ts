@@ -26,6 +26,8 @@ export enum ErrorCode {
   Throttled = 'throttled',
   /** Graph or the network failed (5xx, connection refused). */
   Unavailable = 'unavailable',
+  /** The sign-in services (Entra ID, the Bot Framework Token Service) failed or could not be reached: nothing was sent to Graph. */
+  SignInUnavailable = 'signInUnavailable',
   /** Graph did not answer within the configured time. */
   Timeout = 'timeout',
   /** Graph refused the request as malformed. */

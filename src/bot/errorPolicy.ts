@@ -29,6 +29,7 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.SignInMisconfigured]: { textKey: 'errors.signInMisconfigured', retryable: false, invokeStatus: 200 },
   [ErrorCode.Throttled]: { textKey: 'errors.throttled', retryable: true, invokeStatus: 200 },
   [ErrorCode.Unavailable]: { textKey: 'errors.unavailable', retryable: true, invokeStatus: 200 },
+  [ErrorCode.SignInUnavailable]: { textKey: 'errors.signInUnavailable', retryable: true, invokeStatus: 200 },
   [ErrorCode.Timeout]: { textKey: 'errors.timeout', retryable: true, invokeStatus: 200 },
   [ErrorCode.BadRequest]: { textKey: 'errors.badRequest', retryable: false, invokeStatus: 200 },
   [ErrorCode.MessageRequired]: { textKey: 'errors.messageRequired', retryable: true, invokeStatus: 200 },

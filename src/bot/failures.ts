@@ -54,9 +54,12 @@ export class FailureSink {
   }
 }
 
-/** An error's type and code only: messages of library errors may quote request data. */
+/**
+ * An error's type and code only: messages of library errors may quote request data. MSAL keeps Entra's code in
+ * errorCode (e.g. invalid_client: the bot's secret is wrong or expired), which is what an administrator needs.
+ */
 export function describe(error: unknown): Record<string, unknown> | undefined {
   if (!(error instanceof Error)) return undefined;
-  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
-  return { type: error.name, code, statusCode };
+  const { code, errorCode, statusCode } = error as Error & { code?: unknown; errorCode?: unknown; statusCode?: unknown };
+  return { type: error.name, code: code ?? errorCode, statusCode };
 }

@@ -18,8 +18,8 @@ describe('on-behalf-of failures, by Entra error code (never by message)', () => 
     ['assertion for another app', server('invalid_grant', 50013), ErrorCode.SignInRequired],
     ['wrong client secret', server('invalid_client', 7000215), ErrorCode.SignInMisconfigured],
     ['app not in the tenant', server('unauthorized_client', 700016), ErrorCode.SignInMisconfigured],
-    ['Entra unreachable', new ClientAuthError('network_error', 'corr-id'), ErrorCode.Unavailable],
-    ['Entra 5xx', new ServerError('temporarily_unavailable', 'corr-id', 'AADSTS90033: …', '', '90033', 503), ErrorCode.Unavailable],
+    ['Entra unreachable', new ClientAuthError('network_error', 'corr-id'), ErrorCode.SignInUnavailable],
+    ['Entra 5xx', new ServerError('temporarily_unavailable', 'corr-id', 'AADSTS90033: …', '', '90033', 503), ErrorCode.SignInUnavailable],
     ['not an MSAL error', new TypeError('x is undefined'), ErrorCode.Internal],
   ])('%s', (_name, error, code) => {
     const coded = toSignInError(error);
@@ -30,6 +30,6 @@ describe('on-behalf-of failures, by Entra error code (never by message)', () => 
   it('reads AADSTS numbers that Entra sent as JSON numbers', () => {
     const numeric = new ServerError('invalid_grant', 'corr-id', 'AADSTS65001: …', '', 65001 as unknown as string, 400);
     expect(toSignInError(numeric).code).toBe(ErrorCode.ConsentRequired);
-    expect(toSignInError(new AuthError('unknown', 'corr-id')).code).toBe(ErrorCode.Unavailable);
+    expect(toSignInError(new AuthError('unknown', 'corr-id')).code).toBe(ErrorCode.SignInUnavailable);
   });
 });

@@ -109,6 +109,9 @@ describe('sign-in that fails, and how the bot answers', () => {
     const answer = await click('appointments.list', listAction);
     expect(textsOf(answer.body.value)).toContain(MISCONFIGURED);
     expect(h.entra.calls.map((c) => c.outcome)).toContain('invalid_client/7000215');
+    // What an administrator reads in the log (README, "Sign-in"): Entra's error code, not just MSAL's error type.
+    const failed = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'action failed');
+    expect(failed).toMatchObject({ code: 'signInMisconfigured', cause: { type: 'ServerError', code: 'invalid_client' } });
   });
 
   it('a user not assigned to the app (AADSTS50105) is told to ask for access, not sent round a consent loop', async () => {

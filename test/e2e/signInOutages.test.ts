@@ -3,7 +3,7 @@ import { actionsOf, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { ADELE } from '../helpers/localGraph.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
 
-const UNREACHABLE = 'Microsoft Bookings could not be reached. Please try again in a moment.';
+const UNREACHABLE = "Microsoft's sign-in service could not be reached, so I can't act as you right now. Nothing was changed. Please try again in a moment.";
 const TIMEOUT = 'Microsoft Bookings did not answer in time. Please try again; if the first attempt went through, I will tell you.';
 const TEAMS_USER_ID = (teamsActivity({}).from as { id: string }).id;
 const MEGAN = 'MeganB@contoso.onmicrosoft.com';
@@ -42,7 +42,7 @@ describe('a sign-in peer that is down', () => {
     // Without the user's token nothing went to Graph.
     expect(h.graph.requests).toHaveLength(graphCalls);
     const failed = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'action failed');
-    expect(failed.map((l) => l.code)).toEqual(['unavailable']);
+    expect(failed.map((l) => l.code)).toEqual(['signInUnavailable']);
 
     await h.tokenService.start();
     const retried = await h.click(tryAgain.verb, tryAgain.data);

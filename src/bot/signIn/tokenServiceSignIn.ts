@@ -98,6 +98,6 @@ async function reach<T>(call: () => Promise<T>): Promise<T> {
     if (typeof statusCode === 'number' && MISCONFIGURED_STATUSES.has(statusCode)) {
       throw new CodedError(ErrorCode.SignInMisconfigured, `The Token Service refused the bot's request (${statusCode})`, { cause });
     }
-    throw new CodedError(ErrorCode.Unavailable, 'The Bot Framework Token Service failed', { cause });
+    throw new CodedError(ErrorCode.SignInUnavailable, 'The Bot Framework Token Service failed', { cause });
   }
 }
