@@ -110,7 +110,7 @@ async function run(target: BotProcess | BotProcess[], concurrency: number, turns
   let errors = 0;
   let firstError: string | undefined;
   let next = 0;
-  const oboBefore = entra.calls.filter((c) => c.grantType.endsWith('jwt-bearer')).length;
+  const oboBefore = entra.oboCalls().length;
   const cpuBefore = bot.cpuMs();
   const started = performance.now();
   await Promise.all(
@@ -142,7 +142,7 @@ async function run(target: BotProcess | BotProcess[], concurrency: number, turns
     overhead: summarize(overheads),
     throughput: Math.round((turns.length / elapsed) * 1000),
     errors,
-    oboCalls: entra.calls.filter((c) => c.grantType.endsWith('jwt-bearer')).length - oboBefore,
+    oboCalls: entra.oboCalls().length - oboBefore,
     cpuMsPerTurn,
   };
 }

@@ -34,7 +34,7 @@ describe('OboTokenProvider', () => {
   });
 
   const user = async () => ({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
-  const oboCalls = () => entra.calls.filter((c) => c.grantType.endsWith('jwt-bearer')).length;
+  const oboCalls = () => entra.oboCalls().length;
 
   it('exchanges once per user and serves repeats from the cache, also with a renewed user token', async () => {
     const adele = await user();

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { actionsOf, type BotHarness, type Card, cardOf, emulatorActivity, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
 
-type InvokeBody = { statusCode: number; type: string; value: Card & { code?: string; message?: string } };
 
 /** Every failure leaves the user with a clear card, nothing half done, and the process running. */
 describe('Bookings Bot when things go wrong', () => {
@@ -10,11 +9,7 @@ describe('Bookings Bot when things go wrong', () => {
     await h?.stop();
   });
 
-  const invoke = async (verb: unknown, data: unknown, type = 'Action.Execute') =>
-    (await h.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type, verb, data }, trigger: 'manual' } }))) as {
-      status: number;
-      body: InvokeBody;
-    };
+  const invoke = (verb: unknown, data: unknown, actionType = 'Action.Execute') => h.click(verb, data, {}, { actionType });
   const press = (action: Record<string, unknown>, inputs: Record<string, unknown> = {}) => invoke(action.verb, { ...(action.data as object), ...inputs });
   const firstCancel = async () => {
     const list = await invoke('appointments.list', {});

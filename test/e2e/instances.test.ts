@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionsOf, type Card, cardOf, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type Card, cardOf, clickActivity, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { Deployment, type InvokeAnswer } from '../helpers/deployment.js';
 import { ADELE } from '../helpers/localGraph.js';
 import { CONNECTION_NAME } from '../helpers/standins/tokenService.js';
@@ -13,7 +13,7 @@ describe('several instances sharing Azure Blob storage (Azurite)', () => {
 
   /** Presses an Action.Execute on the given instance, as Teams does (inputs merged into data). */
   const press = (instance: string, action: Record<string, unknown>, inputs: Record<string, unknown> = {}) =>
-    d.post(instance, teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action.verb, data: { ...(action.data as object), ...inputs } }, trigger: 'manual' } }));
+    d.post(instance, clickActivity(action.verb, { ...(action.data as object), ...inputs }));
   const cardIn = (answer: InvokeAnswer): Card => {
     expect(answer).toMatchObject({ status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' } });
     return answer.body!.value!;
@@ -50,7 +50,7 @@ describe('several instances sharing Azure Blob storage (Azurite)', () => {
     expect(textsOf(list)[0]).toMatch(/Your upcoming appointments/);
     // botbuilder exchanges each invoke (so every client can be told of a failure), then lets one through.
     expect(d.tokenService.calls.filter((c) => c.op === 'exchange')).toHaveLength(2);
-    expect(d.oboCalls()).toHaveLength(1);
+    expect(d.entra.oboCalls()).toHaveLength(1);
   });
 
   it('runs list on A, Cancel on B, Confirm on A: one Graph cancel, no new token request, every instance agrees afterwards', async () => {
@@ -59,7 +59,7 @@ describe('several instances sharing Azure Blob storage (Azurite)', () => {
     const prompt = cardIn(await press('B', cancel));
     expect(textsOf(prompt)[0]).toBe('Cancel this appointment?');
     // B found A's Graph token in the shared cache: no second exchange with Entra ID.
-    expect(d.oboCalls()).toHaveLength(1);
+    expect(d.entra.oboCalls()).toHaveLength(1);
 
     const confirm = button(prompt, 'Confirm cancellation');
     const outcome = cardIn(await press('A', confirm, { cancellationMessage: 'Sorry, the kitchen is closed that day.' }));

@@ -145,7 +145,7 @@ describe(`load: ${USERS} users listing and cancelling at once on two instances`,
       graphCancellations: cancellations.length,
       auditCancelled: cancelledInAudit.length,
       auditEntries: audit.length,
-      oboCalls: d.oboCalls().length,
+      oboCalls: d.entra.oboCalls().length,
       signedInDuringRun: users.filter(signsInDuringRun).length,
       tokenExchanges: d.tokenService.calls.filter((c) => c.op === 'exchange').length,
     };

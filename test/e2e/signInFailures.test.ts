@@ -35,10 +35,10 @@ describe('sign-in that fails, and how the bot answers', () => {
     // Teams' silent SSO retry of the click: a new on-behalf-of token, and the card.
     const retried = await click(details.verb as string, details.data as Record<string, unknown>, { authentication: { token: await h.entra.ssoToken(ADELE) } });
     expect(textsOf(retried.body.value)[0]).toBe('Appointment details');
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['issued', 'issued']);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual(['issued', 'issued']);
     // And it stays fixed: the next click needs no new token.
     expect((await click('appointments.list', listAction)).body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(h.oboCalls()).toHaveLength(2);
+    expect(h.entra.oboCalls()).toHaveLength(2);
   });
 
   it('a typed request after a Graph 401 gets the sign-in card, and the list once the token is exchanged', async () => {
@@ -121,7 +121,7 @@ describe('sign-in that fails, and how the bot answers', () => {
     const answer = await click('appointments.list', listAction);
     expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(textsOf(answer.body.value)).toContain(NOT_ASSIGNED);
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/50105']);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/50105']);
   });
 
   it('the Token Service refusing the bot\'s own token (401: MicrosoftAppId is not the bot resource\'s app) is "set up incorrectly", and the log names the status', async () => {
@@ -175,7 +175,7 @@ describe('sign-in that fails, and how the bot answers', () => {
     expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(textsOf(answer.body.value)).toContain(CONSENT);
     expect(actionsOf(answer.body.value).map((a) => a.title)).toEqual(['Give consent', 'Admin consent (for an administrator)', 'Try again']);
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual([`interaction_required/${aadsts}`]);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual([`interaction_required/${aadsts}`]);
     expect(h.graph.requests).toHaveLength(0);
 
     // A typed request: the same card as a message, and no OAuthCard (the Token Service's sign-in cannot satisfy MFA for Graph).

@@ -61,13 +61,13 @@ describe('a sign-in peer that is down', () => {
 
     await h.entra.stop();
     const tryAgain = expectUnreachableCard(await h.click('appointments.list', LIST, asMegan));
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['issued']);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual(['issued']);
     expect(h.graph.requests.some((r) => r.user === MEGAN)).toBe(false);
 
     await h.entra.start();
     const retried = await h.click(tryAgain.verb, tryAgain.data, asMegan);
     expect(textsOf(retried.body.value)[0]).toBe('Your upcoming appointments');
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['issued', 'issued']);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual(['issued', 'issued']);
     expect(h.graph.requests.some((r) => r.user === MEGAN)).toBe(true);
   });
 });

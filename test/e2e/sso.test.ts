@@ -76,7 +76,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(new Set(h.graph.requests.map((r) => r.user))).toEqual(new Set([ADELE]));
     const graphToken = JSON.parse(Buffer.from(h.graph.requests[0]!.authorization!.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(graphToken).toMatchObject({ aud: 'https://graph.microsoft.com', scp: 'BookingsAppointment.ReadWrite.All Bookings.Read.All User.Read', iss: h.entra.issuer });
-    expect(h.oboCalls()).toEqual([expect.objectContaining({ outcome: 'issued', scope: expect.stringContaining('https://graph.microsoft.com/BookingsAppointment.ReadWrite.All') })]);
+    expect(h.entra.oboCalls()).toEqual([expect.objectContaining({ outcome: 'issued', scope: expect.stringContaining('https://graph.microsoft.com/BookingsAppointment.ReadWrite.All') })]);
     expect(h.connector.unauthorizedCalls).toBe(0);
   });
 
@@ -94,7 +94,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(prompt.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     const back = actionsOf((prompt.body as { value: Card }).value).find((a) => a.title === 'Back')!;
     expect((await click(back)).body).toMatchObject({ statusCode: 200 });
-    expect(h.oboCalls()).toHaveLength(1);
+    expect(h.entra.oboCalls()).toHaveLength(1);
   });
 
   /** Presses an Action.Execute as Teams does; `extra` carries a retry's authentication or state. */
@@ -117,7 +117,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     // Each exchange is answered after its turn has sent what it sends: a second list would already be here.
     expect(h.connector.cardCalls()).toHaveLength(before + 1);
-    expect(h.oboCalls()).toHaveLength(1);
+    expect(h.entra.oboCalls()).toHaveLength(1);
   });
 
   it('answers a token exchange it cannot complete with 412 and the request id, so Teams falls back to the sign-in card', async () => {
@@ -167,14 +167,14 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(give.origin + give.pathname).toBe(`${h.entra.url}/${TENANT_ID}/oauth2/v2.0/authorize`);
     expect(give.searchParams.get('client_id')).toBe(BOT_APP_ID);
     expect(give.searchParams.get('scope')).toContain('https://graph.microsoft.com/BookingsAppointment.ReadWrite.All');
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001']);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001']);
 
     // Signing in at the Token Service again would not help: its page grants only the connection's own scope.
     expect((await openConsentLink(links['Give consent']!, ADELE)).status).toBe(302);
     const tryAgain = actionsOf(consentCard).find((a) => a.title === 'Try again')!;
     const retried = await click(tryAgain);
     expect(textsOf(retried.body.value)[0]).toBe('Your upcoming appointments');
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001', 'issued']);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual(['invalid_grant/65001', 'issued']);
   });
 
   it('in a tenant where only administrators consent: the user link says so, the admin link grants it, and Try again works', async () => {
@@ -201,7 +201,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     const answer = await click(showMore);
     expect(answer.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     // The renewed user token is the same user's: the Graph token they already have is still good.
-    expect(h.oboCalls().map((c) => c.outcome)).toEqual(['issued']);
+    expect(h.entra.oboCalls().map((c) => c.outcome)).toEqual(['issued']);
     expect(h.tokenService.calls.filter((c) => c.op === 'GetToken').at(-1)).toMatchObject({ status: 200 });
   });
 

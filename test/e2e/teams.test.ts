@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { actionsOf, type BotHarness, type Card, cardOf, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type BotHarness, cardOf, type ClientInfo, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
 
-type InvokeBody = { statusCode: number; type: string; value: Card };
 
 /** Teams: Universal Actions (adaptiveCard/action invokes) whose answer replaces the clicked card in place. */
 describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
@@ -9,20 +8,9 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
   let listMessageId: string;
 
   /** Presses an Action.Execute the way Teams does: an invoke carrying verb and data (inputs merged into data). */
-  const press = async (action: Record<string, unknown>, inputs: Record<string, unknown> = {}, clientInfo = {}) => {
+  const press = (action: Record<string, unknown>, inputs: Record<string, unknown> = {}, clientInfo: ClientInfo = {}) => {
     expect(action.type).toBe('Action.Execute');
-    const response = await h.post(
-      teamsActivity(
-        {
-          type: 'invoke',
-          name: 'adaptiveCard/action',
-          replyToId: listMessageId,
-          value: { action: { type: 'Action.Execute', id: action.id, verb: action.verb, data: { ...(action.data as object), ...inputs } }, trigger: 'manual' },
-        },
-        clientInfo,
-      ),
-    );
-    return response as { status: number; body: InvokeBody };
+    return h.click(action.verb, { ...(action.data as object), ...inputs }, { replyToId: listMessageId }, { clientInfo });
   };
 
   const listCard = async (clientInfo = {}) => {
@@ -163,10 +151,7 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     const business = h.graph.store.business(businessId)!;
     h.graph.store.cancel(h.graph.store.appointment(business, appointmentId)!, h.graph.identity.findUser('MeganB@contoso.onmicrosoft.com')!, 'elsewhere', new Date());
     const refresh = list.refresh as { action: { verb: string; data: Record<string, unknown> } };
-    const answer = await h.post(
-      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: refresh.action.verb, data: refresh.action.data }, trigger: 'automatic' } }),
-    );
-    const refreshed = (answer.body as InvokeBody).value;
+    const refreshed = (await h.click(refresh.action.verb, refresh.action.data, {}, { trigger: 'automatic' })).body.value;
     expect(actionsOf(refreshed).some((a) => (a.data as { appointmentId?: string } | undefined)?.appointmentId === appointmentId)).toBe(false);
   });
 
@@ -181,10 +166,8 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     const from = (teamsActivity({}).from as { id: string }).id;
     const refresh = card.refresh as { action: { verb: string; data: Record<string, unknown> }; userIds: string[] };
     expect(refresh.userIds).toEqual([from]);
-    const answer = await h.post(
-      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', ...group, value: { action: { type: 'Action.Execute', verb: refresh.action.verb, data: refresh.action.data }, trigger: 'automatic' } }),
-    );
-    expect(textsOf((answer.body as InvokeBody).value)[0]).toBe('Your upcoming appointments');
+    const answer = await h.click(refresh.action.verb, refresh.action.data, group, { trigger: 'automatic' });
+    expect(textsOf(answer.body.value)[0]).toBe('Your upcoming appointments');
   });
 
   /** An upcoming appointment of Adele's with both kinds of notes (the seed puts them on some appointments). */
@@ -194,10 +177,7 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
       .calendarView(business, new Date(), new Date(Date.now() + 14 * 86_400_000))
       .find((a) => a.serviceNotes && a.customerNotes && a.staffMemberIds.includes('8ee1c803-a1fa-406d-8259-7ab53233f148'))!;
   };
-  const details = async (data: Record<string, unknown>, extra: Record<string, unknown> = {}, clientInfo = {}) =>
-    (await h.post(
-      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', ...extra, value: { action: { type: 'Action.Execute', verb: 'appointment.details', data }, trigger: 'manual' } }, clientInfo),
-    )) as { status: number; body: InvokeBody };
+  const details = (data: Record<string, unknown>, extra: Record<string, unknown> = {}, clientInfo: ClientInfo = {}) => h.click('appointment.details', data, extra, { clientInfo });
 
   it('shows Details read by id: notes, location, price, phone in a personal chat, with Cancel and Back', async () => {
     const list = await listCard();

@@ -65,29 +65,55 @@ export class BotHarness {
 
   /** POSTs an activity to /api/messages as a channel would; returns the HTTP status and body. */
   async post(activity: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
-    const full = { id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl: this.connector.url, ...activity };
-    const response = await fetch(`${this.bot.url}/api/messages`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(await this.authorization(full.serviceUrl)), ...headers },
-      body: JSON.stringify(full),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    return postActivity(this.bot.url, this.connector.url, activity, async (serviceUrl) => ({ ...(await this.authorization(serviceUrl)), ...headers }));
   }
 
   /**
    * Presses an Action.Execute as Teams does: an adaptiveCard/action invoke with the verb and data. `extra` replaces
    * fields of the Teams activity (another user's `from`, a `replyToId`). Returns the HTTP status and the invoke body.
    */
-  async click(verb: unknown, data: unknown, extra: Record<string, unknown> = {}): Promise<{ status: number; body: InvokeBody }> {
-    const answer = await this.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' }, ...extra }));
-    return answer as { status: number; body: InvokeBody };
+  async click(verb: unknown, data: unknown, extra: Record<string, unknown> = {}, how: ClickHow = {}): Promise<{ status: number; body: InvokeBody }> {
+    return (await this.post(clickActivity(verb, data, extra, how))) as { status: number; body: InvokeBody };
   }
 
   /** Local mode: channels send no token. */
   protected authorization(_serviceUrl: string): Promise<Record<string, string>> {
     return Promise.resolve({});
   }
+}
+
+/** How a click is made: Teams' clientInfo, the action's type (another than Action.Execute is a forgery) and trigger. */
+export interface ClickHow {
+  clientInfo?: ClientInfo;
+  actionType?: string;
+  /** `automatic`: Teams refreshing a card by itself (its refresh action), not the user pressing. */
+  trigger?: 'manual' | 'automatic';
+}
+
+/** The adaptiveCard/action invoke Teams sends when a user presses an Action.Execute (inputs merged into data). */
+export function clickActivity(verb: unknown, data: unknown, extra: Record<string, unknown> = {}, how: ClickHow = {}): Record<string, unknown> {
+  const value = { action: { type: how.actionType ?? 'Action.Execute', verb, data }, trigger: how.trigger ?? 'manual' };
+  return teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value, ...extra }, how.clientInfo);
+}
+
+/**
+ * POSTs an activity to a bot's /api/messages as a channel does: an id, a timestamp and the connector's service URL
+ * added, with the headers `authorization` gives for that URL. Returns the HTTP status and the parsed body.
+ */
+export async function postActivity(
+  botUrl: string,
+  serviceUrl: string,
+  activity: Record<string, unknown>,
+  authorization: (serviceUrl: string) => Promise<Record<string, string>>,
+): Promise<{ status: number; body: unknown }> {
+  const full = { id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl, ...activity };
+  const response = await fetch(`${botUrl}/api/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(await authorization(full.serviceUrl)) },
+    body: JSON.stringify(full),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
 
 /** The card of a connector call. */
@@ -144,7 +170,13 @@ export function emulatorActivity(conversationId: string, extra: Record<string, u
 }
 
 /** Channel identities as Teams sends them in a personal chat. */
-export function teamsActivity(extra: Record<string, unknown>, clientInfo: { locale?: string; timezone?: string } = {}): Record<string, unknown> {
+/** What Teams tells of the user's client: its language and time zone. */
+export interface ClientInfo {
+  locale?: string;
+  timezone?: string;
+}
+
+export function teamsActivity(extra: Record<string, unknown>, clientInfo: ClientInfo = {}): Record<string, unknown> {
   return {
     channelId: 'msteams',
     from: { id: '29:1GcS4EyB_oSI8A88XmWBN7NJFyMqe3QGnJdgLfFGkJnVelzRGos0bPbpsfJjcbAD22bmKc4GMbrY2g4JDrrA8vM06X1-cHHle4zOE6U4ttcc', aadObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', name: 'Adele Vance' },

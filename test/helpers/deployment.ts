@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { postActivity } from './botHarness.js';
 import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
 import type { AuditEntry } from '../../src/bookings/audit.js';
 import { type LocalGraphOptions, LocalGraphService } from '../../src/local-graph/server.js';
@@ -64,23 +64,13 @@ export class Deployment {
 
   /** POSTs an activity to one instance's /api/messages with the channel's token, as Azure Bot Service does. */
   async post(name: string, activity: Record<string, unknown>): Promise<InvokeAnswer> {
-    const full = { id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl: this.connector.url, ...activity };
-    const response = await fetch(`${this.instance(name).url}/api/messages`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: await this.connector.channelAuthorization(full.serviceUrl) },
-      body: JSON.stringify(full),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as InvokeAnswer['body']) : undefined };
+    const authorization = async (serviceUrl: string) => ({ Authorization: await this.connector.channelAuthorization(serviceUrl) });
+    return (await postActivity(this.instance(name).url, this.connector.url, activity, authorization)) as InvokeAnswer;
   }
 
   /** Every audit entry the instances wrote to the shared container. */
   audit(): Promise<AuditEntry[]> {
     return new BlobAuditSink(this.azurite.connectionString, CONTAINER).read(new Date(0));
-  }
-
-  oboCalls() {
-    return this.entra.calls.filter((c) => c.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer');
   }
 
   /** Every log line of every instance (including ones stopped or killed). */

@@ -63,11 +63,6 @@ export class ProductionHarness extends BotHarness {
     await Promise.all([this.graph.stop(), this.tokenService.stop(), this.entra.stop()]);
   }
 
-  /** Calls to Entra's token endpoint on behalf of users (the bot's own Bot Connector tokens left out). */
-  oboCalls() {
-    return this.entra.calls.filter((c) => c.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer');
-  }
-
   protected override async authorization(serviceUrl: string): Promise<Record<string, string>> {
     return { Authorization: await this.connector.channelAuthorization(serviceUrl) };
   }

@@ -40,6 +40,11 @@ let processKeys: Promise<KeyPair> | undefined;
  */
 export class LocalEntra {
   readonly calls: TokenCall[] = [];
+
+  /** Calls to the token endpoint on behalf of users (the bot's own Bot Connector tokens left out). */
+  oboCalls(): TokenCall[] {
+    return this.calls.filter((c) => c.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer');
+  }
   /** Users (object ids) who have not consented to the bot's Graph permissions. */
   readonly withoutConsent = new Set<string>();
   /** Every on-behalf-of request waits this long before it is answered (an Entra ID that hangs). */
