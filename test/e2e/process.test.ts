@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
-import { temporaryAuditDir } from '../helpers/botHarness.js';
+import { HAND_LIST_CLICK, temporaryAuditDir } from '../helpers/botHarness.js';
 
 const root = new URL('../../', import.meta.url);
 
@@ -30,16 +30,7 @@ describe('the bot process', () => {
     const response = await fetch(`${url}/api/messages`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        channelId: 'msteams',
-        from: { id: '29:me' },
-        recipient: { id: '28:bot' },
-        conversation: { id: 'a:1' },
-        serviceUrl: 'http://127.0.0.1:9',
-        value: { action: { type: 'Action.Execute', verb: 'appointments.list', data: {} } },
-      }),
+      body: JSON.stringify(HAND_LIST_CLICK),
     });
     expect(((await response.json()) as { value: { body: { text: string }[] } }).value.body[0]!.text).toBe('Your upcoming appointments');
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { temporaryAuditDir } from '../helpers/botHarness.js';
+import { HAND_LIST_CLICK, temporaryAuditDir } from '../helpers/botHarness.js';
 import { BotProcess } from '../helpers/botProcess.js';
 import { freePort } from '../helpers/freePort.js';
 import { ADELE, CONTOSO } from '../helpers/localGraph.js';
@@ -49,18 +49,6 @@ const reachable = (url: string) => fetch(url).then(
   () => 'refused',
 );
 
-/** The list click of README's "Try it by hand". */
-const listClick = {
-  type: 'invoke',
-  name: 'adaptiveCard/action',
-  channelId: 'msteams',
-  from: { id: '29:me' },
-  recipient: { id: '28:bot' },
-  conversation: { id: 'a:1' },
-  serviceUrl: 'http://127.0.0.1:9',
-  value: { action: { type: 'Action.Execute', verb: 'appointments.list', data: {} } },
-};
-
 /** README, "Scripts": each npm script does what the table says, started as a person starts it. */
 describe('the npm scripts', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -77,7 +65,7 @@ describe('the npm scripts', () => {
     cleanups.push(() => bot.stop());
     await bot.start();
     expect(JSON.parse(bot.logs[0]!)).toMatchObject({ mode: 'local' });
-    const response = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(listClick) });
+    const response = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(HAND_LIST_CLICK) });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { type: string; value: { body: { text?: string }[] } };
     expect(body.type).toBe('application/vnd.microsoft.card.adaptive');
@@ -113,7 +101,7 @@ describe('the npm scripts', () => {
     await expect.poll(() => reachable('http://127.0.0.1:56150/'), { timeout: 30_000, interval: 250 }).toBe(200);
     // The bot it started: local mode, on PORT, answering a turn.
     expect(output()).toContain(`"url":"http://127.0.0.1:${port}/api/messages"`);
-    const response = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(listClick) });
+    const response = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(HAND_LIST_CLICK) });
     expect(((await response.json()) as { value: { body: { text?: string }[] } }).value.body[0]!.text).toBe('Your upcoming appointments');
 
     await interrupt(child);

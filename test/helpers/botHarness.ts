@@ -26,6 +26,18 @@ export async function startBot(env: Record<string, string> = {}, clock?: () => D
   return new BotHarness(bot, connector, logs, bot.localGraph!);
 }
 
+/** The list click of README's "Try it by hand": the least a person can post to a local bot (no token, no ids). */
+export const HAND_LIST_CLICK = {
+  type: 'invoke',
+  name: 'adaptiveCard/action',
+  channelId: 'msteams',
+  from: { id: '29:me' },
+  recipient: { id: '28:bot' },
+  conversation: { id: 'a:1' },
+  serviceUrl: 'http://127.0.0.1:9',
+  value: { action: { type: 'Action.Execute', verb: 'appointments.list', data: {} } },
+};
+
 /** A fresh directory for a test bot's audit files (the default, .data/audit, is for people running the bot). */
 export function temporaryAuditDir(): string {
   return mkdtempSync(join(tmpdir(), 'bookings-audit-'));
