@@ -21,6 +21,7 @@ import type { SignInProvider } from './bot/signIn/signIn.js';
 import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
 import { BufferedAuditTrail } from './audit/bufferedAuditTrail.js';
 import { sinkFor } from './audit/sinks.js';
+import { Cancellations } from './bookings/cancellations.js';
 import { BookingsService } from './bookings/service.js';
 import { cancelTimingFor, membershipCacheMs } from './config/durations.js';
 import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
@@ -110,17 +111,23 @@ export async function start(env: Record<string, string | undefined>, options: St
   const { turnTimeoutMs } = config.graph;
   const places = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, membershipCacheMs(config.membershipCacheSeconds)) : NO_PLACES_CACHE;
   const directory = new StaffDirectory(gateway, places);
-  const bookings = new BookingsService(gateway, directory, new StorageCancelLedger(storage), audit, clock, {
-    ...cancelTimingFor(turnTimeoutMs),
-    windowDays: config.windowDays,
+  const bookings = new BookingsService(gateway, directory, clock, config.windowDays);
+  const cancellations = new Cancellations({
+    gateway,
+    directory,
+    ledger: new StorageCancelLedger(storage),
+    audit,
+    clock,
+    leaseClock: Date.now,
     auditMessages: config.auditMessages,
+    ...cancelTimingFor(turnTimeoutMs),
   });
   const sink = new FailureSink(logger, consentLinks);
   const router = new ActivityRouter(
     {
       [Verb.ListAppointments]: listAppointments(bookings, new StoredBusinessChoices(storage), { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
       [Verb.PromptCancel]: promptCancel(bookings),
-      [Verb.ConfirmCancel]: confirmCancel(bookings),
+      [Verb.ConfirmCancel]: confirmCancel(bookings, cancellations),
       [Verb.ShowDetails]: showDetails(bookings),
     },
     {

@@ -1,40 +1,25 @@
-import type { AuditTrail } from './audit.js';
 import { isOwnOrUnassigned, maySeeWholeBusiness, accessTo } from './access.js';
 import { authorized, contextOf, forgettingRefusal, placeInContext } from './businessContext.js';
-import type { CancelLedger } from './cancelLedger.js';
-import { type CancelParts, CancelRun, ledgerKey } from './cancelRun.js';
 import { windowOf } from './dateRange.js';
 import type { BookingsGateway } from './gateway.js';
-import { isRefusedBusiness, type StaffDirectory, userKeyOf } from './staffDirectory.js';
-import type { Appointment, Business, BusinessFilter, CancelOutcome, ListScope, TimeWindow, UpcomingAppointment, UpcomingResult, UserRef } from './types.js';
+import { isRefusedBusiness, type StaffDirectory } from './staffDirectory.js';
+import type { Appointment, Business, BusinessFilter, ListScope, TimeWindow, UpcomingAppointment, UpcomingResult, UserRef } from './types.js';
 
 export type Clock = () => Date;
 
-export type BookingsServiceOptions = Pick<CancelParts, 'attemptLeaseMs' | 'awaitOtherTurnMs' | 'pollMs' | 'auditMessages'> & {
-  /** How far ahead "upcoming" looks. */
-  windowDays: number;
-};
-
-/** The bot's use cases: what is coming up for me, and cancel one with a message. */
+/**
+ * The bot's read use cases: what is coming up for me, and one appointment as I may see or cancel it (cancelling
+ * itself is cancellations.ts).
+ */
 export class BookingsService {
-  /** Cancels under way, so concurrent confirms of one appointment share a single Graph call. */
-  private readonly inFlight = new Map<string, Promise<CancelOutcome>>();
-  private readonly cancelParts: CancelParts;
-
   constructor(
     private readonly gateway: BookingsGateway,
     /** Where the user is staff, remembered between turns. */
     private readonly directory: StaffDirectory,
-    ledger: CancelLedger,
-    audit: AuditTrail,
     private readonly clock: Clock,
-    private readonly options: BookingsServiceOptions,
-    /** Wall-clock time for leases, which every instance compares (the clock above may be a test's fixed "now"). */
-    leaseClock: () => number = Date.now,
-  ) {
-    const { attemptLeaseMs, awaitOtherTurnMs, pollMs, auditMessages } = options;
-    this.cancelParts = { gateway, directory, ledger, audit, clock, leaseClock, attemptLeaseMs, awaitOtherTurnMs, pollMs, auditMessages };
-  }
+    /** How far ahead "upcoming" looks. */
+    private readonly windowDays: number,
+  ) {}
 
   /**
    * The user's upcoming appointments in every business where they are staff: those assigned to them
@@ -43,7 +28,7 @@ export class BookingsService {
    */
   async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}): Promise<UpcomingResult> {
     const now = this.clock();
-    window ??= windowOf('upcoming', now, 'UTC', this.options.windowDays);
+    window ??= windowOf('upcoming', now, 'UTC', this.windowDays);
     const mine = (await this.directory.placesOf(user)).places;
     if (mine.length === 0) return { kind: 'notStaff', window };
     const all = mine.map((m) => m.business);
@@ -91,21 +76,6 @@ export class BookingsService {
       await this.directory.forget(user);
       return [];
     }
-  }
-
-  /**
-   * Cancels once, across instances and restarts (cancelRun.ts: the ledger's protocol as a state machine). Every
-   * attempt is audited. Waiting for another turn's cancel ends by the user's turn deadline at the latest, whatever
-   * the reads before it took.
-   */
-  cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
-    // Shared only between confirms of the same user: another user's confirm makes its own access check.
-    const flight = `${userKeyOf(user)}|${ledgerKey(businessId, appointmentId)}`;
-    const running = this.inFlight.get(flight);
-    if (running) return running;
-    const attempt = new CancelRun(this.cancelParts, { user, businessId, appointmentId, message }).outcome().finally(() => this.inFlight.delete(flight));
-    this.inFlight.set(flight, attempt);
-    return attempt;
   }
 }
 

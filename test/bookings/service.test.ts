@@ -5,6 +5,7 @@ import { type CancelLedger, storeAppointment } from '../../src/bookings/cancelLe
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
 import type { UpcomingAppointment } from '../../src/bookings/types.js';
 import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
+import { type CancelParts, Cancellations } from '../../src/bookings/cancellations.js';
 import { BookingsService } from '../../src/bookings/service.js';
 import { cancelTimingFor } from '../../src/config/durations.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
@@ -18,11 +19,16 @@ const user = { id: '29:user' };
 /** The bot's in-memory storage (createStorage's, not botbuilder's bare MemoryStorage: its conflicts are typed). */
 const memoryStorage = () => new ExpiringMemoryStorage(60_000);
 
-/** The service over a gateway, with its ledger in memory and audit entries collected (the storage side of both). */
-function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger: CancelLedger = new StorageCancelLedger(memoryStorage()), options = {}): BookingsService {
+/**
+ * The domain's two use cases over one gateway and one directory, as index.ts wires them: the reads, and cancelling
+ * with its ledger in memory and audit entries collected (the storage side of both).
+ */
+function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: AuditEntry[] = [], ledger: CancelLedger = new StorageCancelLedger(memoryStorage()), options: Partial<CancelParts> = {}) {
   const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
   const directory = new StaffDirectory(gateway, new StoragePlacesCache(memoryStorage(), 300_000));
-  return new BookingsService(gateway, directory, ledger, audit, clock, { ...cancelTimingFor(12_000), auditMessages: false, windowDays: 14, ...options });
+  const reads = new BookingsService(gateway, directory, clock, 14);
+  const cancels = new Cancellations({ gateway, directory, ledger, audit, clock, leaseClock: Date.now, ...cancelTimingFor(12_000), auditMessages: false, ...options });
+  return { upcoming: reads.upcoming.bind(reads), cancel: cancels.cancel.bind(cancels) };
 }
 
 describe('BookingsService against the local Graph service', () => {

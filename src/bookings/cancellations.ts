@@ -7,7 +7,7 @@ import { validCancellationMessage } from './cancellationMessage.js';
 import { byDeadline } from './deadline.js';
 import { CodedError, ErrorCode, toCodedError } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
-import type { StaffDirectory } from './staffDirectory.js';
+import { type StaffDirectory, userKeyOf } from './staffDirectory.js';
 import type { CancelOutcome, UpcomingAppointment, UserRef } from './types.js';
 
 /** What a cancel run works with; every instance's runs meet in the ledger. */
@@ -165,6 +165,28 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
     return { at: 'done', outcome: outcomeOf(record) };
   },
 };
+
+/**
+ * The use case "cancel this appointment with this message", once across instances and restarts: each confirm is a
+ * CancelRun through the ledger's protocol below. Every attempt is audited. Waiting for another turn's cancel ends by
+ * the user's turn deadline at the latest, whatever the reads before it took.
+ */
+export class Cancellations {
+  /** Cancels under way, so concurrent confirms of one appointment by one user share a single run. */
+  private readonly inFlight = new Map<string, Promise<CancelOutcome>>();
+
+  constructor(private readonly parts: CancelParts) {}
+
+  cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
+    // Shared only between confirms of the same user: another user's confirm makes its own access check.
+    const flight = `${userKeyOf(user)}|${ledgerKey(businessId, appointmentId)}`;
+    const running = this.inFlight.get(flight);
+    if (running) return running;
+    const attempt = new CancelRun(this.parts, { user, businessId, appointmentId, message }).outcome().finally(() => this.inFlight.delete(flight));
+    this.inFlight.set(flight, attempt);
+    return attempt;
+  }
+}
 
 type AuditNote = Omit<AuditEntry, 'at' | 'userObjectId' | 'tenantId' | 'businessId' | 'appointmentId' | 'cancellationMessage'>;
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/bookings/audit.js';
 import { type CancelRecord, type LedgerEntry, storeAppointment } from '../../src/bookings/cancelLedger.js';
-import { type CancelParts, CancelRun, type CancelState, ledgerKey } from '../../src/bookings/cancelRun.js';
+import { type CancelParts, CancelRun, type CancelState, ledgerKey } from '../../src/bookings/cancellations.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
 import { NO_PLACES_CACHE, StaffDirectory } from '../../src/bookings/staffDirectory.js';
 import type { UpcomingAppointment } from '../../src/bookings/types.js';
@@ -13,7 +13,7 @@ import { StorageCancelLedger } from '../../src/storage/storageCancelLedger.js';
 import { ADELE, CONTOSO, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
 
 /**
- * Each transition of the cancel state machine (src/bookings/cancelRun.ts), one at a time: the state it starts in,
+ * Each transition of the cancel state machine (src/bookings/cancellations.ts), one at a time: the state it starts in,
  * what the ledger and Graph (the local stand-in) hold, and the state it leads to. The whole runs are in service.test.ts.
  */
 describe('the cancel state machine, transition by transition', () => {
@@ -62,7 +62,7 @@ describe('the cancel state machine, transition by transition', () => {
     ledger = new StorageCancelLedger(new ExpiringMemoryStorage(60_000));
     audited = [];
     const parts = partsFor(ADELE);
-    const service = new BookingsService(parts.gateway, parts.directory, ledger, parts.audit, parts.clock, { ...cancelTimingFor(12_000), windowDays: 14, auditMessages: false });
+    const service = new BookingsService(parts.gateway, parts.directory, parts.clock, 14);
     const listed = await service.upcoming(user);
     target = listed.kind === 'appointments' ? listed.appointments.find((a) => a.businessId === CONTOSO && a.canCancel)! : undefined!;
     key = ledgerKey(CONTOSO, target.id);
