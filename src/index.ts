@@ -13,7 +13,7 @@ import { help, welcome } from './bot/handlers/help.js';
 import { listAppointments } from './bot/handlers/listAppointments.js';
 import { promptCancel } from './bot/handlers/promptCancel.js';
 import { showDetails } from './bot/handlers/showDetails.js';
-import { StoredBusinessChoices } from './bot/preferences.js';
+import { StoredBusinessChoices } from './storage/storedBusinessChoices.js';
 import { LocalSignIn } from './bot/signIn/localSignIn.js';
 import { PendingActions } from './bot/signIn/pendingActions.js';
 import { ActivityRouter } from './bot/router.js';

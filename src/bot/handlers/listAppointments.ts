@@ -7,7 +7,7 @@ import type { Verb } from '../../cards/verbs.js';
 /** Where each user's chosen business is remembered ("all" or a business id). */
 export interface BusinessChoices {
   get(userId: string): Promise<string | undefined>;
-  set(userId: string, business: string): Promise<void>;
+  put(userId: string, business: string): Promise<void>;
 }
 
 export interface ListSettings {
@@ -24,7 +24,7 @@ export function listAppointments(bookings: BookingsService, choices: BusinessCho
     const chosen = data.business ?? (data.businessName ? undefined : await choices.get(turn.user.id));
     const filter = { id: chosen === 'all' ? undefined : chosen, name: data.businessName };
     const result = await bookings.upcoming(turn.user, window, data.scope, filter);
-    if ((data.business || data.businessName) && result.kind === 'appointments') await choices.set(turn.user.id, result.business?.id ?? 'all');
+    if ((data.business || data.businessName) && result.kind === 'appointments') await choices.put(turn.user.id, result.business?.id ?? 'all');
     const { windowDays, pageSize } = settings;
     return renderList({ result, offset: data.offset, range: data.range, windowDays, pageSize, refreshFor: turn.refreshFor }, turn.render);
   };
