@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { actionsOf, type Card, cardOf, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, cardOf, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { ADELE } from '../helpers/localGraph.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
 
@@ -7,7 +7,6 @@ const MISCONFIGURED = "Sign-in to Microsoft Bookings is set up incorrectly, so I
 const NOT_ASSIGNED = "Your organisation hasn't given you access to Bookings Bot. Ask an administrator to assign you to the Bookings Bot app in Microsoft Entra ID (Enterprise applications → Users and groups).";
 const TEAMS_USER_ID = (teamsActivity({}).from as { id: string }).id;
 
-type InvokeBody = { statusCode: number; type: string; value: Card & { tokenExchangeResource?: unknown } };
 
 /** What a user sees when sign-in cannot work, or stops working, in production mode against the stand-ins. */
 describe('sign-in that fails, and how the bot answers', () => {
@@ -16,8 +15,7 @@ describe('sign-in that fails, and how the bot answers', () => {
     await h.stop();
   });
 
-  const click = async (verb: string, data: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
-    (await h.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual', ...extra } }))) as { status: number; body: InvokeBody };
+  const click = (verb: string, data: Record<string, unknown> = {}, retry: Record<string, unknown> = {}) => h.click(verb, data, {}, { retry });
   const listAction = { offset: 0, range: 'upcoming', scope: 'mine' };
 
   it('a Graph 401 (the token revoked) drops the Graph token and asks to sign in once; the retry gets a new token and works', async () => {

@@ -11,7 +11,6 @@ import { type ProductionHarness, startProductionBot } from '../helpers/productio
 import { BOT_APP_ID, BOT_SECRET, TENANT_ID } from '../helpers/standins/entra.js';
 import { CONNECTION_NAME } from '../helpers/standins/tokenService.js';
 
-type InvokeBody = { statusCode: number; type: string; value: Card & { text?: string; connectionName?: string; tokenExchangeResource?: { id: string; uri: string }; buttons?: { type: string; value: string }[] } };
 
 const TEAMS_USER_ID = (teamsActivity({}).from as { id: string }).id;
 const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
@@ -88,8 +87,6 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
   it('serves a second and third click within the token lifetime from the MSAL cache: no call to the token endpoint', async () => {
     const list = await signInAndList();
     const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
-    const click = (action: Record<string, unknown>) =>
-      h.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual' } }));
     const prompt = await click(cancel);
     expect(prompt.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     const back = actionsOf((prompt.body as { value: Card }).value).find((a) => a.title === 'Back')!;
@@ -98,10 +95,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
   });
 
   /** Presses an Action.Execute as Teams does; `extra` carries a retry's authentication or state. */
-  const click = async (action: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    (await h.post(
-      teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual', ...extra } }),
-    )) as { status: number; body: InvokeBody };
+  const click = (action: Record<string, unknown>, retry: Record<string, unknown> = {}) => h.click(action.verb, action.data, {}, { retry });
 
   const signOut = async () => {
     await h.post(teamsActivity({ type: 'message', text: 'sign out' }));
@@ -142,7 +136,7 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
       type: 'application/vnd.microsoft.activity.loginRequest',
       value: { connectionName: CONNECTION_NAME, tokenExchangeResource: { id: expect.any(String), uri: `api://botid-${BOT_APP_ID}` }, buttons: [{ type: 'signin', value: expect.stringContaining(h.tokenService.url) }] },
     });
-    const retried = await click(cancel, { authentication: { id: login.body.value.tokenExchangeResource!.id, connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } });
+    const retried = await click(cancel, { authentication: { id: (login.body.value.tokenExchangeResource as { id: string }).id, connectionName: CONNECTION_NAME, token: await h.entra.ssoToken(ADELE) } });
     expect(retried.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(textsOf(retried.body.value)[0]).toBe('Cancel this appointment?');
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { actionsOf, type BotHarness, startBot, teamsActivity } from '../helpers/botHarness.js';
+import { actionsOf, type BotHarness, startBot } from '../helpers/botHarness.js';
 
 describe('the Graph call log (LOG_LEVEL=debug)', () => {
   let h: BotHarness;
@@ -11,7 +11,7 @@ describe('the Graph call log (LOG_LEVEL=debug)', () => {
   });
 
   it('names each call by the client-request-id it sent and the request-id Graph answered, never by its URL', async () => {
-    const answer = await h.post(teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'appointments.list', data: {} } } }));
+    const answer = await h.click('appointments.list', {});
     expect(answer.status).toBe(200);
     const calls = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'graph call');
     expect(calls.length).toBe(h.graph.requests.length);

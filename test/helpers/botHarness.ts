@@ -100,11 +100,13 @@ export interface ClickHow {
   actionType?: string;
   /** `automatic`: Teams refreshing a card by itself (its refresh action), not the user pressing. */
   trigger?: 'manual' | 'automatic';
+  /** What Teams adds to the value when it retries a click after in-card sign-in: `authentication` (an SSO token) or `state` (a magic code). */
+  retry?: Record<string, unknown>;
 }
 
 /** The adaptiveCard/action invoke Teams sends when a user presses an Action.Execute (inputs merged into data). */
 export function clickActivity(verb: unknown, data: unknown, extra: Record<string, unknown> = {}, how: ClickHow = {}): Record<string, unknown> {
-  const value = { action: { type: how.actionType ?? 'Action.Execute', verb, data }, trigger: how.trigger ?? 'manual' };
+  const value = { action: { type: how.actionType ?? 'Action.Execute', verb, data }, trigger: how.trigger ?? 'manual', ...how.retry };
   return teamsActivity({ type: 'invoke', name: 'adaptiveCard/action', value, ...extra }, how.clientInfo);
 }
 
