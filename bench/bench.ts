@@ -1,5 +1,6 @@
-// npm run bench [-- --quick] [-- --cpu-prof]: what Bookings Bot adds on top of Graph, against an echo bot and a
-// sample-style bot in the same run. Everything runs on 127.0.0.1; see docs/benchmarks.md.
+// npm run bench [-- --quick] [-- --cpu-prof] [-- --rounds]: what Bookings Bot adds on top of Graph, against an echo
+// bot and a sample-style bot in the same run; --rounds runs only the round-trips phase. Everything runs on 127.0.0.1;
+// see docs/benchmarks.md.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -12,10 +13,14 @@ import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { BotProcess } from '../test/helpers/botProcess.js';
 import { Azurite } from '../test/helpers/standins/azurite.js';
 import { type SyntheticUser, syntheticTenant } from '../test/helpers/syntheticTenant.js';
+import { measureRounds } from './rounds.js';
 import { type Summary, summarize } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const cpuProf = process.argv.includes('--cpu-prof');
+const roundsOnly = process.argv.includes('--rounds');
+const ROUNDS_REPS = quick ? 9 : 25;
+const ROUNDS_LATENCY_MS = 100;
 const MEMORY_USERS = quick ? 1_000 : 10_000;
 const POOL_USERS = 1_400;
 // The memory phase's tokens must expire within the run: MSAL renews 300 s early, so 330 s leaves 30 s of cache life.
@@ -33,7 +38,13 @@ const now = new Date();
 const memoryTenant = syntheticTenant({ users: MEMORY_USERS, staffPerBusiness: 25, listed: 2 }, now);
 const poolTenant = syntheticTenant({ from: MEMORY_USERS, users: POOL_USERS, staffPerBusiness: 50, listed: 1, later: 39 }, now);
 const memoryUsers = memoryTenant.users;
-const users = [...memoryUsers, ...poolTenant.users];
+// The rounds phase: three businesses of one administrator each, and one user who is administrator of all three.
+const roundsTenant = syntheticTenant({ from: MEMORY_USERS + POOL_USERS, users: 3, staffPerBusiness: 1, listed: 12, later: 2 * (ROUNDS_REPS + 1) }, now);
+const [roundsMulti, roundsSingle] = [roundsTenant.users[0]!, roundsTenant.users[1]!];
+for (const business of roundsTenant.seed.businesses.slice(1)) {
+  business.staff.push({ ...roundsMulti.business.staff[0]!, id: `${roundsMulti.business.staff[0]!.id.slice(0, -4)}b${business.staff.length}00` });
+}
+const users = roundsOnly ? roundsTenant.users : [...memoryUsers, ...poolTenant.users, ...roundsTenant.users];
 let pool = poolTenant.users;
 const take = (n: number): SyntheticUser[] => {
   const taken = pool.slice(0, n);
@@ -47,7 +58,8 @@ const connector = await new FakeConnector(entra).start();
 const graphOf = (seed: Seed) => new LocalGraphService({ seed, pageSize: 50, trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri }, now: () => now });
 const graph = graphOf(poolTenant.seed);
 const memoryGraph = graphOf(memoryTenant.seed);
-await Promise.all([graph.start(), memoryGraph.start()]);
+const roundsGraph = graphOf(roundsTenant.seed);
+await Promise.all([graph.start(), memoryGraph.start(), roundsGraph.start()]);
 log(`signing ${users.length} users in at the Token Service stand-in…`);
 for (const user of users) await tokenService.signInDirectly(user.channelId, user.directory);
 const authorization = await connector.channelAuthorization(connector.url);
@@ -56,6 +68,29 @@ const authorization = await connector.channelAuthorization(connector.url);
 const envFor = (tenantGraph: LocalGraphService) => ({ ...productionEnv({ entra, tokenService, connector, graph: tenantGraph }), MEMBERSHIP_CACHE_SECONDS: '3600' });
 const botEnv = envFor(graph);
 const memoryEnv = envFor(memoryGraph);
+
+// ---- 0. rounds: far-side round trips per click, every stand-in 100 ms away ----
+const roundsBot = await new BotProcess('ours (rounds)', 'src/index.ts', envFor(roundsGraph)).start();
+const roundsFar = { entra, tokenService, graph: roundsGraph, connector };
+log(`rounds: each click ${ROUNDS_REPS} times at 0 and ${ROUNDS_LATENCY_MS} ms far-side latency…`);
+const roundsRows = [
+  ...(await measureRounds(roundsBot, roundsFar, authorization, roundsSingle, 1, ROUNDS_REPS, ROUNDS_LATENCY_MS)),
+  ...(await measureRounds(roundsBot, roundsFar, authorization, roundsMulti, 3, ROUNDS_REPS, ROUNDS_LATENCY_MS)),
+];
+await roundsBot.stop();
+await roundsGraph.stop();
+log(`\nRounds per click (every far-side request +${ROUNDS_LATENCY_MS} ms; rounds = (p50 at ${ROUNDS_LATENCY_MS} ms − p50 at 0 ms) / ${ROUNDS_LATENCY_MS}; one user, caches warm, concurrency 1)`);
+log('click          businesses | p50 0 ms  p50 100 ms  rounds | requests                              | sequence');
+for (const r of roundsRows) {
+  const requests = Object.entries(r.requests).map(([service, n]) => `${service} ${n}`).join(', ');
+  log(`${r.click.padEnd(14)} ${String(r.businesses).padStart(10)} | ${r.p50At0Ms.toFixed(1).padStart(8)} ${r.p50AtLatencyMs.toFixed(1).padStart(11)} ${r.rounds.toFixed(2).padStart(7)} | ${requests.padEnd(37)} | ${r.sequence}`);
+}
+if (roundsOnly) {
+  writeFileSync('bench-results.rounds.json', JSON.stringify({ date: new Date().toISOString(), quick, rounds: roundsRows }, null, 2));
+  await Promise.all([graph.stop(), memoryGraph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
+  log('Written: bench-results.rounds.json');
+  process.exit(0);
+}
 
 // ---- load generation ----
 type Verb = 'appointments.list' | 'appointment.cancel.confirm';
@@ -284,6 +319,6 @@ const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math
 log(`\nMachine: ${machine}. The load generator and every stand-in share these cores with the bot under test.`);
 writeFileSync(
   'bench-results.json',
-  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows, targets, scaleOut, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors, throughput: memoryRun.throughput, latency: memoryRun.latency } }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds: roundsRows, rows, targets, scaleOut, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors, throughput: memoryRun.throughput, latency: memoryRun.latency } }, null, 2),
 );
 log('Written: bench-results.json');

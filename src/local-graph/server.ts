@@ -43,6 +43,9 @@ export interface RecordedRequest {
   /** The caller's client-request-id header, if it sent one. */
   clientRequestId?: string;
   body?: unknown;
+  /** performance.now() when the request arrived and when its answer was sent (for the benchmark's sequences). */
+  startedAt: number;
+  endedAt?: number;
 }
 
 class GraphHttpError extends Error {
@@ -140,7 +143,9 @@ export class LocalGraphService {
       authorization: header(req, 'authorization'),
       prefer: (header(req, 'prefer') ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean),
       clientRequestId: header(req, 'client-request-id'),
+      startedAt: performance.now(),
     };
+    res.once('finish', () => (record.endedAt = performance.now()));
     try {
       const raw = await readBody(req);
       if (record.path === '/local/token' && req.method === 'POST') return await this.token(raw, res);

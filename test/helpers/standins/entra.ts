@@ -63,7 +63,7 @@ export class LocalEntra {
   readonly certificates: KeyObject[] = [];
   /** Lifetime of the Graph tokens issued on behalf of users. */
   graphTokenLifetimeSeconds = 3600;
-  private readonly server = new StandInServer(true, (req, url, body, res) => this.handle(req.method ?? 'GET', url, body, res));
+  readonly server = new StandInServer(true, (req, url, body, res) => this.handle(req.method ?? 'GET', url, body, res));
   private keys?: KeyPair;
   private jwk?: JWK;
   url = '';

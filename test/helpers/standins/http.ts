@@ -6,6 +6,14 @@ import { join } from 'node:path';
 
 export type Handler = (req: IncomingMessage, url: URL, body: string, res: ServerResponse) => Promise<void> | void;
 
+/** One request a stand-in answered, for the benchmark's per-click sequences. */
+export interface WireCall {
+  method: string;
+  path: string;
+  startedAt: number;
+  endedAt?: number;
+}
+
 /**
  * A loopback server for a stand-in: https with the test certificate (see tlsSetup.ts) or plain http. Stopped, it
  * refuses connections (a peer that is down); started again, it listens on the same port (the peer is back).
@@ -14,6 +22,10 @@ export class StandInServer {
   private readonly server: Server;
   private port = 0;
   url = '';
+  /** Added before every answer: the network hop to Microsoft that loopback does not have (benchmark). */
+  latencyMs = 0;
+  /** Every request, in arrival order, with when it came and when it was answered. */
+  readonly wire: WireCall[] = [];
 
   constructor(
     private readonly tls: boolean,
@@ -24,7 +36,14 @@ export class StandInServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://stand-in');
-        Promise.resolve(handler(req, url, Buffer.concat(chunks).toString('utf8'), res)).catch((error: unknown) => {
+        const call: WireCall = { method: req.method ?? 'GET', path: url.pathname, startedAt: performance.now() };
+        this.wire.push(call);
+        res.once('finish', () => (call.endedAt = performance.now()));
+        const answer = async () => {
+          if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+          await handler(req, url, Buffer.concat(chunks).toString('utf8'), res);
+        };
+        answer().catch((error: unknown) => {
           if (!res.headersSent) sendJson(res, 500, { error: 'stand_in_failure', error_description: String(error) });
         });
       });

@@ -49,7 +49,7 @@ export class LocalTokenService {
   private readonly codes = new Map<string, { key: string; user: DirectoryUser }>();
   /** Sign-in resources handed out: id → whose and where. */
   private readonly resources = new Map<string, { userId: string; channelId: string }>();
-  private readonly server = new StandInServer(false, (req, url, body, res) => this.handle(req, url, body, res));
+  readonly server = new StandInServer(false, (req, url, body, res) => this.handle(req, url, body, res));
   url = '';
 
   constructor(private readonly entra: LocalEntra) {}
