@@ -72,8 +72,26 @@ export class OboTokenProvider implements TokenProvider {
     return this.graphTokens.size;
   }
 
+  /**
+   * Whether the user's Graph token is cached and not yet due for renewal: here, and (with several instances) in the
+   * shared cache too, which a sign-out on any instance clears. Then getToken needs no user token for this turn.
+   */
+  async hasFreshToken(user: UserRef): Promise<boolean> {
+    if (!user.aadObjectId || !user.tenantId) return false;
+    const key = userPartition(user.tenantId, user.aadObjectId);
+    const { shared, onSharedCacheError } = this.options;
+    if (!shared) return this.isFresh(this.graphTokens.get(key));
+    const found = await shared.get(key).catch((error: unknown) => void onSharedCacheError?.(error));
+    if (!this.isFresh(found)) {
+      this.graphTokens.delete(key);
+      return false;
+    }
+    this.graphTokens.set(key, found!);
+    return true;
+  }
+
   getToken(user: UserRef): Promise<string> {
-    if (!user.credential) return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No user token for this turn'));
+    if (!user.credential) return this.remembered(user);
     const assertion = user.credential.reveal();
     const key = partitionOf(assertion);
     const cached = this.graphTokens.get(key);
@@ -84,6 +102,17 @@ export class OboTokenProvider implements TokenProvider {
       this.inFlight.set(key, pending);
     }
     return pending;
+  }
+
+  /** A turn with no user token (see hasFreshToken): the user's cached Graph token, or SignInRequired. */
+  private remembered(user: UserRef): Promise<string> {
+    const cached = user.aadObjectId && user.tenantId ? this.graphTokens.get(userPartition(user.tenantId, user.aadObjectId)) : undefined;
+    if (this.isFresh(cached)) return Promise.resolve(cached!.accessToken);
+    return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No user token for this turn'));
+  }
+
+  private isFresh(token: CachedGraphToken | undefined): boolean {
+    return token !== undefined && this.now() < token.renewAt;
   }
 
   /** Drops this user's Graph token, here and in the shared cache (sign-out, or Graph refused it). */

@@ -7,6 +7,22 @@ import { CONNECTION_NAME } from '../helpers/standins/tokenService.js';
 const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
 const ADELE_OBJECT_ID = (teamsActivity({}).from as { aadObjectId: string }).aadObjectId;
 
+/**
+ * The conversation starts on A: "appointments", the sign-in card (the pending request kept in Blob storage), then the
+ * token exchange, which Teams sends once per client: here to A and B at the same moment. Returns the list that follows.
+ */
+async function signInOnBoth(d: Deployment): Promise<Card> {
+  await d.post('A', teamsActivity({ type: 'message', text: 'appointments' }));
+  const [oauth] = await d.connector.waitForCards(1);
+  expect(oauth!.activity.attachments![0]!.contentType).toBe(OAUTH_CARD);
+  const { tokenExchangeResource } = oauth!.activity.attachments![0]!.content as { tokenExchangeResource: { id: string } };
+  const exchange = teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id: tokenExchangeResource.id, connectionName: CONNECTION_NAME, token: await d.entra.ssoToken(ADELE) } });
+  const answers = await Promise.all([d.post('A', exchange), d.post('B', exchange)]);
+  for (const a of answers) expect(a.status).toBe(200);
+  const cards = await d.connector.waitForCards(2);
+  return cardOf(cards[1]!);
+}
+
 /** Two instances behind one Azure Bot resource, sharing one Azurite; any activity may land on either. */
 describe('several instances sharing Azure Blob storage (Azurite)', () => {
   let d: Deployment;
@@ -27,18 +43,7 @@ describe('several instances sharing Azure Blob storage (Azurite)', () => {
     // A short turn budget keeps a dead instance's claim short (lease = budget + 1 s), so the restart test is quick.
     d = await Deployment.start(['A', 'B'], { LOG_LEVEL: 'debug', TURN_TIMEOUT_MS: '3000', AUDIT_MESSAGES: 'false' });
 
-    // The conversation starts on A: the sign-in card, with the pending request kept in Blob storage.
-    await d.post('A', teamsActivity({ type: 'message', text: 'appointments' }));
-    const [oauth] = await d.connector.waitForCards(1);
-    expect(oauth!.activity.attachments![0]!.contentType).toBe(OAUTH_CARD);
-    const { tokenExchangeResource } = oauth!.activity.attachments![0]!.content as { tokenExchangeResource: { id: string } };
-
-    // Teams sends the token exchange once per client: here to A and B at the same moment.
-    const exchange = teamsActivity({ type: 'invoke', name: 'signin/tokenExchange', value: { id: tokenExchangeResource.id, connectionName: CONNECTION_NAME, token: await d.entra.ssoToken(ADELE) } });
-    const answers = await Promise.all([d.post('A', exchange), d.post('B', exchange)]);
-    for (const a of answers) expect(a.status).toBe(200);
-    const cards = await d.connector.waitForCards(2);
-    list = cardOf(cards[1]!);
+    list = await signInOnBoth(d);
   }, 60_000);
   afterAll(async () => {
     await d?.stop();
@@ -123,5 +128,36 @@ describe('several instances sharing Azure Blob storage (Azurite)', () => {
     for (const secret of [conversationId, 'Sorry, the kitchen is closed', 'jordanm@contoso.com', '213-555-0199', 'AccountKey=', 'Bearer ', 'eyJ']) {
       expect(text, secret).not.toContain(secret);
     }
+  });
+});
+
+describe('signing out on one instance (Azurite shared)', () => {
+  let d: Deployment;
+
+  beforeAll(async () => {
+    d = await Deployment.start(['A', 'B'], { LOG_LEVEL: 'info' });
+  }, 60_000);
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  it("ends the cached sign-in on every instance: B, which had listed from the cached Graph token, asks the Token Service again and Graph nothing", async () => {
+    await signInOnBoth(d);
+    const getTokens = () => d.tokenService.calls.filter((c) => c.op === 'GetToken').length;
+    const asked = getTokens();
+    const onB = await d.post('B', clickActivity('appointments.list', {}));
+    expect(onB.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    // B went on with the Graph token from the shared cache: no Token Service call.
+    expect(getTokens()).toBe(asked);
+
+    const before = d.connector.calls.length;
+    await d.post('A', teamsActivity({ type: 'message', text: 'sign out' }));
+    await expect.poll(() => d.connector.calls.slice(before).some((c) => c.activity.text?.startsWith("You're signed out"))).toBe(true);
+    const graphBefore = d.graph.requests.length;
+    const afterSignOut = await d.post('B', clickActivity('appointments.list', {}));
+    // B asked the Token Service, which has no token for the user any more: Teams is asked to sign the user in.
+    expect(afterSignOut.body).toMatchObject({ statusCode: 401, type: 'application/vnd.microsoft.activity.loginRequest' });
+    expect(getTokens()).toBe(asked + 1);
+    expect(d.graph.requests).toHaveLength(graphBefore);
   });
 });

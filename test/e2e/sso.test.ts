@@ -94,6 +94,35 @@ describe('Teams single sign-on, on-behalf-of Graph tokens (production mode, ever
     expect(h.entra.oboCalls()).toHaveLength(1);
   });
 
+  it("asks the Token Service nothing on a signed-in user's next clicks: the Graph token cached for the user answers (issue 16)", async () => {
+    const list = await signInAndList();
+    const getTokens = () => h.tokenService.calls.filter((c) => c.op === 'GetToken').length;
+    const asked = getTokens();
+    const cancel = actionsOf(list).find((a) => a.title === 'Cancel')!;
+    const prompt = await click(cancel);
+    expect(textsOf(prompt.body.value)[0]).toBe('Cancel this appointment?');
+    const confirm = actionsOf(prompt.body.value).find((a) => a.title === 'Confirm cancellation')!;
+    const done = await click({ ...confirm, data: { ...(confirm.data as object), cancellationMessage: 'Sorry, we are closed.' } });
+    expect(textsOf(done.body.value)[0]).toContain('Appointment cancelled');
+    expect(textsOf((await h.click('appointments.list', {})).body.value)[0]).toBe('Your upcoming appointments');
+    expect(getTokens()).toBe(asked);
+    expect(h.entra.oboCalls()).toHaveLength(1);
+    // Graph was called as the user, with the one on-behalf-of token.
+    const tokens = new Set(h.graph.requests.map((r) => r.authorization));
+    expect(tokens.size).toBe(1);
+    expect(h.graph.requests.every((r) => r.user === ADELE)).toBe(true);
+  });
+
+  it('goes to the Token Service again once the cached Graph token is due for renewal', async () => {
+    // Entra's tokens live 4 minutes: inside the 5-minute renewal margin from the start, so none is ever fresh.
+    h.entra.graphTokenLifetimeSeconds = 240;
+    await signInAndList();
+    const getTokens = () => h.tokenService.calls.filter((c) => c.op === 'GetToken').length;
+    const asked = getTokens();
+    for (let n = 0; n < 3; n++) expect(textsOf((await h.click('appointments.list', {})).body.value)[0]).toBe('Your upcoming appointments');
+    expect(getTokens()).toBe(asked + 3);
+  });
+
   /** Presses an Action.Execute as Teams does; `extra` carries a retry's authentication or state. */
   const click = (action: Record<string, unknown>, retry: Record<string, unknown> = {}) => h.click(action.verb, action.data, {}, { retry });
 

@@ -4,6 +4,10 @@ import type { SignedIn, SignInProvider } from './signIn.js';
 export class LocalSignIn implements SignInProvider {
   private static readonly signedIn: SignedIn = {};
 
+  remembered(): Promise<SignedIn> {
+    return Promise.resolve(LocalSignIn.signedIn);
+  }
+
   userToken(): Promise<SignedIn> {
     return Promise.resolve(LocalSignIn.signedIn);
   }

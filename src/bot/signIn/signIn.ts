@@ -30,6 +30,11 @@ export interface LoginRequest {
 
 /** How the bot learns who the user is and asks them to sign in. Production: the Bot Framework Token Service; local: nobody signs in. */
 export interface SignInProvider {
+  /**
+   * A sign-in this turn need not prove again, or undefined: production answers only for an activity the Bot Framework
+   * channel authenticated, whose user still has a fresh Graph token cached (no Token Service call); local mode always.
+   */
+  remembered(context: TurnContext): Promise<SignedIn | undefined>;
   /** The user's sign-in for this turn, optionally completing it with a magic code; undefined = ask them to sign in. */
   userToken(context: TurnContext, magicCode?: string): Promise<SignedIn | undefined>;
   /** Exchanges a Teams SSO token (from a retried card click) for the user's token; undefined when it cannot. */
@@ -84,5 +89,5 @@ export async function signInStep(provider: SignInProvider, context: TurnContext,
   if (proof && 'signedIn' in proof) return proof.signedIn;
   if (proof && 'ssoToken' in proof) return (await provider.exchange(context, proof.ssoToken)) ?? 'interactive';
   if (proof && 'magicCode' in proof) return (await provider.userToken(context, proof.magicCode)) ?? 'codeRejected';
-  return (await provider.userToken(context)) ?? 'signIn';
+  return (await provider.remembered(context)) ?? (await provider.userToken(context)) ?? 'signIn';
 }

@@ -1,11 +1,12 @@
 import { ActionTypes, type Attachment, CardFactory, type CloudAdapter, type OAuthCard, type TurnContext } from 'botbuilder';
-import type { SignInUrlResponse, UserTokenClient } from 'botframework-connector';
+import { AuthenticationConstants, type ClaimsIdentity, type SignInUrlResponse, type UserTokenClient } from 'botframework-connector';
 import { AuthError } from '@azure/msal-node';
 import { toSignInError } from '../../auth/msalErrors.js';
 import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
+import { userOf } from '../turnContextInfo.js';
 import type { LoginRequest, SignedIn, SignInProvider, SignInReason, SignInTexts } from './signIn.js';
 
 /**
@@ -18,6 +19,18 @@ export class TokenServiceSignIn implements SignInProvider {
     private readonly connectionName: string,
     private readonly obo: OboTokenProvider,
   ) {}
+
+  /**
+   * The user's Graph token is still fresh (here, and in the shared cache that a sign-out on any instance clears): the
+   * turn goes on without asking the Token Service for the user's token. Only for an activity whose JWT botbuilder
+   * validated as the Bot Framework channel's: there `from.aadObjectId` and the conversation's tenant are the
+   * channel's word. An activity admitted as the Emulator's (ALLOW_EMULATOR_TOKENS) carries ids its sender chose.
+   */
+  async remembered(context: TurnContext): Promise<SignedIn | undefined> {
+    if (!isFromTheChannel(context)) return undefined;
+    const user = userOf(context.activity);
+    return (await this.obo.hasFreshToken(user)) ? {} : undefined;
+  }
 
   async userToken(context: TurnContext, magicCode?: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
@@ -77,6 +90,12 @@ export class TokenServiceSignIn implements SignInProvider {
     if (!client) throw new CodedError(ErrorCode.SignInMisconfigured, 'This turn has no Token Service client');
     return client;
   }
+}
+
+/** Whether botbuilder authenticated this turn's activity as sent by the Bot Framework channel (not the Emulator, not anonymous). */
+function isFromTheChannel(context: TurnContext): boolean {
+  const identity = context.turnState.get<ClaimsIdentity | undefined>(context.adapter.BotIdentityKey);
+  return identity?.isAuthenticated === true && identity.getClaimValue(AuthenticationConstants.IssuerClaim) === AuthenticationConstants.ToBotFromChannelTokenIssuer;
 }
 
 /**

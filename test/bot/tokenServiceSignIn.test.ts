@@ -1,0 +1,78 @@
+import { CloudAdapter, TurnContext } from 'botbuilder';
+import { AuthenticationConstants, ClaimsIdentity } from 'botframework-connector';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMsalClient } from '../../src/auth/msalClient.js';
+import { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
+import { Secret } from '../../src/bookings/secret.js';
+import { TokenServiceSignIn } from '../../src/bot/signIn/tokenServiceSignIn.js';
+import { loadConfig, type ProductionModeConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { ADELE } from '../helpers/localGraph.js';
+import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from '../helpers/standins/entra.js';
+
+/**
+ * Which turns may go on with the user's cached Graph token instead of asking the Token Service (issue 16): only one
+ * whose activity botbuilder authenticated as the Bot Framework channel's. The identity is what botbuilder's token
+ * validation puts in the turn state; over HTTP the Emulator's issuer cannot be validated offline (its metadata is
+ * Microsoft's), so the three kinds of identity are set here as botbuilder would set them.
+ */
+describe('TokenServiceSignIn.remembered', () => {
+  let entra: LocalEntra;
+  let obo: OboTokenProvider;
+
+  beforeEach(async () => {
+    entra = await new LocalEntra().start();
+    const mode = loadConfig({
+      MicrosoftAppId: BOT_APP_ID,
+      MicrosoftAppPassword: BOT_SECRET,
+      MicrosoftAppTenantId: TENANT_ID,
+      OAUTH_CONNECTION_NAME: 'bookings-sso',
+      ENTRA_AUTHORITY_HOST: entra.authorityHost,
+    }).mode as ProductionModeConfig;
+    obo = new OboTokenProvider(createMsalClient(mode, createLogger('silent')), { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: TENANT_ID });
+    // Adele has signed in before: her Graph token is cached.
+    await obo.getToken({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
+  });
+  afterEach(async () => {
+    obo.close();
+    await entra.stop();
+  });
+
+  const turnOf = (identity: ClaimsIdentity, aadObjectId = entra.user(ADELE).id) => {
+    const adapter = new CloudAdapter();
+    const context = new TurnContext(adapter, {
+      type: 'invoke',
+      channelId: 'msteams',
+      from: { id: '29:adele', aadObjectId, name: 'Adele Vance' },
+      conversation: { id: 'a:1', tenantId: TENANT_ID, isGroup: false, conversationType: 'personal', name: '' },
+      recipient: { id: `28:${BOT_APP_ID}`, name: 'Bookings Bot' },
+      serviceUrl: 'https://smba.trafficmanager.net/amer/',
+    });
+    context.turnState.set(adapter.BotIdentityKey, identity);
+    return context;
+  };
+  const withIssuer = (issuer: string) => new ClaimsIdentity([{ type: AuthenticationConstants.IssuerClaim, value: issuer }, { type: AuthenticationConstants.AudienceClaim, value: BOT_APP_ID }], true);
+  const signIn = () => new TokenServiceSignIn('bookings-sso', obo);
+
+  it('lets an activity the channel authenticated go on with the cached token', async () => {
+    expect(await signIn().remembered(turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer)))).toEqual({});
+  });
+
+  it('never for an activity admitted as the Emulator\'s: its ids are whatever its sender wrote', async () => {
+    for (const issuer of [`https://sts.windows.net/${TENANT_ID}/`, `https://login.microsoftonline.com/${TENANT_ID}/v2.0`]) {
+      expect(await signIn().remembered(turnOf(withIssuer(issuer)))).toBeUndefined();
+    }
+  });
+
+  it('never for an anonymous turn, nor for a user whose Graph token is not cached', async () => {
+    expect(await signIn().remembered(turnOf(new ClaimsIdentity([], true)))).toBeUndefined();
+    expect(await signIn().remembered(turnOf(new ClaimsIdentity([{ type: AuthenticationConstants.IssuerClaim, value: AuthenticationConstants.ToBotFromChannelTokenIssuer }], false)))).toBeUndefined();
+    expect(await signIn().remembered(turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer), '00000000-0000-4000-8000-0000000000ff'))).toBeUndefined();
+  });
+
+  it('never once the user has signed out (their cached token is dropped)', async () => {
+    const channel = () => turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer));
+    await obo.forget({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID });
+    expect(await signIn().remembered(channel())).toBeUndefined();
+  });
+});
