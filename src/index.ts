@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { type ConsentLinks, consentLinksFor } from './auth/consentLinks.js';
 import { LocalTokenProvider } from './auth/localTokenProvider.js';
@@ -21,12 +22,14 @@ import type { SignInProvider } from './bot/signIn/signIn.js';
 import { TokenServiceSignIn } from './bot/signIn/tokenServiceSignIn.js';
 import { BufferedAuditTrail } from './audit/bufferedAuditTrail.js';
 import { sinkFor } from './audit/sinks.js';
+import { CancelGrants } from './bookings/cancelGrant.js';
 import { Cancellations } from './bookings/cancellations.js';
+import { derivedKey } from './auth/derivedKey.js';
 import { BookingsService } from './bookings/service.js';
-import { cancelTimingFor, membershipCacheMs } from './config/durations.js';
+import { CANCEL_GRANT_TTL_MS, cancelTimingFor, membershipCacheMs } from './config/durations.js';
 import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
 import { Verb } from './cards/verbs.js';
-import { type Config, ConfigError, loadConfig } from './config/config.js';
+import { type Config, ConfigError, loadConfig, type ProductionModeConfig } from './config/config.js';
 import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
 import { createGraphClient } from './graph/clientFactory.js';
 import { DEFAULT_LOCAL_USER } from './local-graph/seed.js';
@@ -96,7 +99,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       authorityHost: mode.authorityHost,
       tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined,
       // One instance has nothing to share; several share Graph tokens through the Blob container.
-      shared: shared ? new StorageTokenCache(storage, mode.credential.kind === 'secret' ? mode.credential.secret : mode.credential.privateKey) : undefined,
+      shared: shared ? new StorageTokenCache(storage, credentialOf(mode)) : undefined,
       onSharedCacheError: (error) => logger.warn({ err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, 'shared token cache unavailable; using this instance\'s own'),
     });
     tokens = obo;
@@ -122,12 +125,15 @@ export async function start(env: Record<string, string | undefined>, options: St
     auditMessages: config.auditMessages,
     ...cancelTimingFor(turnTimeoutMs),
   });
+  // Production: every instance derives the same key from the bot's credential; local mode has no credential and one process.
+  const grantKey = config.mode.kind === 'production' ? derivedKey(credentialOf(config.mode), 'cancel grant v1') : randomBytes(32);
+  const grants = new CancelGrants(grantKey, CANCEL_GRANT_TTL_MS, () => clock().getTime());
   const sink = new FailureSink(logger, consentLinks);
   const router = new ActivityRouter(
     {
       [Verb.ListAppointments]: listAppointments(bookings, new StoredBusinessChoices(storage), { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
-      [Verb.PromptCancel]: promptCancel(bookings),
-      [Verb.ConfirmCancel]: confirmCancel(bookings, cancellations),
+      [Verb.PromptCancel]: promptCancel(bookings, grants),
+      [Verb.ConfirmCancel]: confirmCancel(bookings, cancellations, grants),
       [Verb.ShowDetails]: showDetails(bookings),
     },
     {
@@ -175,6 +181,11 @@ export async function start(env: Record<string, string | undefined>, options: St
       logger.info('Bookings Bot stopped');
     },
   };
+}
+
+/** The bot's own credential, the root of the keys its instances share (token cache, cancel grants). */
+function credentialOf(mode: ProductionModeConfig): string {
+  return mode.credential.kind === 'secret' ? mode.credential.secret : mode.credential.privateKey;
 }
 
 /** Resident and JS-heap memory, for /healthz: what operators (and the benchmark) watch. */

@@ -34,7 +34,16 @@ export interface CancelRequest {
   businessId: string;
   appointmentId: string;
   message: string;
+  /**
+   * The appointment as the user's Cancel prompt showed it, with the access rule's decision signed into that prompt
+   * (cancelGrant.ts): the run trusts it instead of reading the appointment and the user's place again. Without it
+   * the run sends nothing: it answers from the ledger, or reads and checks the appointment for the user to confirm again.
+   */
+  granted?: UpcomingAppointment;
 }
+
+/** How a confirm ends: cancelled (now, or earlier by a turn the ledger recorded), or to be confirmed again on a fresh prompt. */
+export type CancelResult = { kind: 'cancelled'; outcome: CancelOutcome } | { kind: 'confirmAgain'; appointment: UpcomingAppointment };
 
 /**
  * Where a cancel run is. `seen` is an earlier attempt whose turn stopped without an outcome (its lease ran out): its
@@ -50,7 +59,7 @@ export type CancelState =
   | { at: 'awaitOtherTurn' }
   | { at: 'recordCancelled'; attempt: CancelRecord; recovered: boolean }
   | { at: 'repeated'; record: CancelRecord }
-  | { at: 'done'; outcome: CancelOutcome };
+  | { at: 'done'; result: CancelResult };
 
 type Transition<S extends CancelState['at']> = (run: CancelRun, state: Extract<CancelState, { at: S }>) => Promise<CancelState>;
 
@@ -59,11 +68,16 @@ const OUTCOME_UNKNOWN = new Set([ErrorCode.Timeout, ErrorCode.Unavailable, Error
 
 /** Every state's one transition: the whole protocol of "cancel once, across instances and restarts", in one table. */
 const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } = {
-  /** A cancel done, or one under way whose turn may still answer, is joined; otherwise this turn tries. */
+  /**
+   * A cancel done, or one under way whose turn may still answer, is joined; otherwise this turn tries: straight to the
+   * claim with a granted appointment, else after reading it. An earlier attempt without an outcome is always read
+   * again (only Graph's 404 can tell whether it landed).
+   */
   async readLedger(run) {
     const seen = await run.stored(run.parts.ledger.get(run.key));
     if (seen && (seen.record.state === 'cancelled' || seen.record.leaseUntil > run.parts.leaseClock())) return { at: 'joinRecorded', entry: seen };
-    return { at: 'fetch', seen };
+    const { granted } = run.request;
+    return granted && !seen ? { at: 'claim', appointment: granted } : { at: 'fetch', seen };
   },
 
   /** Another turn's cancel is answered only to a user who could have made it themselves. */
@@ -77,7 +91,8 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
     const { user, businessId, appointmentId } = run.request;
     try {
       const [context, fetched] = await Promise.all([run.context(), forgettingRefusal(run.parts.directory, user, run.parts.gateway.getAppointment(user, businessId, appointmentId))]);
-      return { at: 'claim', seen, appointment: authorized(context, fetched, 'cancel') };
+      const appointment = authorized(context, fetched, 'cancel');
+      return run.request.granted ? { at: 'claim', seen, appointment } : { at: 'done', result: { kind: 'confirmAgain', appointment } };
     } catch (error) {
       if (!isNotFound(error)) throw error;
       if (seen) {
@@ -157,12 +172,12 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
     // The appointment is cancelled whatever happens here: if storage fails now, the claim stays "attempted" and a
     // retry settles it through Graph's 404 (same attemptId), so the user still gets the truth.
     await run.stored(run.parts.ledger.put(run.key, cancelled)).catch(() => undefined);
-    return { at: 'done', outcome: outcomeOf(cancelled) };
+    return { at: 'done', result: { kind: 'cancelled', outcome: outcomeOf(cancelled) } };
   },
 
   async repeated(run, { record }) {
     await run.audited({ attemptId: record.attemptId, outcome: 'repeated' });
-    return { at: 'done', outcome: outcomeOf(record) };
+    return { at: 'done', result: { kind: 'cancelled', outcome: outcomeOf(record) } };
   },
 };
 
@@ -173,16 +188,20 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
  */
 export class Cancellations {
   /** Cancels under way, so concurrent confirms of one appointment by one user share a single run. */
-  private readonly inFlight = new Map<string, Promise<CancelOutcome>>();
+  private readonly inFlight = new Map<string, Promise<CancelResult>>();
 
   constructor(private readonly parts: CancelParts) {}
 
-  cancel(user: UserRef, businessId: string, appointmentId: string, message: string): Promise<CancelOutcome> {
-    // Shared only between confirms of the same user: another user's confirm makes its own access check.
-    const flight = `${userKeyOf(user)}|${ledgerKey(businessId, appointmentId)}`;
+  /**
+   * @param granted the appointment as the user's Cancel prompt granted it (see CancelRequest.granted); without it the
+   * appointment is read and checked against the access rule first.
+   */
+  cancel(user: UserRef, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment): Promise<CancelResult> {
+    // Shared only between confirms of the same user (granted or not): another user's confirm makes its own access check.
+    const flight = `${userKeyOf(user)}|${ledgerKey(businessId, appointmentId)}|${granted ? 'granted' : 'ungranted'}`;
     const running = this.inFlight.get(flight);
     if (running) return running;
-    const attempt = new CancelRun(this.parts, { user, businessId, appointmentId, message }).outcome().finally(() => this.inFlight.delete(flight));
+    const attempt = new CancelRun(this.parts, { user, businessId, appointmentId, message, granted }).outcome().finally(() => this.inFlight.delete(flight));
     this.inFlight.set(flight, attempt);
     return attempt;
   }
@@ -210,12 +229,12 @@ export class CancelRun {
   }
 
   /** Runs from the start to the outcome; a failure is audited (as refused when Graph refused the user) and thrown. */
-  async outcome(): Promise<CancelOutcome> {
+  async outcome(): Promise<CancelResult> {
     let state: CancelState = { at: 'readLedger' };
     try {
       validCancellationMessage(this.request.message);
       while (state.at !== 'done') state = await this.step(state);
-      return state.outcome;
+      return state.result;
     } catch (error) {
       const coded = toCodedError(error);
       await this.audited({ attemptId: this.attemptId, outcome: losesPlace(coded) ? 'refused' : 'failed', errorCode: coded.code, graphRequestId: coded.requestId });

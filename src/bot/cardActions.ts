@@ -6,6 +6,8 @@ import { Verb } from '../cards/verbs.js';
 
 /** The longest text accepted from a card input before it is refused outright (the domain enforces the real limit). */
 const MAX_INPUT_CHARS = 10_000;
+/** A grant is a few hundred characters (the appointment as shown, and a MAC); anything much longer is not ours. */
+const MAX_GRANT_CHARS = 8_192;
 
 const id = z.string().trim().min(1).max(512);
 const schemas = {
@@ -19,7 +21,13 @@ const schemas = {
     businessName: z.string().trim().min(1).max(100).optional(),
   }),
   [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id }),
-  [Verb.ConfirmCancel]: z.object({ businessId: id, appointmentId: id, cancellationMessage: z.string().max(MAX_INPUT_CHARS).default('') }),
+  [Verb.ConfirmCancel]: z.object({
+    businessId: id,
+    appointmentId: id,
+    cancellationMessage: z.string().max(MAX_INPUT_CHARS).default(''),
+    /** The prompt's signed grant (bookings/cancelGrant.ts); checked by the handler, never trusted as it is. */
+    grant: z.string().max(MAX_GRANT_CHARS).optional(),
+  }),
   [Verb.ShowDetails]: z.object({ businessId: id, appointmentId: id }),
 };
 

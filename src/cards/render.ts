@@ -226,6 +226,8 @@ export interface PromptState {
   message?: string;
   /** Why the last attempt failed, shown above the input. */
   error?: string;
+  /** The signed proof (bookings/cancelGrant.ts) that Confirm may cancel without reading again; Confirm carries it back. */
+  grant?: string;
 }
 
 /** Asks for the message to the customer and for confirmation. */
@@ -235,6 +237,7 @@ export function renderCancelPrompt(a: UpcomingAppointment, ctx: RenderContext, s
     ...singleAppointment(a, ctx),
     title: t(locale, 'prompt.title'),
     error: state.error ?? '',
+    grant: state.grant ?? '',
     message: state.message ?? t(locale, 'prompt.defaultMessage', { service: a.serviceName, date: formatDateTime(a.start, locale, ctx.timeZone) }),
     messageLabel: t(locale, 'prompt.messageLabel'),
     placeholder: t(locale, 'prompt.messagePlaceholder'),

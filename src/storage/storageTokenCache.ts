@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { derivedKey } from '../auth/derivedKey.js';
 import type { Storage } from 'botbuilder';
 import type { CachedGraphToken, SharedTokenCache } from '../auth/sharedTokenCache.js';
 import { type Expiring, isLive } from './expiry.js';
@@ -25,7 +26,7 @@ export class StorageTokenCache implements SharedTokenCache {
     credential: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', credential, 'bookings-bot', 'graph token cache v1', 32));
+    this.key = derivedKey(credential, 'graph token cache v1');
   }
 
   async get(partition: string): Promise<CachedGraphToken | undefined> {

@@ -39,8 +39,9 @@ describe('the cancel state machine, transition by transition', () => {
       ...timing,
     };
   };
-  const runFor = (login = ADELE, timing: Partial<CancelParts> = {}, as = login === ADELE ? user : lee) => {
-    return new CancelRun(partsFor(login, timing), { user: as, businessId: CONTOSO, appointmentId: target.id, message: ' Sorry ' });
+  /** A run of Adele's (or Lee's) confirm; `granted` as her prompt granted it, or none (a confirm without a valid grant). */
+  const runFor = (login = ADELE, timing: Partial<CancelParts> = {}, as = login === ADELE ? user : lee, granted?: UpcomingAppointment) => {
+    return new CancelRun(partsFor(login, timing), { user: as, businessId: CONTOSO, appointmentId: target.id, message: ' Sorry ', granted });
   };
   const record = (state: CancelRecord['state'], leaseUntil: number, attemptId = 'other-turn'): CancelRecord => ({
     state,
@@ -72,8 +73,17 @@ describe('the cancel state machine, transition by transition', () => {
   });
 
   describe('readLedger', () => {
-    it('→ fetch, with nothing seen, when the ledger holds nothing', async () => {
+    it('→ fetch, with nothing seen, when the ledger holds nothing and the confirm has no grant', async () => {
       expect(await runFor().step({ at: 'readLedger' })).toEqual({ at: 'fetch', seen: undefined });
+    });
+    it('→ claim with the granted appointment, nothing read, when the ledger holds nothing', async () => {
+      const reads = graph.requests.length;
+      expect(await runFor(ADELE, {}, user, target).step({ at: 'readLedger' })).toEqual({ at: 'claim', appointment: target });
+      expect(graph.requests).toHaveLength(reads);
+    });
+    it('→ fetch even with a grant, when an earlier attempt has no outcome (only a read can tell whether it landed)', async () => {
+      const stale = await recorded(record('attempted', Date.now() - 1));
+      expect(await runFor(ADELE, {}, user, target).step({ at: 'readLedger' })).toEqual({ at: 'fetch', seen: stale });
     });
     it('→ joinRecorded for a cancel done, or one whose turn still holds its lease', async () => {
       const done = await recorded(record('cancelled', 0));
@@ -101,9 +111,17 @@ describe('the cancel state machine, transition by transition', () => {
   });
 
   describe('fetch', () => {
-    it('→ claim with the appointment as Graph has it now', async () => {
-      const next = await runFor().step({ at: 'fetch' });
+    it('→ claim with the appointment as Graph has it now, for a granted confirm', async () => {
+      const next = await runFor(ADELE, {}, user, target).step({ at: 'fetch' });
       expect(next).toMatchObject({ at: 'claim', appointment: { id: target.id, businessName: target.businessName, canCancel: true } });
+    });
+    it('→ done, to confirm again on a fresh prompt, for a confirm without a grant: nothing is claimed or sent', async () => {
+      const next = await runFor().step({ at: 'fetch' });
+      expect(next).toMatchObject({ at: 'done', result: { kind: 'confirmAgain', appointment: { id: target.id, canCancel: true } } });
+      expect(await ledger.get(key)).toBeUndefined();
+    });
+    it('fails Forbidden for a confirm without a grant by someone the access rule does not let cancel it', async () => {
+      await expect(runFor(LEE_NOT_STAFF).step({ at: 'fetch' })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
     });
     it('→ takeOver when Graph says 404 and an earlier attempt was seen (its POST landed)', async () => {
       const stale = await recorded(record('attempted', Date.now() - 1));
@@ -202,14 +220,14 @@ describe('the cancel state machine, transition by transition', () => {
       const run = runFor();
       const attempt = await recorded(record('attempted', Date.now() + 60_000, run.attemptId));
       const next = await run.step({ at: 'recordCancelled', attempt: attempt.record, recovered: false });
-      expect(next).toMatchObject({ at: 'done', outcome: { cancellationMessage: 'First', appointment: { id: target.id } } });
+      expect(next).toMatchObject({ at: 'done', result: { kind: 'cancelled', outcome: { cancellationMessage: 'First', appointment: { id: target.id } } } });
       expect(audited).toMatchObject([{ outcome: 'cancelled', attemptId: run.attemptId }]);
       expect((await ledger.get(key))?.record.state).toBe('cancelled');
     });
     it('repeated → done with the recorded outcome, audited as a repeat of that attempt', async () => {
       const done = await recorded(record('cancelled', 0));
       const next: CancelState = await runFor().step({ at: 'repeated', record: done.record });
-      expect(next).toMatchObject({ at: 'done', outcome: { cancellationMessage: 'First' } });
+      expect(next).toMatchObject({ at: 'done', result: { kind: 'cancelled', outcome: { cancellationMessage: 'First' } } });
       expect(audited).toMatchObject([{ outcome: 'repeated', attemptId: 'other-turn' }]);
     });
   });

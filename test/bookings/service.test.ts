@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/bookings/audit.js';
 import { type CancelLedger, storeAppointment } from '../../src/bookings/cancelLedger.js';
 import type { BookingsGateway } from '../../src/bookings/gateway.js';
-import type { UpcomingAppointment } from '../../src/bookings/types.js';
+import type { UpcomingAppointment, UserRef } from '../../src/bookings/types.js';
 import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
 import { type CancelParts, Cancellations } from '../../src/bookings/cancellations.js';
 import { BookingsService } from '../../src/bookings/service.js';
@@ -16,6 +16,8 @@ import { StoragePlacesCache } from '../../src/storage/storagePlacesCache.js';
 import { ADELE, CONTOSO, FABRIKAM, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../helpers/localGraph.js';
 
 const user = { id: '29:user' };
+/** The ledger's four operations, bound, to replace one of them. */
+const bound = (ledger: CancelLedger): CancelLedger => ({ get: ledger.get.bind(ledger), claim: ledger.claim.bind(ledger), put: ledger.put.bind(ledger), delete: ledger.delete.bind(ledger) });
 /** The bot's in-memory storage (createStorage's, not botbuilder's bare MemoryStorage: its conflicts are typed). */
 const memoryStorage = () => new ExpiringMemoryStorage(60_000);
 
@@ -28,7 +30,13 @@ function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: Audit
   const directory = new StaffDirectory(gateway, new StoragePlacesCache(memoryStorage(), 300_000));
   const reads = new BookingsService(gateway, directory, clock, 14);
   const cancels = new Cancellations({ gateway, directory, ledger, audit, clock, leaseClock: Date.now, ...cancelTimingFor(12_000), auditMessages: false, ...options });
-  return { upcoming: reads.upcoming.bind(reads), cancel: cancels.cancel.bind(cancels) };
+  /** A confirm: `granted` is the appointment as the user's prompt granted it; without it nothing is sent (see CancelRequest). */
+  const cancel = async (who: UserRef, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment) => {
+    const result = await cancels.cancel(who, businessId, appointmentId, message, granted);
+    if (result.kind !== 'cancelled') throw new Error(`asked to confirm ${result.appointment.id} again`);
+    return result.outcome;
+  };
+  return { upcoming: reads.upcoming.bind(reads), cancel };
 }
 
 describe('BookingsService against the local Graph service', () => {
@@ -69,8 +77,8 @@ describe('BookingsService against the local Graph service', () => {
     const service = serviceFor();
     const result = await service.upcoming(user);
     const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
-    const [a, b] = await Promise.all([service.cancel(user, CONTOSO, target.id, ' Sorry '), service.cancel(user, CONTOSO, target.id, 'Sorry')]);
-    const c = await service.cancel(user, CONTOSO, target.id, 'Something else');
+    const [a, b] = await Promise.all([service.cancel(user, CONTOSO, target.id, ' Sorry ', target), service.cancel(user, CONTOSO, target.id, 'Sorry', target)]);
+    const c = await service.cancel(user, CONTOSO, target.id, 'Something else', target);
     for (const outcome of [a, b, c]) expect(outcome).toMatchObject({ cancellationMessage: 'Sorry', appointment: { id: target.id, serviceName: target.serviceName } });
     expect(graph.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(graph.store.cancellations).toMatchObject([{ appointmentId: target.id, cancellationMessage: 'Sorry' }]);
@@ -97,9 +105,9 @@ describe('BookingsService after a refused cancel', () => {
       const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
       // 429 on the POST is a definitive "not done": the attempt is forgotten.
       graph.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 60 });
-      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.Throttled);
+      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry', target)).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.Throttled);
       await gatewayFor(graph).cancelAppointment(user, CONTOSO, target.id, 'Cancelled by the administrator');
-      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry')).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.NotFound);
+      await expect(service.cancel(user, CONTOSO, target.id, 'Sorry', target)).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.NotFound);
     } finally {
       await graph.stop();
     }
@@ -182,7 +190,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
       expect(await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('other-instance', Date.now() + 60_000, target))).toBe(true);
-      await expect(service.cancel(user, target.businessId, target.id, 'Second')).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
+      await expect(service.cancel(user, target.businessId, target.id, 'Second', target)).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
       expect(graph.requests.filter((r) => r.method === 'POST')).toEqual([]);
       expect(audited).toMatchObject([{ outcome: 'failed', errorCode: ErrorCode.CancelInProgress }]);
     } finally {
@@ -194,14 +202,14 @@ describe('BookingsService when another turn holds the cancel (another instance, 
     const graph = await startLocalGraph();
     try {
       const ledger = new StorageCancelLedger(memoryStorage());
-      const service = serviceOver(gatewayFor(graph), () => new Date(), [], ledger, cancelTimingFor(12_000));
+      // The first ledger read takes most of the budget; meanwhile another instance claims the cancel and keeps it.
+      let reads = 0;
+      const slowFirstRead = { ...bound(ledger), get: async (key: string) => (reads++ === 0 ? sleep(600).then(() => ledger.get(key)) : ledger.get(key)) };
+      const service = serviceOver(gatewayFor(graph), () => new Date(), [], slowFirstRead, cancelTimingFor(12_000));
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
-      // The reads take most of the budget; meanwhile another instance claims the cancel and keeps it.
-      graph.faults.add({ method: 'GET', pathIncludes: `/appointments/${target.id}`, delayMs: 600 });
       const started = performance.now();
-      const confirm = service.cancel({ ...user, deadline: started + 1_000 }, target.businessId, target.id, 'Second');
-      await expect.poll(() => graph.requests.some((r) => r.method === 'GET' && decodeURIComponent(r.path).includes(target.id))).toBe(true);
+      const confirm = service.cancel({ ...user, deadline: started + 1_000 }, target.businessId, target.id, 'Second', target);
       expect(await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('other-instance', Date.now() + 60_000, target))).toBe(true);
       await expect(confirm).rejects.toMatchObject({ code: ErrorCode.CancelInProgress });
       // Its deadline was 1 s after it started; without one it waits the full 8 s the timing allows.
@@ -217,7 +225,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
     try {
       const ledger = new StorageCancelLedger(memoryStorage());
       // Storage that accepts the read and never answers (an account black-holed mid-turn).
-      const hanging = { get: () => new Promise<never>(() => undefined), claim: ledger.claim.bind(ledger), put: ledger.put.bind(ledger), delete: ledger.delete.bind(ledger) };
+      const hanging = { ...bound(ledger), get: () => new Promise<never>(() => undefined) };
       const service = serviceOver(gatewayFor(graph), () => new Date(), [], hanging);
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
@@ -244,7 +252,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
       await ledger.claim(`cancel/${target.businessId.toLowerCase()}/${target.id}`, claimBy('crashed-before-post', Date.now() - 1, target));
-      const outcome = await service.cancel(user, target.businessId, target.id, 'Second');
+      const outcome = await service.cancel(user, target.businessId, target.id, 'Second', target);
       expect(outcome.cancellationMessage).toBe('Second');
       expect(graph.store.cancellations).toHaveLength(1);
       expect(audited).toMatchObject([{ outcome: 'cancelled', graphRequestId: expect.any(String) }]);
@@ -268,7 +276,7 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       graph.faults.add({ method: 'GET', pathIncludes: `/appointments/${target.id}`, delayMs: 800 });
       const slow = late.cancel(user, target.businessId, target.id, 'Second');
       await expect.poll(() => graph.requests.some((r) => r.method === 'GET' && decodeURIComponent(r.path).includes(target.id))).toBe(true);
-      expect((await first.cancel(user, target.businessId, target.id, 'First')).cancellationMessage).toBe('First');
+      expect((await first.cancel(user, target.businessId, target.id, 'First', target)).cancellationMessage).toBe('First');
       expect((await slow).cancellationMessage).toBe('First');
       expect(graph.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
       expect(audited.map((e) => e.outcome)).toEqual(['cancelled', 'repeated']);
@@ -284,8 +292,8 @@ describe('BookingsService when another turn holds the cancel (another instance, 
       const service = serviceOver(gatewayFor(graph), () => new Date(), audited, undefined, { auditMessages: true });
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments[0]! : undefined!;
-      await service.cancel(user, target.businessId, target.id, '  Sorry, closed.  ');
-      await service.cancel(user, target.businessId, target.id, 'Sorry again');
+      await service.cancel(user, target.businessId, target.id, '  Sorry, closed.  ', target);
+      await service.cancel(user, target.businessId, target.id, 'Sorry again', target);
       expect(audited).toMatchObject([
         { outcome: 'cancelled', cancellationMessage: 'Sorry, closed.' },
         { outcome: 'repeated', cancellationMessage: 'Sorry again' },

@@ -45,6 +45,12 @@ describe('the access rule: each role × each action × own / colleague / unassig
     return answer.body.value;
   };
   const cancelPosts = () => h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel')).length;
+  /** The data of a prompt's Confirm: the ids, the card's language and the signed grant. */
+  const grantedConfirmOf = (prompt: Card) => {
+    const data = actionsOf(prompt).find((a) => a.title === 'Confirm cancellation')!.data as Record<string, unknown>;
+    expect(data.grant).toEqual(expect.any(String));
+    return data;
+  };
 
   /** A refused answer names no customer, no time and no message: only why. */
   const expectRefused = (card: Card, role: Role, target: Target) => {
@@ -85,7 +91,9 @@ describe('the access rule: each role × each action × own / colleague / unassig
         else expectRefused(prompt, role, target);
 
         const posts = cancelPosts();
-        const outcome = await press(role, 'appointment.cancel.confirm', { ...ids, cancellationMessage: MESSAGE });
+        // Allowed: the prompt's own Confirm (with its grant). Refused: a forged Confirm, since no prompt offered one.
+        const confirmData = cancel ? grantedConfirmOf(prompt) : ids;
+        const outcome = await press(role, 'appointment.cancel.confirm', { ...confirmData, cancellationMessage: MESSAGE });
         if (cancel) {
           expect(textsOf(outcome), `${target} confirm`).toEqual(expect.arrayContaining(['✓ Appointment cancelled', MESSAGE]));
           expect(cancelPosts()).toBe(posts + 1);
@@ -112,17 +120,22 @@ describe('the access rule: each role × each action × own / colleague / unassig
     const unassigned = { businessId: MATRIX_BUSINESS, appointmentId: targetId('administrator', 'unassigned')!, lang: 'en-US' };
     const colleague = { businessId: MATRIX_BUSINESS, appointmentId: targetId('administrator', 'colleague')!, lang: 'en-US' };
 
-    // In flight: the administrator's cancel is slow at Graph while others confirm the same appointment.
+    // In flight: the administrator's cancel is slow at Graph while others confirm the same appointment, with the
+    // administrator's own Confirm data (grant included) or made up.
+    const adminConfirm = grantedConfirmOf(await press('administrator', 'appointment.cancel.prompt', colleague));
     h.graph.faults.add({ method: 'POST', pathIncludes: '/cancel', delayMs: 1_500 });
-    const admin = press('administrator', 'appointment.cancel.confirm', { ...colleague, cancellationMessage: MESSAGE });
+    const admin = press('administrator', 'appointment.cancel.confirm', { ...adminConfirm, cancellationMessage: MESSAGE });
     await expect.poll(() => cancelPosts()).toBe(1);
     for (const role of ['teamMember', 'viewer', 'notStaff'] as const) {
-      expectRefused(await press(role, 'appointment.cancel.confirm', { ...colleague, cancellationMessage: 'Other text' }), 'administrator', 'colleague');
+      for (const replayed of [colleague, adminConfirm]) {
+        expectRefused(await press(role, 'appointment.cancel.confirm', { ...replayed, cancellationMessage: 'Other text' }), 'administrator', 'colleague');
+      }
     }
     expect(textsOf(await admin)).toEqual(expect.arrayContaining(['✓ Appointment cancelled', MESSAGE]));
 
     // From the ledger: after the cancel, a confirm with the same ids by someone who could not have made it.
-    await press('scheduler', 'appointment.cancel.confirm', { ...unassigned, cancellationMessage: MESSAGE });
+    const schedulerConfirm = grantedConfirmOf(await press('scheduler', 'appointment.cancel.prompt', unassigned));
+    await press('scheduler', 'appointment.cancel.confirm', { ...schedulerConfirm, cancellationMessage: MESSAGE });
     for (const role of ['viewer', 'guest', 'unknownFutureValue', 'notStaff'] as const) {
       expectRefused(await press(role, 'appointment.cancel.confirm', { ...unassigned, cancellationMessage: 'Other text' }), 'administrator', 'unassigned');
     }
@@ -136,7 +149,8 @@ describe('the access rule: each role × each action × own / colleague / unassig
     expect(cancelPosts()).toBe(2);
     expect(h.graph.store.cancellations).toHaveLength(2);
 
-    await expect.poll(async () => (await h.audit()).filter((e) => e.outcome === 'refused').length).toBe(10);
+    // In flight: 3 roles × (made-up data, the administrator's own); from the ledger: 4 + 3.
+    await expect.poll(async () => (await h.audit()).filter((e) => e.outcome === 'refused').length).toBe(13);
     const audit = await h.audit();
     expect(audit.filter((e) => e.outcome === 'repeated').map((e) => e.userObjectId)).toEqual([USER_OF.teamMember.id]);
     expect(audit.filter((e) => e.outcome === 'cancelled').map((e) => e.userObjectId).sort()).toEqual([USER_OF.administrator.id, USER_OF.scheduler.id].sort());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type BotHarness, cardOf, emulatorActivity, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type BotHarness, cardOf, emulatorActivity, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { CONTOSO } from '../helpers/localGraph.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
 
@@ -55,8 +55,13 @@ describe('cross-site posts: /api/messages takes application/json only', () => {
     expect(h.graph.requests).toEqual([]);
     expect(h.connector.calls).toEqual([]);
 
-    // The control: the very same activity as JSON (any charset, any case) does what a click does.
-    expect((await postRaw(h.bot.url, JSON.stringify(click), 'Application/JSON; charset=utf-8')).status).toBe(200);
+    // The control: the very same click as JSON (any charset, any case) does what a click does, with the grant of the
+    // prompt it came from (a confirm without one only asks to confirm again).
+    await h.post(emulatorActivity('cross-site', { type: 'message', value: { verb: 'appointment.cancel.prompt', businessId: CONTOSO, appointmentId: target.id } }));
+    const [promptCall] = await h.connector.waitForCards(1);
+    const { grant } = actionsOf(cardOf(promptCall!)).find((a) => a.title === 'Confirm cancellation')!.data as { grant: string };
+    const granted = { ...click, value: { ...((click as Record<string, unknown>).value as object), grant } };
+    expect((await postRaw(h.bot.url, JSON.stringify(granted), 'Application/JSON; charset=utf-8')).status).toBe(200);
     expect(h.graph.store.cancellations).toMatchObject([{ appointmentId: target.id }]);
   });
 

@@ -1,0 +1,68 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
+import { userKeyOf } from './staffDirectory.js';
+import type { UpcomingAppointment, UserRef } from './types.js';
+
+/** What a grant says: this user may cancel this appointment (as it was shown to them) until then. */
+interface GrantPayload {
+  v: 1;
+  /** The decision the access rule made when the prompt was drawn. */
+  may: 'cancel';
+  /** Whose prompt it is (userKeyOf: tenant, Entra object id, channel id). */
+  user: string;
+  /** Epoch ms after which the grant is worth nothing. */
+  expiresAt: number;
+  /** The appointment as the prompt showed it: what the cancelled card shows and the ledger keeps. */
+  appointment: StoredAppointment;
+}
+
+/**
+ * Proof, carried in the Cancel prompt's Confirm data, that the access rule let this user cancel this appointment a
+ * few minutes ago: so Confirm needs only Graph's POST, not the reads before it. An HMAC-SHA256 over the payload with a
+ * key derived from the bot's credential, which every instance has and a card's reader does not. Anything forged,
+ * altered, expired, or made for someone else verifies as nothing, and the confirm is treated like a stale card.
+ */
+export class CancelGrants {
+  constructor(
+    private readonly key: Buffer,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Only for an appointment the access rule just let `user` cancel. */
+  issue(user: UserRef, appointment: UpcomingAppointment): string {
+    const payload: GrantPayload = { v: 1, may: 'cancel', user: userKeyOf(user), expiresAt: this.now() + this.ttlMs, appointment: storeAppointment(appointment) };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${this.mac(body)}`;
+  }
+
+  /** The granted appointment, if `grant` is one this bot issued to `user` for exactly this appointment and it still holds. */
+  verify(grant: string | undefined, user: UserRef, businessId: string, appointmentId: string): UpcomingAppointment | undefined {
+    const [body, mac, extra] = (grant ?? '').split('.');
+    if (!body || !mac || extra !== undefined || !this.sameMac(mac, this.mac(body))) return undefined;
+    let payload: GrantPayload;
+    try {
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as GrantPayload;
+    } catch {
+      return undefined;
+    }
+    const { appointment } = payload;
+    const holds =
+      payload.v === 1 &&
+      payload.may === 'cancel' &&
+      payload.user === userKeyOf(user) &&
+      payload.expiresAt > this.now() &&
+      appointment?.id === appointmentId &&
+      appointment.businessId?.toLowerCase() === businessId.toLowerCase();
+    return holds ? restoreAppointment(appointment) : undefined;
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.key).update(`bookings-bot cancel grant|${body}`).digest('base64url');
+  }
+
+  private sameMac(given: string, expected: string): boolean {
+    const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}
