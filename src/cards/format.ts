@@ -25,7 +25,7 @@ const STYLES: Record<'day' | 'time' | 'dateTime', Intl.DateTimeFormatOptions> = 
 export function safeTimeZone(timeZone: string | undefined): string {
   if (!timeZone) return 'UTC';
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
+    formatter('en-US', timeZone, 'time');
     return timeZone;
   } catch {
     return 'UTC';

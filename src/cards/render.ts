@@ -29,19 +29,21 @@ const templates = {
 };
 
 function expand(which: keyof typeof templates, data: Record<string, unknown>, locale: Locale): AdaptiveCard {
-  return withLanguage(templates[which].expand({ $root: data }), locale) as AdaptiveCard;
+  const card = templates[which].expand({ $root: data }) as AdaptiveCard;
+  addLanguage(card, locale);
+  return card;
 }
 
 /**
  * Every action carries the language its card was drawn in, so a click is answered in that language even when
- * the client reports another one (the Agents Playground always says en-US).
+ * the client reports another one (the Agents Playground always says en-US). In place: the expanded card is new.
  */
-function withLanguage(node: unknown, lang: Locale): unknown {
-  if (Array.isArray(node)) return node.map((n) => withLanguage(n, lang));
-  if (node === null || typeof node !== 'object') return node;
-  const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withLanguage(v, lang)]));
-  if (copy.type === 'Action.Execute' || copy.type === 'Action.Submit') copy.data = { ...(copy.data as object | undefined), lang };
-  return copy;
+function addLanguage(node: unknown, lang: Locale): void {
+  if (Array.isArray(node)) return node.forEach((n) => addLanguage(n, lang));
+  if (node === null || typeof node !== 'object') return;
+  const object = node as Record<string, unknown>;
+  for (const value of Object.values(object)) addLanguage(value, lang);
+  if (object.type === 'Action.Execute' || object.type === 'Action.Submit') object.data = { ...(object.data as object | undefined), lang };
 }
 
 function labels(locale: Locale): Record<string, string> {

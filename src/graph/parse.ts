@@ -46,13 +46,19 @@ export interface GraphUser {
   proxyAddresses?: string[] | null;
 }
 
+const ZONE_OFFSET = /[+-]\d{2}:\d{2}$/;
+const LONG_FRACTION = /\.(\d{3})\d+(?=Z|[+-])/;
+
 /** Graph sends UTC as "2018-05-06T12:00:00.0000000Z" (seven digits, sometimes without Z); keep milliseconds. */
+
 function parseGraphDateTime(value: DateTimeTimeZone | undefined): Date | undefined {
   const text = value?.dateTime;
   if (!text) return undefined;
-  const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(text);
+  const hasZone = text.endsWith('Z') || ZONE_OFFSET.test(text);
   // Bookings documents these values as always UTC; a missing designator therefore means UTC.
-  const normalized = (hasZone ? text : `${text}Z`).replace(/\.(\d{3})\d*(?=Z|[+-])/, '.$1');
+  const zoned = hasZone ? text : `${text}Z`;
+  // Graph writes seven fraction digits; Date takes three. (Checked first: a list parses two of these per appointment.)
+  const normalized = LONG_FRACTION.test(zoned) ? zoned.replace(LONG_FRACTION, '.$1') : zoned;
   const date = new Date(normalized);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
