@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMsalClient } from '../../src/auth/msalClient.js';
-import { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
+import type { createMsalClient } from '../../src/auth/msalClient.js';
+import type { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
 import { Secret } from '../../src/bookings/secret.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
-import { loadConfig, type ProductionModeConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { ADELE } from '../helpers/localGraph.js';
-import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from '../helpers/standins/entra.js';
+import { oboProviderAgainst } from '../helpers/oboProvider.js';
+import { LocalEntra, TENANT_ID } from '../helpers/standins/entra.js';
 
 /** The OBO provider with a real MSAL client against the local Entra ID stand-in (https on 127.0.0.1). */
 describe('OboTokenProvider', () => {
@@ -17,16 +16,8 @@ describe('OboTokenProvider', () => {
 
   beforeEach(async () => {
     entra = await new LocalEntra().start();
-    const mode = loadConfig({
-      MicrosoftAppId: BOT_APP_ID,
-      MicrosoftAppPassword: BOT_SECRET,
-      MicrosoftAppTenantId: TENANT_ID,
-      OAUTH_CONNECTION_NAME: 'bookings-sso',
-      ENTRA_AUTHORITY_HOST: entra.authorityHost,
-    }).mode as ProductionModeConfig;
     now = Date.now();
-    msal = createMsalClient(mode, createLogger('silent'));
-    obo = new OboTokenProvider(msal, { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: TENANT_ID, now: () => now });
+    ({ obo, msal } = oboProviderAgainst(entra, { now: () => now }));
   });
   afterEach(async () => {
     obo.close();

@@ -1,14 +1,12 @@
 import { CloudAdapter, TurnContext } from 'botbuilder';
 import { AuthenticationConstants, ClaimsIdentity } from 'botframework-connector';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMsalClient } from '../../src/auth/msalClient.js';
-import { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
+import type { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
 import { Secret } from '../../src/bookings/secret.js';
 import { TokenServiceSignIn } from '../../src/bot/signIn/tokenServiceSignIn.js';
-import { loadConfig, type ProductionModeConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { ADELE } from '../helpers/localGraph.js';
-import { BOT_APP_ID, BOT_SECRET, LocalEntra, TENANT_ID } from '../helpers/standins/entra.js';
+import { oboProviderAgainst } from '../helpers/oboProvider.js';
+import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../helpers/standins/entra.js';
 
 /**
  * Which turns may go on with the user's cached Graph token instead of asking the Token Service (issue 16): only one
@@ -22,14 +20,7 @@ describe('TokenServiceSignIn.remembered', () => {
 
   beforeEach(async () => {
     entra = await new LocalEntra().start();
-    const mode = loadConfig({
-      MicrosoftAppId: BOT_APP_ID,
-      MicrosoftAppPassword: BOT_SECRET,
-      MicrosoftAppTenantId: TENANT_ID,
-      OAUTH_CONNECTION_NAME: 'bookings-sso',
-      ENTRA_AUTHORITY_HOST: entra.authorityHost,
-    }).mode as ProductionModeConfig;
-    obo = new OboTokenProvider(createMsalClient(mode, createLogger('silent')), { scopes: mode.graphScopes, authorityHost: mode.authorityHost, tenantId: TENANT_ID });
+    ({ obo } = oboProviderAgainst(entra));
     // Adele has signed in before: her Graph token is cached.
     await obo.getToken({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
   });
