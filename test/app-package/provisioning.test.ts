@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseEnv } from 'dotenv';
 import ts from 'typescript';
@@ -301,5 +303,18 @@ describe('provisioning: the manual fallback (docs/sign-in.md) says what the file
     expect(connection).toContain('**Azure Active Directory v2**');
     expect(connection).toContain(`*Token Exchange URL*: \`${byAppId(json<Parameters>('infra/azure.parameters.json').parameters.ssoResource!.value as string)}\``);
     expect(connection).toContain(`*Scopes*: \`${byAppId(entra.identifierUris[0]!)}/access_as_user\``);
+  });
+});
+
+describe('provisioning: the one admin-consent link', () => {
+  it('`npm run consent-link` prints the tenant-wide consent URL for the provisioned app, returning to a redirect URI it has', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'consent-')), '.env.dev');
+    writeFileSync(file, 'BOT_ID=3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6\nBOT_TENANT_ID=a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\n');
+    const link = new URL(execFileSync(process.execPath, [join(repo, 'scripts/consent-link.mjs'), '--env-file', file], { encoding: 'utf8' }).trim());
+    expect(`${link.origin}${link.pathname}`).toBe('https://login.microsoftonline.com/a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d/adminconsent');
+    expect(link.searchParams.get('client_id')).toBe('3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6');
+    expect(entra.publicClient?.redirectUris).toContain(link.searchParams.get('redirect_uri'));
+    // Before provision there is nothing to consent to, and it says so.
+    expect(() => execFileSync(process.execPath, [join(repo, 'scripts/consent-link.mjs'), '--env', 'dev'], { stdio: 'pipe' })).toThrow(/has no BOT_ID or BOT_TENANT_ID: run `npx atk provision --env dev` first/);
   });
 });
