@@ -1,7 +1,8 @@
 import { isRestError } from '@azure/core-rest-pipeline';
-import { ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { AuditEntry } from '../bookings/audit.js';
 import { STORAGE_CALL_MS } from '../config/durations.js';
+import { type BlobAccess, containerClientOf } from '../storage/blobAccess.js';
 import { within } from '../storage/deadline.js';
 import { type AuditSink, dayOf, fromJsonLines, toJsonLines } from './auditSink.js';
 
@@ -12,8 +13,9 @@ import { type AuditSink, dayOf, fromJsonLines, toJsonLines } from './auditSink.j
 export class BlobAuditSink implements AuditSink {
   private readonly container: ContainerClient;
 
-  constructor(connectionString: string, containerName: string) {
-    this.container = new ContainerClient(connectionString, containerName, { retryOptions: { maxTries: 2 } });
+  /** `access`: a connection string, or the account URL with an Entra ID credential (see storage/blobAccess.ts). */
+  constructor(access: BlobAccess, containerName: string) {
+    this.container = containerClientOf(access, containerName, { retryOptions: { maxTries: 2 } });
   }
 
   append(entries: AuditEntry[]): Promise<void> {

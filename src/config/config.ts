@@ -34,6 +34,7 @@ const envSchema = z.object({
   LIST_PAGE_SIZE: int(5, 1, 20),
   MEMBERSHIP_CACHE_SECONDS: int(300, 0, 3_600),
   STORAGE_CONNECTION_STRING: optionalText,
+  STORAGE_ACCOUNT_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/, error: 'must be the storage account\'s https Blob endpoint, e.g. https://contoso.blob.core.windows.net' }).optional()),
   STORAGE_CONTAINER: z.preprocess(blankToUndefined, z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name (3-63 lowercase letters, digits and single hyphens)').default('bookings-bot')),
   AUDIT_MESSAGES: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
   AUDIT_DIR: z.preprocess(blankToUndefined, z.string().default('.data/audit')),
@@ -60,10 +61,16 @@ export interface GraphConfig {
 }
 
 /**
+ * How the bot reaches a Blob storage account: with the account key inside a connection string, or by its endpoint
+ * alone, signing in with an Entra ID token (DefaultAzureCredential: the host's managed identity; no key anywhere).
+ */
+export type BlobAccount = { connectionString: string } | { accountUrl: string };
+
+/**
  * Where state kept between turns lives: in this process (one instance), or in an Azure Blob container every
  * instance shares. The audit trail goes to the same container, or to files when there is none.
  */
-export type StorageConfig = { kind: 'memory'; auditDir: string } | { kind: 'blob'; connectionString: string; container: string };
+export type StorageConfig = { kind: 'memory'; auditDir: string } | ({ kind: 'blob'; container: string } & BlobAccount);
 
 export interface LocalModeConfig {
   kind: 'local';
@@ -124,6 +131,9 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const env = parsed.data;
+  if (env.STORAGE_CONNECTION_STRING && env.STORAGE_ACCOUNT_URL) {
+    throw new ConfigError('Invalid configuration:\n  STORAGE_CONNECTION_STRING and STORAGE_ACCOUNT_URL: set one of them, not both (the connection string signs in with the account key, the URL with the host\'s managed identity)');
+  }
   if (env.GRAPH_BOOKINGS_PATH === '/bookingBusinesses' && env.GRAPH_API_VERSION !== 'beta') {
     throw new ConfigError('Invalid configuration:\n  GRAPH_BOOKINGS_PATH: /bookingBusinesses exists only on the beta endpoint; set GRAPH_API_VERSION=beta');
   }
@@ -152,9 +162,9 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
 }
 
 function storageOf(env: Env): StorageConfig {
-  return env.STORAGE_CONNECTION_STRING
-    ? { kind: 'blob', connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER }
-    : { kind: 'memory', auditDir: env.AUDIT_DIR };
+  if (env.STORAGE_CONNECTION_STRING) return { kind: 'blob', connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER };
+  if (env.STORAGE_ACCOUNT_URL) return { kind: 'blob', accountUrl: env.STORAGE_ACCOUNT_URL.replace(/\/+$/, ''), container: env.STORAGE_CONTAINER };
+  return { kind: 'memory', auditDir: env.AUDIT_DIR };
 }
 
 function localMode(env: Env): LocalModeConfig {

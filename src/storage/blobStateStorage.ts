@@ -1,12 +1,13 @@
 // isRestError, not instanceof: BlobsStorage loads the SDK's CommonJS build, with its own RestError class.
 import { isRestError } from '@azure/core-rest-pipeline';
-import { ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import type { Storage, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 // The blob name BlobsStorage gives a key, so both paths address the same blob.
 import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import { STORAGE_CALL_MS } from '../config/durations.js';
+import { type BlobAccess, containerClientOf, containerUrl } from './blobAccess.js';
 import { StorageTimeoutError, within } from './deadline.js';
 import { StorageWriteConflict } from './writeConflict.js';
 
@@ -32,11 +33,12 @@ export class BlobStateStorage implements Storage {
   private blobs: BlobsStorage;
   private containerReady?: Promise<unknown>;
 
+  /** `access`: a connection string, or the account URL with an Entra ID credential (see blobAccess.ts). */
   constructor(
-    private readonly connectionString: string,
+    private readonly access: BlobAccess,
     private readonly containerName: string,
   ) {
-    this.container = new ContainerClient(connectionString, containerName, PIPELINE);
+    this.container = containerClientOf(access, containerName, PIPELINE);
     this.blobs = this.freshBlobs();
   }
 
@@ -94,7 +96,11 @@ export class BlobStateStorage implements Storage {
   }
 
   private freshBlobs(): BlobsStorage {
-    return new BlobsStorage(this.connectionString, this.containerName, { storagePipelineOptions: PIPELINE });
+    const access = this.access;
+    if (typeof access === 'string') return new BlobsStorage(access, this.containerName, { storagePipelineOptions: PIPELINE });
+    if ('connectionString' in access) return new BlobsStorage(access.connectionString, this.containerName, { storagePipelineOptions: PIPELINE });
+    // BlobsStorage's token path: the container's URL and the credential (its connection string is then unused).
+    return new BlobsStorage('', this.containerName, { storagePipelineOptions: PIPELINE }, containerUrl(access.accountUrl, this.containerName), access.credential);
   }
 }
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,7 +22,7 @@ const run = promisify(execFile);
  */
 function projectCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bookings-bot-project-'));
-  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', 'appPackage', 'env']) cpSync(join(repo, entry), join(dir, entry), { recursive: true });
+  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', 'appPackage', 'env']) cpSync(join(repo, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }
@@ -73,6 +73,34 @@ describe('the npm scripts', () => {
     // The built bot, not the sources: no tsx loader in its command line.
     expect(readFileSync(`/proc/${bot.pid}/cmdline`, 'utf8').split('\0')).toEqual([process.execPath, '--disable-warning=DEP0111', 'dist/index.js', '']);
   }, 120_000);
+
+  it('`npm run stage-deploy` leaves build/deploy/ as the App Service runs it: `node dist/index.js`, production dependencies only, serving a turn', async () => {
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    // tsx and TypeScript are dev tools; `npm start` (after `npm install`, which installs them) still runs the sources.
+    for (const tool of ['tsx', 'typescript']) {
+      expect(pkg.dependencies[tool], tool).toBeUndefined();
+      expect(pkg.devDependencies[tool], tool).toBeDefined();
+    }
+    expect(pkg.scripts.start).toContain('--import tsx src/index.ts');
+
+    const dir = projectCopy();
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+    await run('npm', ['run', '--silent', 'build'], { cwd: dir, env });
+    await run('npm', ['run', '--silent', 'stage-deploy'], { cwd: dir, env });
+    const staged = join(dir, 'build', 'deploy');
+    expect(readdirSync(staged).sort()).toEqual(['dist', 'node_modules', 'package-lock.json', 'package.json']);
+    for (const devOnly of ['tsx', 'typescript', 'vitest', 'azurite', '@microsoft/m365agentstoolkit-cli']) expect(existsSync(join(staged, 'node_modules', devOnly)), devOnly).toBe(false);
+    for (const runtime of Object.keys(pkg.dependencies)) expect(existsSync(join(staged, 'node_modules', runtime)), runtime).toBe(true);
+
+    const bot = new BotProcess('staged', 'dist/index.js', { PORT: '0', LOCAL_GRAPH_PORT: '0', AUDIT_DIR: temporaryAuditDir() }, [], true, staged);
+    cleanups.push(() => bot.stop());
+    await bot.start();
+    const response = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(HAND_LIST_CLICK) });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { value: { body: { text?: string }[] } }).value.body[0]!.text).toBe('Your upcoming appointments');
+    expect(readFileSync(`/proc/${bot.pid}/cwd/package.json`, 'utf8')).toBe(readFileSync(join(staged, 'package.json'), 'utf8'));
+  }, 240_000);
 
   it('`npm run local-graph` serves the local Graph alone on LOCAL_GRAPH_PORT: its token endpoint and the Bookings API', async () => {
     const port = await freePort();
