@@ -26,7 +26,7 @@ import { CancelGrants } from './bookings/cancelGrant.js';
 import { Cancellations } from './bookings/cancellations.js';
 import { derivedKey } from './auth/derivedKey.js';
 import { BookingsService } from './bookings/service.js';
-import { CANCEL_GRANT_TTL_MS, cancelTimingFor, membershipCacheMs } from './config/durations.js';
+import { cancelGrantMs, cancelTimingFor, membershipCacheMs } from './config/durations.js';
 import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
 import { Verb } from './cards/verbs.js';
 import { type Config, ConfigError, loadConfig, type ProductionModeConfig } from './config/config.js';
@@ -127,7 +127,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   });
   // Production: every instance derives the same key from the bot's credential; local mode has no credential and one process.
   const grantKey = config.mode.kind === 'production' ? derivedKey(credentialOf(config.mode), 'cancel grant v1') : randomBytes(32);
-  const grants = new CancelGrants(grantKey, CANCEL_GRANT_TTL_MS, () => clock().getTime());
+  const grants = new CancelGrants(grantKey, cancelGrantMs(config.membershipCacheSeconds), () => clock().getTime());
   const sink = new FailureSink(logger, consentLinks);
   const router = new ActivityRouter(
     {

@@ -80,14 +80,14 @@ export class OboTokenProvider implements TokenProvider {
     if (!user.aadObjectId || !user.tenantId) return false;
     const key = userPartition(user.tenantId, user.aadObjectId);
     const { shared, onSharedCacheError } = this.options;
-    if (!shared) return this.isFresh(this.graphTokens.get(key));
+    if (!shared) return this.isFreshFor(this.graphTokens.get(key), user);
     const found = await shared.get(key).catch((error: unknown) => void onSharedCacheError?.(error));
     if (!this.isFresh(found)) {
       this.graphTokens.delete(key);
       return false;
     }
     this.graphTokens.set(key, found!);
-    return true;
+    return this.isFreshFor(found, user);
   }
 
   getToken(user: UserRef): Promise<string> {
@@ -107,7 +107,7 @@ export class OboTokenProvider implements TokenProvider {
   /** A turn with no user token (see hasFreshToken): the user's cached Graph token, or SignInRequired. */
   private remembered(user: UserRef): Promise<string> {
     const cached = user.aadObjectId && user.tenantId ? this.graphTokens.get(userPartition(user.tenantId, user.aadObjectId)) : undefined;
-    if (this.isFresh(cached)) return Promise.resolve(cached!.accessToken);
+    if (this.isFreshFor(cached, user)) return Promise.resolve(cached!.accessToken);
     return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No user token for this turn'));
   }
 
@@ -115,12 +115,25 @@ export class OboTokenProvider implements TokenProvider {
     return token !== undefined && this.now() < token.renewAt;
   }
 
-  /** Drops this user's Graph token, here and in the shared cache (sign-out, or Graph refused it). */
+  /** Fresh, and obtained through this same channel user's Token Service token (not only the same Entra user). */
+  private isFreshFor(token: CachedGraphToken | undefined, user: UserRef): boolean {
+    return this.isFresh(token) && token!.channelUser === user.id;
+  }
+
+  /** Drops this user's Graph token, here and (best effort) in the shared cache: Graph refused it. */
   async forget(user: UserRef): Promise<void> {
+    await this.forgetEverywhere(user).catch((error: unknown) => this.options.onSharedCacheError?.(error));
+  }
+
+  /**
+   * Drops this user's Graph token here and in the shared cache, or fails: at sign-out a token left in the shared
+   * cache would let any instance go on as the user without the Token Service (see hasFreshToken).
+   */
+  async forgetEverywhere(user: UserRef): Promise<void> {
     if (!user.aadObjectId || !user.tenantId) return;
     const key = userPartition(user.tenantId, user.aadObjectId);
     this.graphTokens.delete(key);
-    await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error));
+    await this.options.shared?.delete(key);
   }
 
   private async fromSharedOrExchange(assertion: string, key: string, user: UserRef): Promise<string> {
@@ -130,7 +143,7 @@ export class OboTokenProvider implements TokenProvider {
       this.graphTokens.set(key, found);
       return found.accessToken;
     }
-    const token = await this.exchange(assertion, user);
+    const token = { ...(await this.exchange(assertion, user)), channelUser: user.id };
     this.graphTokens.set(key, token);
     await shared?.set(key, token).catch((error: unknown) => onSharedCacheError?.(error));
     return token.accessToken;

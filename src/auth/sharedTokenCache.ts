@@ -4,6 +4,11 @@ export interface CachedGraphToken {
   /** When to exchange again (epoch ms): a few minutes before expiry, as MSAL does. */
   renewAt: number;
   expiresAt: number;
+  /**
+   * The channel's id for the user (Teams: 29:…) whose Token Service token was exchanged for this one: a turn without
+   * the user's token may use it only as that same channel user (see OboTokenProvider.hasFreshToken).
+   */
+  channelUser?: string;
 }
 
 /**

@@ -272,9 +272,13 @@ export class CancelRun {
     return byDeadline(operation, this.deadline, 'Storage');
   }
 
-  audited(note: AuditNote, cancellationMessage = this.request.message): Promise<void> {
+  /**
+   * Records the entry; the trail keeps it from then on (and writes it later if storage is slow), so waiting for the
+   * write ends with the turn's deadline: a cancel that landed is never answered late because its audit write was.
+   */
+  async audited(note: AuditNote, cancellationMessage = this.request.message): Promise<void> {
     const { user, businessId, appointmentId } = this.request;
-    return this.parts.audit.record({
+    const written = this.parts.audit.record({
       at: this.parts.clock().toISOString(),
       ...note,
       userObjectId: user.aadObjectId,
@@ -282,6 +286,9 @@ export class CancelRun {
       businessId,
       appointmentId,
       ...(this.parts.auditMessages ? { cancellationMessage } : {}),
+    });
+    await byDeadline(written, this.deadline, 'Audit').catch((error: unknown) => {
+      if (!(error instanceof CodedError && error.code === ErrorCode.Timeout)) throw error;
     });
   }
 }

@@ -55,7 +55,9 @@ export class ActivityRouter {
     context.turnState.set(DEADLINE, performance.now() + this.turnTimeoutMs);
     return withLogContext({ turn: id, conversation: conversation?.id ? hashOf(conversation.id) : undefined }, async () => {
       const isInvoke = type === 'invoke';
-      const route = ROUTES[isInvoke ? `invoke.${name}` : type];
+      const key = isInvoke ? `invoke.${name}` : type;
+      // Own keys only: an activity type such as "constructor" must not find Object's.
+      const route = Object.hasOwn(ROUTES, key) ? ROUTES[key] : undefined;
       if (isInvoke && !route) this.parts.logger.info({ invoke: name?.slice(0, 64), channel: context.activity.channelId }, 'invoke not handled');
       const response = route ? await route(context, this.kit) : isInvoke ? NO_ROUTE : undefined;
       if (response) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: response });

@@ -19,8 +19,14 @@ export const BUSINESS_CHOICE_TTL_MS = 90 * DAY_MS;
 export const STORAGE_DEFAULT_TTL_MS = HOUR_MS;
 /** MSAL renews a cached token this long before it expires (msal-common DEFAULT_TOKEN_RENEWAL_OFFSET_SEC); so do we. */
 export const TOKEN_RENEWAL_MARGIN_MS = 5 * MINUTE_MS;
-/** How long a Cancel prompt's Confirm holds without new reads (its signed grant); after that it asks to confirm again. */
-export const CANCEL_GRANT_TTL_MS = 15 * MINUTE_MS;
+/**
+ * How long a Cancel prompt's Confirm holds without new reads (its signed grant); after that it asks to confirm again.
+ * The grant is a role decision, so it lasts no longer than a remembered role (MEMBERSHIP_CACHE_SECONDS), but at
+ * least a minute (time to write the message) and at most 15.
+ */
+export function cancelGrantMs(membershipCacheSeconds: number): number {
+  return Math.min(15 * MINUTE_MS, Math.max(MINUTE_MS, membershipCacheSeconds * 1_000));
+}
 
 export interface CancelTiming {
   /** How long a claimed cancel belongs to its turn: longer than that turn's Graph budget. */

@@ -10,6 +10,7 @@ interface StoredToken extends Expiring {
   iv: string;
   tag: string;
   renewAt: number;
+  channelUser?: string;
 }
 
 /**
@@ -37,7 +38,7 @@ export class StorageTokenCache implements SharedTokenCache {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(item.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(item.tag, 'base64'));
       const accessToken = Buffer.concat([decipher.update(Buffer.from(item.sealed, 'base64')), decipher.final()]).toString('utf8');
-      return { accessToken, renewAt: item.renewAt, expiresAt: item.expiresAt! };
+      return { accessToken, renewAt: item.renewAt, expiresAt: item.expiresAt!, channelUser: item.channelUser };
     } catch {
       return undefined;
     }
@@ -53,6 +54,7 @@ export class StorageTokenCache implements SharedTokenCache {
       tag: cipher.getAuthTag().toString('base64'),
       renewAt: token.renewAt,
       expiresAt: token.expiresAt,
+      channelUser: token.channelUser,
     };
     await this.storage.write({ [keyOf(partition)]: { ...item, eTag: '*' } });
   }

@@ -27,6 +27,22 @@ describe('OboTokenProvider', () => {
   const user = async () => ({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
   const oboCalls = () => entra.oboCalls().length;
 
+  it('fails a sign-out whose shared cache cannot be cleared (an instance could go on as the user), and forgets best-effort after a Graph 401', async () => {
+    const adele = await user();
+    const down = new Error('storage down');
+    const errors: unknown[] = [];
+    const shared = { get: () => Promise.resolve(undefined), set: () => Promise.resolve(), delete: () => Promise.reject(down) };
+    const withShared = oboProviderAgainst(entra, { shared, onSharedCacheError: (error) => errors.push(error) }).obo;
+    try {
+      await withShared.getToken(adele);
+      await expect(withShared.forgetEverywhere(adele)).rejects.toBe(down);
+      await expect(withShared.forget(adele)).resolves.toBeUndefined();
+      expect(errors).toEqual([down]);
+    } finally {
+      withShared.close();
+    }
+  });
+
   it('exchanges once per user and serves repeats from the cache, also with a renewed user token', async () => {
     const adele = await user();
     const first = await obo.getToken(adele);

@@ -29,12 +29,12 @@ describe('TokenServiceSignIn.remembered', () => {
     await entra.stop();
   });
 
-  const turnOf = (identity: ClaimsIdentity, aadObjectId = entra.user(ADELE).id) => {
+  const turnOf = (identity: ClaimsIdentity, aadObjectId = entra.user(ADELE).id, channelId = 'msteams', fromId = '29:adele') => {
     const adapter = new CloudAdapter();
     const context = new TurnContext(adapter, {
       type: 'invoke',
-      channelId: 'msteams',
-      from: { id: '29:adele', aadObjectId, name: 'Adele Vance' },
+      channelId,
+      from: { id: fromId, aadObjectId, name: 'Adele Vance' },
       conversation: { id: 'a:1', tenantId: TENANT_ID, isGroup: false, conversationType: 'personal', name: '' },
       recipient: { id: `28:${BOT_APP_ID}`, name: 'Bookings Bot' },
       serviceUrl: 'https://smba.trafficmanager.net/amer/',
@@ -59,6 +59,17 @@ describe('TokenServiceSignIn.remembered', () => {
     expect(await signIn().remembered(turnOf(new ClaimsIdentity([], true)))).toBeUndefined();
     expect(await signIn().remembered(turnOf(new ClaimsIdentity([{ type: AuthenticationConstants.IssuerClaim, value: AuthenticationConstants.ToBotFromChannelTokenIssuer }], false)))).toBeUndefined();
     expect(await signIn().remembered(turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer), '00000000-0000-4000-8000-0000000000ff'))).toBeUndefined();
+  });
+
+  it('never outside Teams: Direct Line and Web Chat carry the channel\'s issuer but ids their client chose', async () => {
+    for (const channelId of ['webchat', 'directline', 'emulator']) {
+      expect(await signIn().remembered(turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer), entra.user(ADELE).id, channelId))).toBeUndefined();
+    }
+  });
+
+  it('never for another Teams user id claiming the same Entra user: the token is bound to the Teams user who signed in', async () => {
+    const channel = withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer);
+    expect(await signIn().remembered(turnOf(channel, entra.user(ADELE).id, 'msteams', '29:someone-else'))).toBeUndefined();
   });
 
   it('never once the user has signed out (their cached token is dropped)', async () => {

@@ -143,6 +143,14 @@ describe('malformed activities: a 4xx or an ordinary answer, never a 5xx, and th
     expect(textsOf(cardOf(next!))[0]).toBe('Your upcoming appointments');
   });
 
+  it('answers activity types named like Object properties as any unknown type: no route of Object\'s runs', async () => {
+    for (const type of ['constructor', '__proto__', 'hasOwnProperty', 'toString']) {
+      const answer = await postRaw(h.bot.url, JSON.stringify({ ...valid(), type }), 'application/json');
+      expect([200, 400], type).toContain(answer.status);
+    }
+    expect(h.logs.join('')).not.toContain('unhandled turn error');
+  });
+
   it.each([
     ['an array', '[]'],
     ['a string', '"activity"'],

@@ -22,12 +22,14 @@ export class TokenServiceSignIn implements SignInProvider {
 
   /**
    * The user's Graph token is still fresh (here, and in the shared cache that a sign-out on any instance clears): the
-   * turn goes on without asking the Token Service for the user's token. Only for an activity whose JWT botbuilder
-   * validated as the Bot Framework channel's: there `from.aadObjectId` and the conversation's tenant are the
-   * channel's word. An activity admitted as the Emulator's (ALLOW_EMULATOR_TOKENS) carries ids its sender chose.
+   * turn goes on without asking the Token Service for the user's token. Only in Teams, for an activity whose JWT
+   * botbuilder validated as the Bot Framework channel's: there `from` and the conversation's tenant are Teams' word
+   * for the signed-in user, and the token must have come from this same Teams user's Token Service token. Direct Line
+   * and Web Chat carry the same issuer but ids their client chose; an activity admitted as the Emulator's
+   * (ALLOW_EMULATOR_TOKENS) likewise. Those always go through the Token Service.
    */
   async remembered(context: TurnContext): Promise<SignedIn | undefined> {
-    if (!isFromTheChannel(context)) return undefined;
+    if (context.activity.channelId !== 'msteams' || !isFromTheChannel(context)) return undefined;
     const user = userOf(context.activity);
     return (await this.obo.hasFreshToken(user)) ? {} : undefined;
   }
@@ -72,10 +74,16 @@ export class TokenServiceSignIn implements SignInProvider {
     };
   }
 
+  /**
+   * The cached Graph token goes first, everywhere, or the sign-out fails (StorageUnavailable): "signed out" must
+   * never be said while an instance could still go on as the user with it.
+   */
   async signOut(context: TurnContext, user: UserRef): Promise<boolean> {
     const { from, channelId } = context.activity;
+    await this.obo.forgetEverywhere(user).catch((cause: unknown) => {
+      throw cause instanceof CodedError ? cause : new CodedError(ErrorCode.StorageUnavailable, 'The shared token cache could not be cleared', { cause });
+    });
     await reach(() => this.client(context).signOutUser(from.id, this.connectionName, channelId));
-    await this.obo.forget(user);
     return true;
   }
 
