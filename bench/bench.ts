@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Seed } from '../src/local-graph/seed.js';
 import { LocalGraphService } from '../src/local-graph/server.js';
+import { actionsOf } from '../test/helpers/botHarness.js';
 import { FakeConnector } from '../test/helpers/connector.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
 import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
@@ -193,8 +194,7 @@ async function run(target: BotProcess | BotProcess[], concurrency: number, turns
 
 /** The grant on a prompt card's Confirm. */
 function grantOf(card: unknown): string | undefined {
-  const match = /"grant":"([^"]+)"/.exec(JSON.stringify(card ?? {}));
-  return match?.[1];
+  return (actionsOf(card).find((a) => a.verb === 'appointment.cancel.confirm')?.data as { grant?: string } | undefined)?.grant;
 }
 
 /**

@@ -4,6 +4,7 @@
 // stand-ins and printed in order: "a ∥ b" ran at the same time, "a → b" one after the other.
 import { randomUUID } from 'node:crypto';
 import type { LocalGraphService } from '../src/local-graph/server.js';
+import { actionsOf } from '../test/helpers/botHarness.js';
 import type { BotProcess } from '../test/helpers/botProcess.js';
 import type { FakeConnector } from '../test/helpers/connector.js';
 import type { LocalEntra } from '../test/helpers/standins/entra.js';
@@ -62,20 +63,6 @@ async function click(bot: BotProcess, far: FarSide, authorization: string, user:
     throw new Error(`rounds: ${String(verb)} answered ${response.status} ${JSON.stringify(answer).slice(0, 300)}`);
   }
   return answer.value!;
-}
-
-/** Every action of a card, depth first. */
-function actionsOf(card: unknown): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (node === null || typeof node !== 'object') return;
-    const n = node as Record<string, unknown>;
-    if (typeof n.verb === 'string') out.push(n);
-    Object.values(n).forEach(walk);
-  };
-  walk(card);
-  return out;
 }
 
 function button(card: Card, title: string): { verb: unknown; data: Record<string, unknown> } {

@@ -25,7 +25,7 @@ export const TOKEN_RENEWAL_MARGIN_MS = 5 * MINUTE_MS;
  * least a minute (time to write the message) and at most 15.
  */
 export function cancelGrantMs(membershipCacheSeconds: number): number {
-  return Math.min(15 * MINUTE_MS, Math.max(MINUTE_MS, membershipCacheSeconds * 1_000));
+  return Math.min(15 * MINUTE_MS, Math.max(MINUTE_MS, membershipCacheMs(membershipCacheSeconds)));
 }
 
 export interface CancelTiming {
