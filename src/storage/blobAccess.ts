@@ -25,10 +25,15 @@ export function blobAccessOf(account: BlobAccount, credential?: TokenCredential)
   return 'connectionString' in account ? { connectionString: account.connectionString } : { accountUrl: account.accountUrl, credential: credential ?? defaultCredential() };
 }
 
+/** The access in one of its two real forms: a plain string is a connection string. */
+export function normalAccess(access: BlobAccess): Exclude<BlobAccess, string> {
+  return typeof access === 'string' ? { connectionString: access } : access;
+}
+
 export function containerClientOf(access: BlobAccess, container: string, options?: StoragePipelineOptions): ContainerClient {
-  if (typeof access === 'string') return new ContainerClient(access, container, options);
-  if ('connectionString' in access) return new ContainerClient(access.connectionString, container, options);
-  return new ContainerClient(containerUrl(access.accountUrl, container), access.credential, options);
+  const normal = normalAccess(access);
+  if ('connectionString' in normal) return new ContainerClient(normal.connectionString, container, options);
+  return new ContainerClient(containerUrl(normal.accountUrl, container), normal.credential, options);
 }
 
 export function containerUrl(accountUrl: string, container: string): string {

@@ -7,7 +7,7 @@ import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { sanitizeBlobKey } from 'botbuilder-azure-blobs/lib/sanitizeBlobKey.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import { STORAGE_CALL_MS } from '../config/durations.js';
-import { type BlobAccess, containerClientOf, containerUrl } from './blobAccess.js';
+import { type BlobAccess, containerClientOf, containerUrl, normalAccess } from './blobAccess.js';
 import { StorageTimeoutError, within } from './deadline.js';
 import { StorageWriteConflict } from './writeConflict.js';
 
@@ -96,8 +96,7 @@ export class BlobStateStorage implements Storage {
   }
 
   private freshBlobs(): BlobsStorage {
-    const access = this.access;
-    if (typeof access === 'string') return new BlobsStorage(access, this.containerName, { storagePipelineOptions: PIPELINE });
+    const access = normalAccess(this.access);
     if ('connectionString' in access) return new BlobsStorage(access.connectionString, this.containerName, { storagePipelineOptions: PIPELINE });
     // BlobsStorage's token path: the container's URL and the credential (its connection string is then unused).
     return new BlobsStorage('', this.containerName, { storagePipelineOptions: PIPELINE }, containerUrl(access.accountUrl, this.containerName), access.credential);
