@@ -1,12 +1,13 @@
+import { auditEntry } from '../helpers/auditEntry.js';
+import { azuriteForSuite } from '../helpers/suiteAzurite.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
 import { BufferedAuditTrail } from '../../src/audit/bufferedAuditTrail.js';
 import { FileAuditSink } from '../../src/audit/fileAuditSink.js';
 import { reportRows, toCsv, toTable } from '../../src/audit/report.js';
-import type { AuditEntry } from '../../src/bookings/audit.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
 import { temporaryAuditDir } from '../helpers/botHarness.js';
 import { Azurite } from '../helpers/standins/azurite.js';
@@ -14,19 +15,7 @@ import { Azurite } from '../helpers/standins/azurite.js';
 const run = promisify(execFile);
 const quiet = pino({ level: 'silent' });
 
-function entry(overrides: Partial<AuditEntry>): AuditEntry {
-  return {
-    at: new Date().toISOString(),
-    attemptId: 'a-1',
-    outcome: 'cancelled',
-    userObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd',
-    tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-    businessId: 'ContosoLunchDelivery@contoso.onmicrosoft.com',
-    appointmentId: 'AAMkADKnAAA=',
-    graphRequestId: '5f2c1b7e-0000-4000-8000-000000000001',
-    ...overrides,
-  };
-}
+const entry = auditEntry;
 
 /** Runs `npm run audit -- <args>` as a user would (same entry point), with the given environment. */
 async function auditCommand(args: string[], env: Record<string, string>): Promise<string> {
@@ -60,13 +49,7 @@ describe('the audit report', () => {
 });
 
 describe('audit sinks', () => {
-  const azurite = new Azurite();
-  beforeAll(async () => {
-    await azurite.start();
-  });
-  afterAll(async () => {
-    await azurite.stop();
-  });
+  const azurite = azuriteForSuite();
 
   it('keep every line when two instances append at once (Blob append blobs), and read back from a date', async () => {
     const a = new BlobAuditSink(azurite.connectionString, 'audit-concurrent');

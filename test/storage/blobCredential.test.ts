@@ -1,11 +1,11 @@
+import { auditEntry } from '../helpers/auditEntry.js';
+import { azuriteForSuite } from '../helpers/suiteAzurite.js';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sinkFor } from '../../src/audit/sinks.js';
-import type { AuditEntry } from '../../src/bookings/audit.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
 import { loadConfig, type StorageConfig } from '../../src/config/config.js';
 import { createStorage } from '../../src/storage/createStorage.js';
-import { Azurite } from '../helpers/standins/azurite.js';
 import { sendJson, StandInServer } from '../helpers/standins/http.js';
 
 /**
@@ -14,16 +14,7 @@ import { sendJson, StandInServer } from '../helpers/standins/http.js';
  * Azurite takes bearer tokens only with `--oauth basic` over https; here it runs that way, with the test certificate.
  */
 
-const entry: AuditEntry = {
-  at: new Date().toISOString(),
-  attemptId: 'mi-1',
-  outcome: 'cancelled',
-  userObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd',
-  tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
-  businessId: 'ContosoLunchDelivery@contoso.onmicrosoft.com',
-  appointmentId: 'AAMkADKnAAA=',
-  graphRequestId: '5f2c1b7e-0000-4000-8000-000000000001',
-};
+const entry = auditEntry({ attemptId: 'mi-1' });
 
 /** A token shaped as Entra ID issues them for Azure Storage: what Azurite's `--oauth basic` checks (not the signature). */
 function storageToken(tenant = 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d'): string {
@@ -41,13 +32,8 @@ class RecordingCredential implements TokenCredential {
   }
 }
 
-const azurite = new Azurite({ oauth: true });
-beforeAll(async () => {
-  await azurite.start();
-}, 60_000);
-afterAll(async () => {
-  await azurite.stop();
-});
+// Over https with OAuth, Azurite takes longer to come up.
+const azurite = azuriteForSuite({ oauth: true }, 60_000);
 
 let container = 0;
 const accountConfig = (): StorageConfig => ({ kind: 'blob', accountUrl: azurite.accountUrl, container: `mi-${++container}` });
@@ -117,13 +103,7 @@ describe('Blob storage by STORAGE_ACCOUNT_URL, with a token instead of a key', (
 });
 
 describe('Blob storage by STORAGE_CONNECTION_STRING (the key path) still works', () => {
-  const keyed = new Azurite();
-  beforeAll(async () => {
-    await keyed.start();
-  });
-  afterAll(async () => {
-    await keyed.stop();
-  });
+  const keyed = azuriteForSuite();
 
   it('state and audit trail through the connection string, no credential asked', async () => {
     const credential = new RecordingCredential();

@@ -1,7 +1,8 @@
+import { azuriteForSuite } from '../helpers/suiteAzurite.js';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { ContainerClient } from '@azure/storage-blob';
 import type { Storage } from 'botbuilder';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BlobAuditSink } from '../../src/audit/blobAuditSink.js';
 import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
 import { BlobStateStorage } from '../../src/storage/blobStateStorage.js';
@@ -11,13 +12,7 @@ import { StorageTokenCache } from '../../src/storage/storageTokenCache.js';
 import { StorageWriteConflict } from '../../src/storage/writeConflict.js';
 import { Azurite } from '../helpers/standins/azurite.js';
 
-const azurite = new Azurite();
-beforeAll(async () => {
-  await azurite.start();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
+const azurite = azuriteForSuite();
 
 let container = 0;
 /** Each test gets its own container, so tests do not see each other's blobs. */
