@@ -21,14 +21,14 @@ import { turnInputOf } from './turnContextInfo.js';
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
  * click, answered in place (the answer replaces the card); every other click comes as a message (Action.Submit).
  */
-const ROUTES: Record<string, Route> = {
-  [ActivityTypes.Message]: message,
-  [ActivityTypes.ConversationUpdate]: membersAdded,
-  'invoke.adaptiveCard/action': (context, kit) => kit.click(context),
-  'invoke.signin/tokenExchange': tokenExchange,
-  'invoke.signin/verifyState': verifyState,
-  'invoke.signin/failure': signInFailure,
-};
+const ROUTES = new Map<string, Route>([
+  [ActivityTypes.Message, message],
+  [ActivityTypes.ConversationUpdate, membersAdded],
+  ['invoke.adaptiveCard/action', (context, kit) => kit.click(context)],
+  ['invoke.signin/tokenExchange', tokenExchange],
+  ['invoke.signin/verifyState', verifyState],
+  ['invoke.signin/failure', signInFailure],
+]);
 
 /** botbuilder would answer 501; an invoke this bot has no route for is the caller's mistake, not a server fault. */
 const NO_ROUTE: InvokeResponse = { status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'This bot does not handle that invoke.' } } };
@@ -55,9 +55,8 @@ export class ActivityRouter {
     context.turnState.set(DEADLINE, performance.now() + this.turnTimeoutMs);
     return withLogContext({ turn: id, conversation: conversation?.id ? hashOf(conversation.id) : undefined }, async () => {
       const isInvoke = type === 'invoke';
-      const key = isInvoke ? `invoke.${name}` : type;
-      // Own keys only: an activity type such as "constructor" must not find Object's.
-      const route = Object.hasOwn(ROUTES, key) ? ROUTES[key] : undefined;
+      // A Map: an activity type such as "constructor" finds nothing, where an object would give Object's.
+      const route = ROUTES.get(isInvoke ? `invoke.${name}` : type);
       if (isInvoke && !route) this.parts.logger.info({ invoke: name?.slice(0, 64), channel: context.activity.channelId }, 'invoke not handled');
       const response = route ? await route(context, this.kit) : isInvoke ? NO_ROUTE : undefined;
       if (response) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: response });
