@@ -1,6 +1,5 @@
 import { CardFactory, type InvokeResponse, type TurnContext } from 'botbuilder';
-import type { Locale } from '../cards/i18n.js';
-import { t } from '../cards/i18n.js';
+import { type Locale, t } from '../cards/i18n.js';
 import { type AdaptiveCard, withSubmitActions } from '../cards/render.js';
 import type { Logger } from '../logging/logger.js';
 import type { ActionData } from './cardActions.js';
