@@ -215,6 +215,20 @@ describe('the cancel state machine, transition by transition', () => {
     });
   });
 
+  describe('a whole run', () => {
+    it("answers a cancel that landed by the turn's deadline even when the audit trail's write hangs (the entry stays recorded)", async () => {
+      const recorded: AuditEntry[] = [];
+      const hangingAudit = { record: (entry: AuditEntry) => new Promise<void>(() => void recorded.push(entry)) };
+      const started = performance.now();
+      const run = new CancelRun({ ...partsFor(ADELE), audit: hangingAudit }, { user: { ...user, deadline: started + 500 }, businessId: CONTOSO, appointmentId: target.id, message: 'Sorry', granted: target });
+      const answer = await Promise.race([run.outcome(), new Promise((resolve) => setTimeout(() => resolve('no answer after 3 s'), 3_000))]);
+      expect(answer).toMatchObject({ kind: 'cancelled', outcome: { appointment: { id: target.id } } });
+      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(posts()).toBe(1);
+      expect(recorded).toMatchObject([{ outcome: 'cancelled', appointmentId: target.id }]);
+    });
+  });
+
   describe('recordCancelled and repeated', () => {
     it('recordCancelled → done: audited first, then the ledger says cancelled', async () => {
       const run = runFor();
