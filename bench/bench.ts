@@ -1,8 +1,8 @@
-// npm run bench [-- --quick] [-- --cpu-prof] [-- --rounds]: what Bookings Bot adds on top of Graph, against an echo
-// bot and a sample-style bot in the same run; --rounds runs only the round-trips phase. Everything runs on 127.0.0.1;
-// see docs/benchmarks.md.
+// npm run bench [-- --quick] [-- --cpu-prof] [-- --rounds] [-- --cpu]: what Bookings Bot adds on top of Graph,
+// against an echo bot and a sample-style bot in the same run; --rounds runs only the round-trips phase, --cpu only the
+// CPU-per-list-turn comparison at concurrency 100. Everything runs on 127.0.0.1; see docs/benchmarks.md.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Seed } from '../src/local-graph/seed.js';
 import { LocalGraphService } from '../src/local-graph/server.js';
@@ -12,20 +12,31 @@ import { productionEnv } from '../test/helpers/productionHarness.js';
 import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { BotProcess } from '../test/helpers/botProcess.js';
+import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { Azurite } from '../test/helpers/standins/azurite.js';
 import { type SyntheticUser, syntheticTenant } from '../test/helpers/syntheticTenant.js';
 import { measureRounds } from './rounds.js';
-import { type Summary, summarize } from './stats.js';
+import { quantile, type Summary, summarize } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const cpuProf = process.argv.includes('--cpu-prof');
 const roundsOnly = process.argv.includes('--rounds');
+const cpuOnly = process.argv.includes('--cpu');
 const ROUNDS_REPS = quick ? 9 : 25;
 const ROUNDS_LATENCY_MS = 100;
 const MEMORY_USERS = quick ? 1_000 : 10_000;
 const POOL_USERS = 1_400;
 // The memory phase's tokens must expire within the run: MSAL renews 300 s early, so 330 s leaves 30 s of cache life.
 const MEMORY_TOKEN_LIFETIME_S = 330;
+/** Every bot runs with npm start's runtime flags; with --cpu-prof ours and echo also profile their measured turns. */
+const launch = (name: string, entry: string, env: Record<string, string>, flags: string[] = []) => new BotProcess(name, entry, env, [...runtimeFlags(), ...flags]).start();
+const PROFILED = cpuProf ? ['--import', './bench/profileOnSignal.mjs'] : [];
+/** Starts, or ends and writes, the profiles of the bots launched with PROFILED (bench/profileOnSignal.mjs). */
+const toggleProfiles = (...bots: BotProcess[]) => cpuProf && bots.forEach((bot) => bot.signal('SIGUSR2'));
+/** Profiler.stop answers asynchronously: a bot is stopped only once its profile is on disk. */
+async function profilesWritten(...bots: BotProcess[]): Promise<void> {
+  for (let wait = 0; cpuProf && wait < 100 && bots.some((bot) => !existsSync(`bench-results/${bot.pid}.measured.cpuprofile`)); wait++) await new Promise((r) => setTimeout(r, 100));
+}
 const TURNS = (c: number) => (quick ? (c === 1 ? 30 : 100) : c === 1 ? 150 : 400);
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
@@ -45,7 +56,7 @@ const [roundsMulti, roundsSingle] = [roundsTenant.users[0]!, roundsTenant.users[
 for (const business of roundsTenant.seed.businesses.slice(1)) {
   business.staff.push({ ...roundsMulti.business.staff[0]!, id: `${roundsMulti.business.staff[0]!.id.slice(0, -4)}b${business.staff.length}00` });
 }
-const users = roundsOnly ? roundsTenant.users : [...memoryUsers, ...poolTenant.users, ...roundsTenant.users];
+const users = roundsOnly ? roundsTenant.users : cpuOnly ? poolTenant.users : [...memoryUsers, ...poolTenant.users, ...roundsTenant.users];
 let pool = poolTenant.users;
 const take = (n: number): SyntheticUser[] => {
   const taken = pool.slice(0, n);
@@ -71,17 +82,23 @@ const botEnv = envFor(graph);
 const memoryEnv = envFor(memoryGraph);
 
 // ---- 0. rounds: far-side round trips per click, every stand-in 100 ms away ----
-const roundsBot = await new BotProcess('ours (rounds)', 'src/index.ts', envFor(roundsGraph)).start();
-const roundsFar = { entra, tokenService, graph: roundsGraph, connector };
-log(`rounds: each click ${ROUNDS_REPS} times at 0 and ${ROUNDS_LATENCY_MS} ms far-side latency…`);
-const roundsRows = [
-  ...(await measureRounds(roundsBot, roundsFar, authorization, roundsSingle, 1, ROUNDS_REPS, ROUNDS_LATENCY_MS)),
-  ...(await measureRounds(roundsBot, roundsFar, authorization, roundsMulti, 3, ROUNDS_REPS, ROUNDS_LATENCY_MS)),
-];
-await roundsBot.stop();
+async function roundsPhase() {
+  const roundsBot = await launch('ours (rounds)', 'src/index.ts', envFor(roundsGraph));
+  const roundsFar = { entra, tokenService, graph: roundsGraph, connector };
+  log(`rounds: each click ${ROUNDS_REPS} times at 0 and ${ROUNDS_LATENCY_MS} ms far-side latency…`);
+  const measured = [
+    ...(await measureRounds(roundsBot, roundsFar, authorization, roundsSingle, 1, ROUNDS_REPS, ROUNDS_LATENCY_MS)),
+    ...(await measureRounds(roundsBot, roundsFar, authorization, roundsMulti, 3, ROUNDS_REPS, ROUNDS_LATENCY_MS)),
+  ];
+  await roundsBot.stop();
+  return measured;
+}
+const roundsRows = cpuOnly ? [] : await roundsPhase();
 await roundsGraph.stop();
-log(`\nRounds per click (every far-side request +${ROUNDS_LATENCY_MS} ms; rounds = (p50 at ${ROUNDS_LATENCY_MS} ms − p50 at 0 ms) / ${ROUNDS_LATENCY_MS}; one user, caches warm, concurrency 1)`);
-log('click          businesses | p50 0 ms  p50 100 ms  rounds | requests                              | sequence');
+if (roundsRows.length) {
+  log(`\nRounds per click (every far-side request +${ROUNDS_LATENCY_MS} ms; rounds = (p50 at ${ROUNDS_LATENCY_MS} ms − p50 at 0 ms) / ${ROUNDS_LATENCY_MS}; one user, caches warm, concurrency 1)`);
+  log('click          businesses | p50 0 ms  p50 100 ms  rounds | requests                              | sequence');
+}
 for (const r of roundsRows) {
   const requests = Object.entries(r.requests).map(([service, n]) => `${service} ${n}`).join(', ');
   log(`${r.click.padEnd(14)} ${String(r.businesses).padStart(10)} | ${r.p50At0Ms.toFixed(1).padStart(8)} ${r.p50AtLatencyMs.toFixed(1).padStart(11)} ${r.rounds.toFixed(2).padStart(7)} | ${requests.padEnd(37)} | ${r.sequence}`);
@@ -223,8 +240,30 @@ async function memory(bot: BotProcess): Promise<{ rss: number; heapUsed: number;
   return { ...health.memory, graphTokensCached: health.graphTokensCached };
 }
 
+// ---- --cpu: only the CPU per list turn at concurrency 100, ours against echo, in alternating rounds ----
+if (cpuOnly) {
+  const [ours, echo] = [await launch('ours', 'src/index.ts', botEnv, PROFILED), await launch('echo', 'bench/echoBot.ts', botEnv, PROFILED)];
+  const listUsers = take(100);
+  for (const bot of [ours, echo]) await run(bot, 10, listTurns(listUsers, 300)); // warm-up: JIT, connections, caches
+  const ratios: number[] = [];
+  const [oursMs, echoMs]: [number[], number[]] = [[], []];
+  toggleProfiles(ours, echo);
+  for (let round = 0; round < (quick ? 3 : 7); round++) {
+    const [o, e] = [await run(ours, 100, listTurns(listUsers, 1000)), await run(echo, 100, listTurns(listUsers, 1000))];
+    ratios.push(o.cpuMsPerTurn / e.cpuMsPerTurn);
+    oursMs.push(o.cpuMsPerTurn);
+    echoMs.push(e.cpuMsPerTurn);
+    log(`  round ${round + 1}: ours ${o.cpuMsPerTurn.toFixed(2)} ms, echo ${e.cpuMsPerTurn.toFixed(2)} ms per turn: ${(o.cpuMsPerTurn / e.cpuMsPerTurn).toFixed(2)}x (errors ${o.errors}/${e.errors})`);
+  }
+  toggleProfiles(ours, echo);
+  log(`bot CPU per list turn at concurrency 100, median of ${ratios.length} rounds: ours ${quantile(oursMs, 0.5).toFixed(2)} ms, echo ${quantile(echoMs, 0.5).toFixed(2)} ms; ours / echo ${quantile(ratios, 0.5).toFixed(2)}x   (target ≤ 2x)`);
+  await profilesWritten(ours, echo);
+  await Promise.all([ours.stop(), echo.stop(), graph.stop(), memoryGraph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
+  process.exit(0);
+}
+
 // ---- 1. memory: 10,000 users cancel, then their tokens expire (the wait overlaps the other phases) ----
-const memoryBot = await new BotProcess('ours (memory)', 'src/index.ts', memoryEnv, ['--expose-gc', '--import', './bench/gcOnSignal.mjs']).start();
+const memoryBot = await launch('ours (memory)', 'src/index.ts', memoryEnv, ['--expose-gc', '--import', './bench/gcOnSignal.mjs']);
 await run(memoryBot, 10, await withGrants(memoryBot, 10, memoryUsers.slice(0, 10).map((user): Turn => ({ user, verb: 'appointment.cancel.confirm', appointmentId: user.appointments[1]!.id }))));
 const memoryBaseline = await memory(memoryBot);
 log(`memory: ${MEMORY_USERS} users cancel at concurrency 100…`);
@@ -235,9 +274,9 @@ const memoryDoneAt = Date.now();
 entra.graphTokenLifetimeSeconds = 3600; // the other phases run within one ordinary token lifetime
 
 // ---- 2. per-turn overhead: ours, echo, sample-style, Graph at 0 and 50 ms, concurrency 1/10/100 ----
-const ours = await new BotProcess('ours', 'src/index.ts', botEnv, cpuProf ? ['--cpu-prof', '--cpu-prof-dir=bench-results'] : []).start();
-const echo = await new BotProcess('echo', 'bench/echoBot.ts', botEnv).start();
-const sample = await new BotProcess('sample-style', 'bench/sampleStyleBot.ts', botEnv).start();
+const ours = await launch('ours', 'src/index.ts', botEnv, PROFILED);
+const echo = await launch('echo', 'bench/echoBot.ts', botEnv, PROFILED);
+const sample = await launch('sample-style', 'bench/sampleStyleBot.ts', botEnv);
 const listUsers = take(100);
 for (const bot of [ours, echo, sample]) await run(bot, 10, listTurns(listUsers, 100)); // warm-up: JIT, connections, caches
 
@@ -249,6 +288,7 @@ interface Row {
   result: RunResult;
 }
 const rows: Row[] = [];
+toggleProfiles(ours, echo);
 for (const graphLatencyMs of [0, 50]) {
   graph.latencyMs = graphLatencyMs;
   for (const concurrency of [1, 10, 100]) {
@@ -263,6 +303,8 @@ for (const graphLatencyMs of [0, 50]) {
   }
 }
 graph.latencyMs = 0;
+toggleProfiles(ours, echo);
+await profilesWritten(ours, echo);
 
 // ---- 3. token efficiency: 1,000 clicks by 100 users within one token lifetime ----
 const tokenUsersOurs = take(100);
@@ -274,7 +316,7 @@ const tokensSample = await run(sample, 100, clicks(tokenUsersSample));
 // ---- 4. shared state: two instances on one Azurite (Blob storage) against one instance with state in memory ----
 const azurite = await new Azurite().start();
 const sharedEnv = { ...botEnv, STORAGE_CONNECTION_STRING: azurite.connectionString };
-const pair = [await new BotProcess('shared A', 'src/index.ts', sharedEnv).start(), await new BotProcess('shared B', 'src/index.ts', sharedEnv).start()];
+const pair = [await launch('shared A', 'src/index.ts', sharedEnv), await launch('shared B', 'src/index.ts', sharedEnv)];
 await run(pair, 10, listTurns(listUsers, 100)); // warm-up, and each user's Graph token into the shared cache
 const scaleOut: { concurrency: number; verb: Verb; single: RunResult; shared: RunResult }[] = [];
 for (const concurrency of [10, 100]) {

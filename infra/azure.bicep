@@ -93,7 +93,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
     clientAffinityEnabled: false
     siteConfig: {
       linuxFxVersion: 'NODE|20-lts'
-      appCommandLine: 'node dist/index.js'
+      appCommandLine: 'node --max-semi-space-size=64 dist/index.js'
       healthCheckPath: '/healthz'
       alwaysOn: true
       http20Enabled: true

@@ -7,6 +7,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ENV_VARIABLES, loadConfig } from '../../src/config/config.js';
+import { runtimeFlags } from '../helpers/nodeFlags.js';
 
 /**
  * "From a fresh tenant to a first cancel with one provisioning command": what `atk provision` applies (aad.manifest.json,
@@ -234,7 +235,9 @@ describe('provisioning: the Azure resources as code (infra/)', () => {
   it('hosts dev/prod on a Linux App Service running the built bot on Node 20, HTTPS only, health-checked on /healthz', () => {
     const { text } = bicep('infra/azure.bicep');
     expect(text).toContain("linuxFxVersion: 'NODE|20-lts'");
-    expect(text).toContain("appCommandLine: 'node dist/index.js'");
+    // With the runtime flags npm start has (a young generation sized for concurrent turns: docs/benchmarks.md).
+    expect(runtimeFlags()).not.toEqual([]);
+    expect(text).toContain(`appCommandLine: 'node ${runtimeFlags().join(' ')} dist/index.js'`);
     expect(text).toContain("healthCheckPath: '/healthz'");
     expect(text).toContain('httpsOnly: true');
     expect(text).toContain('reserved: true // Linux');

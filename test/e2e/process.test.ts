@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
 import { HAND_LIST_CLICK, temporaryAuditDir } from '../helpers/botHarness.js';
+import { startFlags } from '../helpers/nodeFlags.js';
 
 const root = new URL('../../', import.meta.url);
 
 /** Runs the bot as `npm start` does (same node flags and entry point), with the given environment. */
 function launch(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'src/index.ts'], {
+  const child = spawn(process.execPath, [...startFlags(), '--import', 'tsx', 'src/index.ts'], {
     cwd: root,
     // No .env is read in tests: dotenv never overrides variables that are set, and these are all set.
     env: { PATH: process.env.PATH, PORT: '0', LOCAL_GRAPH_PORT: '0', AUDIT_DIR: temporaryAuditDir(), ...env },
