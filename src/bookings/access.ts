@@ -59,7 +59,7 @@ function ruleOf(member: Membership): RoleRule {
   return Object.hasOwn(RULES, member.role) ? RULES[member.role]! : UNKNOWN_ROLE;
 }
 
-type Scheduled = Pick<Appointment, 'staffMemberIds'>;
+type Scheduled = { readonly staffMemberIds: readonly string[] };
 
 function isOwn(member: Membership, appointment: Scheduled): boolean {
   return member !== undefined && appointment.staffMemberIds.includes(member.id);

@@ -10,8 +10,11 @@ export interface BookingsGateway {
   listBusinesses(user: UserRef): Promise<Business[]>;
   getBusiness(user: UserRef, businessId: string): Promise<Business>;
   listStaff(user: UserRef, businessId: string): Promise<StaffMember[]>;
-  /** Every appointment in the window, across all pages. */
-  calendarView(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]>;
+  /**
+   * Every appointment in the window, across all pages; with `staffed`, only those whose staff it accepts (checked
+   * before the rest of an item is read: a staff member's list is a few items of a business's whole calendar).
+   */
+  calendarView(user: UserRef, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]>;
   getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment>;
   /** Sends the cancel POST once; never retried blindly. Resolves with Graph's request-id, for the audit trail. */
   cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }>;

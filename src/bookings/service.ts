@@ -38,8 +38,9 @@ export class BookingsService {
 
     const perBusiness = await Promise.all(
       shown.map(async ({ business, staff, me }) => {
-        const appointments = await this.appointmentsIn(user, business.id, window);
         const everyone = scope === 'business' && maySeeWholeBusiness(me);
+        // Graph answers the whole calendar; others' items are dropped before being read, and the rule still holds here.
+        const appointments = await this.appointmentsIn(user, business.id, window, everyone ? undefined : (staffMemberIds) => isOwnOrUnassigned(me, { staffMemberIds }));
         return appointments
           .filter((a) => a.end > now && (everyone || isOwnOrUnassigned(me, a)) && accessTo(me, a).maySee)
           .map((a) => placeInContext(a, { business, staff, me }));
@@ -68,9 +69,9 @@ export class BookingsService {
   }
 
   /** A business's appointments in the window; none when Graph now refuses the business: it never fails the list. */
-  private async appointmentsIn(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]> {
+  private async appointmentsIn(user: UserRef, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
     try {
-      return await this.gateway.calendarView(user, businessId, window);
+      return await this.gateway.calendarView(user, businessId, window, staffed);
     } catch (error) {
       if (!isRefusedBusiness(error)) throw error;
       await this.directory.forget(user);

@@ -80,10 +80,11 @@ export class BookingsGraphClient implements BookingsGateway {
     return staff.map(parseStaffMember).filter((s) => s !== undefined);
   }
 
-  async calendarView(user: UserRef, businessId: string, window: TimeWindow): Promise<Appointment[]> {
+  async calendarView(user: UserRef, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
     const path = `${this.business(businessId)}/calendarView?start=${graphTime(window.start)}&end=${graphTime(window.end)}`;
     const items = await this.getAll<GraphAppointment>(user, path);
-    return items.map((a) => parseAppointment(a, businessId)).filter((a) => a !== undefined);
+    const kept = staffed ? items.filter((a) => staffed(a.staffMemberIds ?? [])) : items;
+    return kept.map((a) => parseAppointment(a, businessId)).filter((a) => a !== undefined);
   }
 
   async getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment> {

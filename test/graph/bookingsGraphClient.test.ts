@@ -67,6 +67,17 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect(appointments[0]!.start).toBeInstanceOf(Date);
   });
 
+  it('keeps only the appointments whose staff the filter accepts, across every page', async () => {
+    const gateway = gatewayFor(graph);
+    const window = fortnight();
+    const all = await gateway.calendarView(user, CONTOSO, window);
+    const someone = all.find((a) => a.staffMemberIds.length > 0)!.staffMemberIds[0]!;
+    const kept = await gateway.calendarView(user, CONTOSO, window, (ids) => ids.includes(someone));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(all.length);
+    expect(kept).toEqual(all.filter((a) => a.staffMemberIds.includes(someone)));
+  });
+
   it.each([
     ['v1.0', '/solutions/bookingBusinesses'],
     ['beta', '/solutions/bookingBusinesses'],
