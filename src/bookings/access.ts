@@ -1,4 +1,4 @@
-import type { Appointment, Person, StaffMember } from './types.js';
+import type { Person, StaffMember } from './types.js';
 
 /**
  * The one access rule of the domain: for a user's staff record in a business, which of its appointments they may

@@ -1,6 +1,5 @@
 import {
   Client,
-  HTTPMessageHandler,
   type Context,
   type Middleware,
   type MiddlewareOptions,
@@ -10,6 +9,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../logging/logger.js';
 import { ClientRequestIdMiddleware, GraphWaitMiddleware } from './graphWait.js';
+import { GraphTransport } from './transport.js';
 
 export interface GraphClientOptions {
   /** e.g. https://graph.microsoft.com/ (always ends with '/'). */
@@ -68,6 +68,6 @@ export function createGraphClient(options: GraphClientOptions, logger?: Logger):
   return Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: options.version,
-    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new ClientRequestIdMiddleware(), new HTTPMessageHandler()],
+    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new ClientRequestIdMiddleware(), new GraphTransport()],
   });
 }

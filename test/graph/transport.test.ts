@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGraphClient } from '../../src/graph/clientFactory.js';
+import { toDomainError } from '../../src/graph/errors.js';
+import { ErrorCode } from '../../src/bookings/errors.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A server on loopback that records what reaches it and answers with `answer`. */
+async function serve(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; seen: IncomingMessage[] }> {
+  const seen: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req);
+    answer(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, seen };
+}
+
+const clientFor = (baseUrl: string) => createGraphClient({ baseUrl, version: 'v1.0', timeoutMs: 2000, maxRetries: 0, maxRetryWaitSeconds: 1 });
+
+describe('the Graph transport', () => {
+  it('does not follow a redirect: the user\'s token never reaches another host', async () => {
+    const elsewhere = await serve((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"stolen":true}'));
+    const graph = await serve((_req, res) => res.writeHead(302, { Location: `${elsewhere.url}v1.0/me` }).end());
+    const error = await clientFor(graph.url).api('/me').header('Authorization', 'Bearer user-token').get().catch((e: unknown) => e);
+    expect(toDomainError(error).code).toBe(ErrorCode.Internal);
+    expect(graph.seen).toHaveLength(1);
+    expect(elsewhere.seen).toHaveLength(0);
+  });
+
+  it('sends the method, headers and JSON body as given, and hands back status, headers and body', async () => {
+    const bodies: string[] = [];
+    const graph = await serve((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      req.on('end', () => {
+        bodies.push(text);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'request-id': 'r-1' }).end('{"value":[{"id":"a"}]}');
+      });
+    });
+    const answer: unknown = await clientFor(graph.url).api('/x').header('Authorization', 'Bearer t').post({ cancellationMessage: 'Sorry' });
+    expect(answer).toEqual({ value: [{ id: 'a' }] });
+    expect(graph.seen[0]!.method).toBe('POST');
+    expect(graph.seen[0]!.url).toBe('/v1.0/x');
+    expect(graph.seen[0]!.headers.authorization).toBe('Bearer t');
+    expect(graph.seen[0]!.headers['content-type']).toMatch(/^application\/json/);
+    expect(bodies).toEqual(['{"cancellationMessage":"Sorry"}']);
+  });
+
+  it('ends a request that outlives its deadline as a timeout', async () => {
+    // No answer; the connection drops after 1.5 s, which would be "unavailable" had the deadline not ended it first.
+    const graph = await serve((req) => setTimeout(() => req.socket.destroy(), 1500));
+    const client = createGraphClient({ baseUrl: graph.url, version: 'v1.0', timeoutMs: 200, maxRetries: 0, maxRetryWaitSeconds: 1 });
+    const error = await client.api('/me').get().catch((e: unknown) => e);
+    expect(toDomainError(error).code).toBe(ErrorCode.Timeout);
+  });
+});
