@@ -41,11 +41,11 @@ export function authorized(context: BusinessContext, appointment: Appointment, n
 }
 
 export function placeInContext(appointment: Appointment, { business, staff, me }: BusinessContext): UpcomingAppointment {
-  const names = new Map(staff.map((s) => [s.id, s.displayName]));
   return {
     ...appointment,
     businessName: business.displayName,
-    staffNames: appointment.staffMemberIds.map((id) => names.get(id)).filter((n) => n !== undefined),
+    // A lookup per assigned id (one or two), rather than a map of the whole staff built for every appointment.
+    staffNames: appointment.staffMemberIds.map((id) => staff.find((s) => s.id === id)?.displayName).filter((n) => n !== undefined),
     // Graph can cancel only what it can address by id.
     canCancel: accessTo(me, appointment).mayCancel && appointment.openableById,
   };
