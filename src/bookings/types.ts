@@ -16,6 +16,17 @@ export interface UserRef {
    * another turn's cancel) ends by then. None: no limit (scripts, tests).
    */
   deadline?: number;
+  /** What the turn measures of the calls made for the user (its log line's Graph time). Nothing depends on it. */
+  meter?: CallMeter;
+}
+
+/** Counts a turn's calls to a far service and the time it waited on them; each call begins and ends once. */
+export interface CallMeter {
+  begin(): void;
+  /** The call ended; with the service's id for it, when it answered with one. */
+  end(requestId?: string): void;
+  /** What the turn's log lines carry (its id, the conversation's hash), for lines written about these calls. */
+  readonly logFields: Readonly<Record<string, unknown>>;
 }
 
 /** The signed-in user as Graph knows them (GET /me). */

@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ActionData } from './cardActions.js';
 import { describe, type Failure } from './failures.js';
 import type { SignInNeed, SignInParts, SignInTexts } from './signIn/signIn.js';
-import { supportsUniversalActions } from './turnContextInfo.js';
+import { logFieldsOf, supportsUniversalActions } from './turnContextInfo.js';
 
 /** How an action's outcome reaches the user: its card, a request to sign in first, or its failure. */
 export interface Answer {
@@ -95,7 +95,7 @@ export async function sendCard(context: TurnContext, card: AdaptiveCard, logger:
       await context.updateActivity({ id: activity.replyToId, type: 'message', attachments: [attachment] });
       return;
     } catch (error) {
-      logger.warn({ err: describe(error), channel: activity.channelId }, 'card update failed; sending a new card');
+      logger.warn({ ...logFieldsOf(context), err: describe(error), channel: activity.channelId }, 'card update failed; sending a new card');
     }
   }
   await context.sendActivity({ attachments: [attachment] });

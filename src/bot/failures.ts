@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ActionData } from './cardActions.js';
 import { errorCard } from './errorCard.js';
 import { type ErrorTreatment, errorText, treatmentOf, unansweredInvokeStatus } from './errorPolicy.js';
-import { renderContextOf } from './turnContextInfo.js';
+import { logFieldsOf, renderContextOf } from './turnContextInfo.js';
 
 /** A failure as the user will hear of it: its code, what the policy does with it, its text and its card. */
 export interface Failure {
@@ -31,7 +31,7 @@ export class FailureSink {
   ofAction(context: TurnContext, error: unknown, action: ActionData | undefined, locale: Locale): Failure {
     const { error: coded, treatment } = treatmentOf(error);
     this.logger.warn(
-      { code: coded.code, verb: action?.verb, requestId: coded.requestId, channel: context.activity.channelId, cause: describe(coded.cause) },
+      { ...logFieldsOf(context), code: coded.code, verb: action?.verb, requestId: coded.requestId, channel: context.activity.channelId, cause: describe(coded.cause) },
       'action failed',
     );
     const links = treatment.consentLinks ? this.consentLinks : undefined;
@@ -44,7 +44,7 @@ export class FailureSink {
     // MSAL's errorCode (e.g. invalid_client when the bot's secret has expired) tells an admin what to fix.
     const { errorCode } = error as Error & { errorCode?: unknown };
     const { type, channelId } = context.activity;
-    this.logger.error({ err: { type: error.name, code: errorCode ?? coded.code }, activityType: type, channel: channelId }, 'unhandled turn error');
+    this.logger.error({ ...logFieldsOf(context), err: { type: error.name, code: errorCode ?? coded.code }, activityType: type, channel: channelId }, 'unhandled turn error');
     if (type === 'invoke') {
       await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: unansweredInvokeStatus(treatment) } }).catch(() => undefined);
     }

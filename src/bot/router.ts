@@ -3,8 +3,7 @@ import { byDeadline } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { Locale } from '../cards/i18n.js';
 import type { AdaptiveCard } from '../cards/render.js';
-import { meteringGraph } from '../graph/graphWait.js';
-import { hashOf, withLogContext } from '../logging/logContext.js';
+import { GraphWait } from '../graph/graphWait.js';
 import { type Answer, InvokeAnswer } from './answer.js';
 import { type ActionData, type ActionDataOf, languageOf, parseCardAction } from './cardActions.js';
 import type { ActionHandlers, TurnInput } from './handlers/types.js';
@@ -15,7 +14,7 @@ import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
 import { type ClickValue, proofOfClick, signInStep } from './signIn/signIn.js';
-import { turnInputOf } from './turnContextInfo.js';
+import { logFieldsOf, turnInputOf } from './turnContextInfo.js';
 
 /**
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
@@ -49,18 +48,15 @@ export class ActivityRouter {
     this.kit = { ...parts, turn, perform: (...args) => this.perform(...args), click: (context) => this.click(context) };
   }
 
-  /** Every log line of the turn names it: the activity id and a hash of the conversation (never the id itself). */
-  run(context: TurnContext): Promise<void> {
-    const { id, conversation, type, name } = context.activity;
+  async run(context: TurnContext): Promise<void> {
+    const { type, name } = context.activity;
     context.turnState.set(DEADLINE, performance.now() + this.turnTimeoutMs);
-    return withLogContext({ turn: id, conversation: conversation?.id ? hashOf(conversation.id) : undefined }, async () => {
-      const isInvoke = type === 'invoke';
-      // A Map: an activity type such as "constructor" finds nothing, where an object would give Object's.
-      const route = ROUTES.get(isInvoke ? `invoke.${name}` : type);
-      if (isInvoke && !route) this.parts.logger.info({ invoke: name?.slice(0, 64), channel: context.activity.channelId }, 'invoke not handled');
-      const response = route ? await route(context, this.kit) : isInvoke ? NO_ROUTE : undefined;
-      if (response) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: response });
-    });
+    const isInvoke = type === 'invoke';
+    // A Map: an activity type such as "constructor" finds nothing, where an object would give Object's.
+    const route = ROUTES.get(isInvoke ? `invoke.${name}` : type);
+    if (isInvoke && !route) this.parts.logger.info({ ...logFieldsOf(context), invoke: name?.slice(0, 64), channel: context.activity.channelId }, 'invoke not handled');
+    const response = route ? await route(context, this.kit) : isInvoke ? NO_ROUTE : undefined;
+    if (response) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: response });
   }
 
   /** A Universal Actions click; Teams retries it after in-card sign-in with an SSO token or a magic code. */
@@ -85,7 +81,7 @@ export class ActivityRouter {
         if (await answer.signInNeeded(signedIn, action)) return;
         throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
       }
-      await answer.card(await this.handle({ ...turn, user: { ...turn.user, credential: signedIn.credential } }, action.verb, action.data));
+      await answer.card(await this.handle(context, { ...turn, user: { ...turn.user, credential: signedIn.credential } }, action.verb, action.data));
     } catch (error) {
       const failure = this.parts.sink.ofAction(context, error, action, turn.render.locale);
       if (failure.treatment.asksSignIn && action && (await answer.signInNeeded('signIn', action).catch(() => false))) return;
@@ -94,11 +90,13 @@ export class ActivityRouter {
   }
 
   /** The verb's handler; logs the bot's own time beside the time it waited on Graph. */
-  private async handle<V extends keyof ActionDataOf>(turn: TurnInput, verb: V, data: ActionDataOf[V]): Promise<AdaptiveCard> {
+  private async handle<V extends keyof ActionDataOf>(context: TurnContext, turn: TurnInput, verb: V, data: ActionDataOf[V]): Promise<AdaptiveCard> {
     const started = performance.now();
-    const { result: card, wait } = await meteringGraph(() => this.handlers[verb](turn, data));
+    const fields = logFieldsOf(context);
+    const wait = new GraphWait(fields);
+    const card = await this.handlers[verb]({ ...turn, user: { ...turn.user, meter: wait } }, data);
     this.parts.logger.info(
-      { verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
+      { ...fields, verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
       'action handled',
     );
     return card;

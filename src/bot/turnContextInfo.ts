@@ -1,8 +1,9 @@
-import type { Activity } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
 import type { UserRef } from '../bookings/types.js';
 import { safeTimeZone } from '../cards/format.js';
 import { type Locale, resolveLocale } from '../cards/i18n.js';
 import type { RenderContext } from '../cards/render.js';
+import { type TurnLogFields, turnLogFields } from '../logging/logContext.js';
 import type { TurnInput } from './handlers/types.js';
 
 /** The user behind an activity, as the domain sees them. */
@@ -50,4 +51,13 @@ export function turnInputOf(activity: Activity, deadline = Infinity, cardLanguag
     refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
     personal: !isSharedConversation(activity),
   };
+}
+
+const LOG_FIELDS = Symbol('turn log fields');
+
+/** Which turn and conversation (hashed) a log line written for this turn belongs to; worked out once per turn. */
+export function logFieldsOf(context: TurnContext): TurnLogFields {
+  let fields = context.turnState.get<TurnLogFields | undefined>(LOG_FIELDS);
+  if (!fields) context.turnState.set(LOG_FIELDS, (fields = turnLogFields(context.activity)));
+  return fields;
 }

@@ -6,6 +6,7 @@ import type { BookingsGateway } from '../bookings/gateway.js';
 import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
 import { graphErrorOf, toDomainError } from './errors.js';
 import { TurnDeadline } from './clientFactory.js';
+import { TurnMeter } from './graphWait.js';
 import {
   type GraphAppointment,
   type GraphStaffMember,
@@ -133,9 +134,10 @@ export class BookingsGraphClient implements BookingsGateway {
     return byDeadline(this.tokens.getToken(user), user.deadline ?? Infinity, 'Entra ID');
   }
 
-  /** A request as the user, ending by their turn's deadline (retries included). */
+  /** A request as the user, ending by their turn's deadline (retries included), counted by their turn's meter. */
   private request(user: UserRef, path: string, token: string): GraphRequest {
-    return this.client.api(path).header('Authorization', `Bearer ${token}`).middlewareOptions([new TurnDeadline(user.deadline ?? Infinity)]);
+    const options = [new TurnDeadline(user.deadline ?? Infinity), ...(user.meter ? [new TurnMeter(user.meter)] : [])];
+    return this.client.api(path).header('Authorization', `Bearer ${token}`).middlewareOptions(options);
   }
 
   /** A token Graph refused (revoked, expired early) is never offered again: the next call gets a new one. */

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
+import type { CallMeter } from '../bookings/types.js';
 import type { Logger } from '../logging/logger.js';
-import { runWith, valueOf } from '../logging/turnScope.js';
 
 /**
  * How long one turn waited on Graph: the union of its Graph calls' lifetimes (retries included), so calls made in
  * parallel count once. The bot logs it beside the turn's own time, which tells the bot's overhead from Graph's.
- * Measurement only, like the turn's log fields: nothing the bot does depends on it (the deadline travels with the
- * user, see UserRef.deadline).
+ * Measurement only, like the turn's log fields: nothing the bot does depends on it. It travels with the user
+ * (UserRef.meter) into each request's middleware options, as the deadline does: no implicit async context, which on
+ * Node 20 would put a hook on every promise of the process.
  */
-export class GraphWait {
+export class GraphWait implements CallMeter {
   calls = 0;
   waitedMs = 0;
   /** Graph's request-id of each call, for the turn's log line (support cases name them). */
@@ -17,31 +18,25 @@ export class GraphWait {
   private inFlight = 0;
   private since = 0;
 
+  constructor(readonly logFields: Readonly<Record<string, unknown>> = {}) {}
+
   begin(): void {
     this.calls++;
     if (this.inFlight++ === 0) this.since = performance.now();
   }
 
-  end(): void {
+  end(requestId?: string): void {
+    if (requestId) this.requestIds.push(requestId);
     if (--this.inFlight === 0) this.waitedMs += performance.now() - this.since;
   }
 }
 
-const GRAPH_WAIT = Symbol('graph wait');
-
-/** Runs `work`, metering the Graph calls it makes however deep in the call tree (for the turn's log line). */
-export async function meteringGraph<T>(work: () => Promise<T>): Promise<{ result: T; wait: GraphWait }> {
-  const wait = new GraphWait();
-  const result = await runWith(GRAPH_WAIT, wait, work);
-  return { result, wait };
+/** The meter of the turn a request is made for, handed to the chain with the request (GraphRequest.middlewareOptions). */
+export class TurnMeter implements MiddlewareOptions {
+  constructor(readonly meter: CallMeter) {}
 }
 
-/** The turn's GraphWait, if the caller is inside one. */
-function currentGraphWait(): GraphWait | undefined {
-  return valueOf<GraphWait>(GRAPH_WAIT);
-}
-
-/** The Graph client middleware that reports each call to the turn's GraphWait, if any, and logs it (debug). */
+/** The Graph client middleware that reports each call to its turn's meter, if any, and logs it (debug). */
 export class GraphWaitMiddleware implements Middleware {
   private next?: Middleware;
 
@@ -52,19 +47,18 @@ export class GraphWaitMiddleware implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
-    const wait = currentGraphWait();
+    const meter = (context.middlewareControl?.getMiddlewareOptions(TurnMeter) as TurnMeter | undefined)?.meter;
     const started = performance.now();
-    wait?.begin();
+    meter?.begin();
     try {
       await this.next?.execute(context);
     } finally {
-      wait?.end();
       const requestId = context.response?.headers.get('request-id') ?? undefined;
+      meter?.end(requestId);
       const clientRequestId = headersOf(context)['client-request-id'];
-      if (requestId) wait?.requestIds.push(requestId);
       // Method, status, ids and timing only: the URL names businesses and appointments.
       this.logger?.debug(
-        { method: context.options?.method ?? 'GET', status: context.response?.status, requestId, clientRequestId, ms: Math.round(performance.now() - started) },
+        { ...meter?.logFields, method: context.options?.method ?? 'GET', status: context.response?.status, requestId, clientRequestId, ms: Math.round(performance.now() - started) },
         'graph call',
       );
     }

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { runWith, valueOf } from './turnScope.js';
 
-const LOG_FIELDS = Symbol('log fields');
+/** What every log line written for one turn carries, passed explicitly by whoever writes it. */
+export type TurnLogFields = {
+  /** The activity's id. */
+  turn?: string;
+  /** A hash of the conversation id. */
+  conversation?: string;
+};
 
-/** Runs `work` so that every log line written during it carries `context` (the turn id, the conversation's hash). */
-export function withLogContext<T>(context: Record<string, unknown>, work: () => T): T {
-  return runWith(LOG_FIELDS, context, work);
-}
-
-/** The fields of the turn being served, if any (pino's mixin). A new object each time: pino merges the line into it. */
-export function logContext(): Record<string, unknown> {
-  return { ...valueOf<Record<string, unknown>>(LOG_FIELDS) };
+/** The turn's fields: its activity id, and the conversation's hash (never the id itself). */
+export function turnLogFields(activity: { id?: string; conversation?: { id?: string } }): TurnLogFields {
+  return { turn: activity.id, conversation: activity.conversation?.id ? hashOf(activity.conversation.id) : undefined };
 }
 
 /** A conversation id is a user identifier in Teams: logs get a short hash that still ties a turn's lines together. */

@@ -1,5 +1,4 @@
 import { pino, type Logger } from 'pino';
-import { logContext } from './logContext.js';
 
 export type { Logger };
 
@@ -12,8 +11,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     {
       level,
       base: { service: 'bookings-bot' },
-      // Every line written while a turn is served says which turn and conversation (hashed) it belongs to.
-      mixin: logContext,
       redact: {
         paths: [
           'token',

@@ -1,24 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { hashOf, withLogContext } from '../../src/logging/logContext.js';
+import { hashOf } from '../../src/logging/logContext.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { captureLogs } from '../helpers/botHarness.js';
+import { captureLogs, startBot } from '../helpers/botHarness.js';
 
 describe('the logger', () => {
-  it('stamps every line of a turn with its turn id and conversation hash, and nothing of one line leaks into the next', async () => {
-    const { logs, logDestination } = captureLogs();
-    const logger = createLogger('info', logDestination);
-    await withLogContext({ turn: 't-1', conversation: hashOf('a:1Jm_Sz9yAsQPUQcB4I3DhHU1mcOD1ch7cXtmHhoZ') }, async () => {
-      logger.info({ verb: 'appointments.list', graphRequestIds: ['r-1'] }, 'action handled');
-      await Promise.resolve();
-      logger.warn('second line');
-    });
-    logger.info('outside any turn');
-    const [first, second, outside] = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(first).toMatchObject({ turn: 't-1', conversation: expect.stringMatching(/^[0-9a-f]{16}$/), verb: 'appointments.list' });
-    expect(second).toMatchObject({ turn: 't-1', msg: 'second line' });
-    expect(second).not.toHaveProperty('verb');
-    expect(second).not.toHaveProperty('graphRequestIds');
-    expect(outside).not.toHaveProperty('turn');
+  it('stamps every line written for a turn with its turn id and conversation hash, Graph calls included, and no other turn\'s', async () => {
+    const h = await startBot();
+    try {
+      const conversation = { id: 'a:log-fields-conversation', conversationType: 'personal' };
+      await h.click('appointments.list', { offset: 0 }, { id: 'turn-listed', conversation });
+      await h.click('appointment.cancel.prompt', { businessId: 'nope', appointmentId: 'x' }, { id: 'turn-failed', conversation: { ...conversation, id: 'a:other' } });
+      const lines = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const listed = lines.filter((l) => l.turn === 'turn-listed');
+      expect(new Set(listed.map((l) => l.msg))).toEqual(new Set(['graph call', 'action handled']));
+      expect(new Set(listed.map((l) => l.conversation))).toEqual(new Set([hashOf('a:log-fields-conversation')]));
+      const failed = lines.find((l) => l.msg === 'action failed')!;
+      expect(failed).toMatchObject({ turn: 'turn-failed', conversation: hashOf('a:other') });
+      // Every line of a turn names it; none is left without (start-up lines come before any turn).
+      const started = lines.findIndex((l) => l.turn !== undefined);
+      expect(lines.slice(started).filter((l) => l.turn === undefined)).toEqual([]);
+    } finally {
+      await h.stop();
+    }
   });
 
   it('redacts tokens, secrets, messages and contact details passed by mistake', () => {
