@@ -53,6 +53,15 @@ describe('the Graph transport', () => {
     expect(bodies).toEqual(['{"cancellationMessage":"Sorry"}']);
   });
 
+  it('reads an error that is not Graph\'s JSON (a proxy\'s HTML page) by its status, and a Graph error by its code', async () => {
+    const proxy = await serve((_req, res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html>Bad Gateway</html>'));
+    expect(toDomainError(await clientFor(proxy.url).api('/me').get().catch((e: unknown) => e)).code).toBe(ErrorCode.Unavailable);
+    const graph = await serve((_req, res) => res.writeHead(404, { 'Content-Type': 'application/json', 'request-id': 'r-9' }).end('{"error":{"code":"ErrorFolderNotFound","message":"x"}}'));
+    const refused = toDomainError(await clientFor(graph.url).api('/me').get().catch((e: unknown) => e));
+    expect(refused.code).toBe(ErrorCode.NotStaffOfBusiness);
+    expect(refused.requestId).toBe('r-9');
+  });
+
   it('ends a request that outlives its deadline as a timeout', async () => {
     // No answer; the connection drops after 1.5 s, which would be "unavailable" had the deadline not ended it first.
     const graph = await serve((req) => setTimeout(() => req.socket.destroy(), 1500));
