@@ -122,18 +122,27 @@ export class OboTokenProvider implements TokenProvider {
 
   /** Drops this user's Graph token, here and (best effort) in the shared cache: Graph refused it. */
   async forget(user: UserRef): Promise<void> {
-    await this.forgetEverywhere(user).catch((error: unknown) => this.options.onSharedCacheError?.(error));
+    await Promise.all(
+      partitionsOf(user).map(async (key) => {
+        this.graphTokens.delete(key);
+        await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error));
+      }),
+    );
   }
 
   /**
-   * Drops this user's Graph token here and in the shared cache, or fails: at sign-out a token left in the shared
-   * cache would let any instance go on as the user without the Token Service (see hasFreshToken).
+   * The user signed out: drops their Graph token here and in the shared cache, and marks the sign-out there so an
+   * exchange still under way on another instance does not store its token after it; or fails: a token left in the
+   * shared cache would let any instance go on as the user without the Token Service (see hasFreshToken).
    */
   async forgetEverywhere(user: UserRef): Promise<void> {
-    if (!user.aadObjectId || !user.tenantId) return;
-    const key = userPartition(user.tenantId, user.aadObjectId);
-    this.graphTokens.delete(key);
-    await this.options.shared?.delete(key);
+    const at = this.now();
+    await Promise.all(
+      partitionsOf(user).map(async (key) => {
+        this.graphTokens.delete(key);
+        await this.options.shared?.signedOut(key, at);
+      }),
+    );
   }
 
   private async fromSharedOrExchange(assertion: string, key: string, user: UserRef): Promise<string> {
@@ -143,9 +152,11 @@ export class OboTokenProvider implements TokenProvider {
       this.graphTokens.set(key, found);
       return found.accessToken;
     }
+    const began = this.now();
     const token = { ...(await this.exchange(assertion, user)), channelUser: user.id };
     this.graphTokens.set(key, token);
-    await shared?.set(key, token).catch((error: unknown) => onSharedCacheError?.(error));
+    // Not stored when the user signed out meanwhile: this turn, begun before, still gets its answer.
+    await shared?.set(key, token, began).catch((error: unknown) => onSharedCacheError?.(error));
     return token.accessToken;
   }
 
@@ -178,6 +189,17 @@ function partitionOf(assertion: string): string {
     // not a JWT: fall through
   }
   return createHash('sha256').update(assertion).digest('base64url');
+}
+
+/**
+ * Every partition that may hold this user's Graph token: the activity's tenant and object id (what a turn without a
+ * user token looks up), and the user token's own (where an exchange stored it), when the turn has one and they differ.
+ */
+function partitionsOf(user: UserRef): string[] {
+  const keys = new Set<string>();
+  if (user.aadObjectId && user.tenantId) keys.add(userPartition(user.tenantId, user.aadObjectId));
+  if (user.credential) keys.add(partitionOf(user.credential.reveal()));
+  return [...keys];
 }
 
 function userPartition(tenantId: string, objectId: string): string {

@@ -16,7 +16,15 @@ export interface CachedGraphToken {
  * another instance, or after the Token Service renewed the user's token, needs no new exchange.
  */
 export interface SharedTokenCache {
+  /** The user's token; none after they signed out. */
   get(partition: string): Promise<CachedGraphToken | undefined>;
-  set(partition: string, token: CachedGraphToken): Promise<void>;
+  /**
+   * Stores a token obtained by an exchange that began at `exchangeBegan` (epoch ms), unless the user signed out since
+   * then (on any instance): an exchange racing a sign-out must not bring the token back. Whether it was stored.
+   */
+  set(partition: string, token: CachedGraphToken, exchangeBegan: number): Promise<boolean>;
+  /** Graph refused the token: drop it. */
   delete(partition: string): Promise<void>;
+  /** The user signed out at `at` (epoch ms): drop the token and refuse those of exchanges begun before. */
+  signedOut(partition: string, at: number): Promise<void>;
 }

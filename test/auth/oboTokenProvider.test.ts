@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { createMsalClient } from '../../src/auth/msalClient.js';
 import type { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
 import { Secret } from '../../src/bookings/secret.js';
+import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
+import { StorageTokenCache } from '../../src/storage/storageTokenCache.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
 import { ADELE } from '../helpers/localGraph.js';
 import { oboProviderAgainst } from '../helpers/oboProvider.js';
@@ -31,7 +33,7 @@ describe('OboTokenProvider', () => {
     const adele = await user();
     const down = new Error('storage down');
     const errors: unknown[] = [];
-    const shared = { get: () => Promise.resolve(undefined), set: () => Promise.resolve(), delete: () => Promise.reject(down) };
+    const shared = { get: () => Promise.resolve(undefined), set: () => Promise.resolve(true), delete: () => Promise.reject(down), signedOut: () => Promise.reject(down) };
     const withShared = oboProviderAgainst(entra, { shared, onSharedCacheError: (error) => errors.push(error) }).obo;
     try {
       await withShared.getToken(adele);
@@ -72,6 +74,35 @@ describe('OboTokenProvider', () => {
     expect(obo.cachedTokens).toBe(0);
     await obo.getToken(adele);
     expect(oboCalls()).toBe(2);
+  });
+
+  it('forgets the token stored under the user token\'s own tenant and object id, also when the activity names others', async () => {
+    const adele = { ...(await user()), aadObjectId: 'an-object-id-the-activity-claims' };
+    await obo.getToken(adele);
+    await obo.forget(adele); // Graph refused the token
+    expect(obo.cachedTokens).toBe(0);
+    await obo.getToken(adele);
+    expect(oboCalls()).toBe(2);
+  });
+
+  it('does not bring a token back when the user signs out on another instance while an exchange is under way', async () => {
+    const shared = new StorageTokenCache(new ExpiringMemoryStorage(60_000), 'the-bot-client-secret');
+    const [a, b] = [oboProviderAgainst(entra, { shared }).obo, oboProviderAgainst(entra, { shared }).obo];
+    try {
+      const adele = await user();
+      entra.oboDelayMs = 300;
+      const exchanging = a.getToken(adele);
+      await expect.poll(() => entra.oboReceived).toBe(1); // Entra has the request and holds it 300 ms
+      await b.forgetEverywhere(adele); // she signs out on instance B
+      expect(oboCalls()).toBe(0); // before the exchange ended
+      await exchanging; // the turn begun before still gets its answer
+      const withoutToken = { ...adele, credential: undefined };
+      expect(await a.hasFreshToken(withoutToken)).toBe(false);
+      expect(await b.hasFreshToken(withoutToken)).toBe(false);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 
   it('refuses without a user token, and maps Entra refusals to codes', async () => {

@@ -78,13 +78,52 @@ describe.each(Object.keys(storages))('%s storage, as the bot uses it', (kind) =>
     const storage = storages[kind]!();
     const cache = new StorageTokenCache(storage, 'the-bot-client-secret');
     const token = { accessToken: 'eyJ.graph-token-of-adele', renewAt: Date.now() + 60_000, expiresAt: Date.now() + 360_000 };
-    await cache.set('tenant.adele', token);
+    await cache.set('tenant.adele', token, Date.now());
     expect(await new StorageTokenCache(storage, 'the-bot-client-secret').get('tenant.adele')).toEqual(token);
     expect(JSON.stringify(await storage.read(['graphTokens/tenant.adele']))).not.toContain('graph-token-of-adele');
     // After the credential is rotated, old entries are misses, not errors.
     expect(await new StorageTokenCache(storage, 'a-rotated-secret').get('tenant.adele')).toBeUndefined();
     await cache.delete('tenant.adele');
     expect(await cache.get('tenant.adele')).toBeUndefined();
+  });
+
+  it('keeps a sign-out: an exchange begun before it stores nothing, one begun after it does, and an expired entry is replaced', async () => {
+    const storage = storages[kind]!();
+    let now = Date.now();
+    const cache = new StorageTokenCache(storage, 'the-bot-client-secret', () => now);
+    const token = (accessToken: string) => ({ accessToken, renewAt: now + 60_000, expiresAt: now + 120_000 });
+    const began = now;
+    await cache.set('tenant.adele', token('eyJ.first'), began);
+    now += 1_000;
+    await cache.signedOut('tenant.adele', now);
+    expect(await cache.get('tenant.adele')).toBeUndefined();
+    // An exchange that was under way when she signed out (on another instance) ends now.
+    expect(await cache.set('tenant.adele', token('eyJ.late'), began)).toBe(false);
+    expect(await cache.get('tenant.adele')).toBeUndefined();
+    // She signs in again.
+    now += 1_000;
+    expect(await cache.set('tenant.adele', token('eyJ.again'), now)).toBe(true);
+    expect((await cache.get('tenant.adele'))?.accessToken).toBe('eyJ.again');
+    // Much later her token has expired; the next exchange replaces the expired entry.
+    now += 3_600_000;
+    expect(await cache.get('tenant.adele')).toBeUndefined();
+    expect(await cache.set('tenant.adele', token('eyJ.next'), now)).toBe(true);
+    expect((await cache.get('tenant.adele'))?.accessToken).toBe('eyJ.next');
+  });
+
+  it('reads a token moved to another user\'s entry, or with the fields beside it altered, as missing', async () => {
+    const storage = storages[kind]!();
+    const cache = new StorageTokenCache(storage, 'the-bot-client-secret');
+    await cache.set('tenant.adele', { accessToken: 'eyJ.graph-token-of-adele', renewAt: Date.now() + 60_000, expiresAt: Date.now() + 360_000, channelUser: '29:adele' }, Date.now());
+    const sealed = (await storage.read(['graphTokens/tenant.adele']))['graphTokens/tenant.adele'] as Record<string, unknown>;
+    const item = { ...sealed, eTag: undefined };
+    // Someone with write access to the container copies Adele's entry into Lee's, or makes it usable by their own id.
+    await storage.write({ 'graphTokens/tenant.lee': { ...item, eTag: '*' } });
+    expect(await cache.get('tenant.lee')).toBeUndefined();
+    await storage.write({ 'graphTokens/tenant.adele': { ...item, channelUser: '29:mallory', eTag: '*' } });
+    expect(await cache.get('tenant.adele')).toBeUndefined();
+    await storage.write({ 'graphTokens/tenant.adele': { ...item, eTag: '*' } });
+    expect((await cache.get('tenant.adele'))?.channelUser).toBe('29:adele');
   });
 });
 

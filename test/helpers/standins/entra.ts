@@ -49,6 +49,8 @@ export class LocalEntra {
   readonly withoutConsent = new Set<string>();
   /** Every on-behalf-of request waits this long before it is answered (an Entra ID that hangs). */
   oboDelayMs = 0;
+  /** On-behalf-of requests received so far, answered or not (oboCalls records them once answered). */
+  oboReceived = 0;
   /** The tenant's user consent setting: whether users may consent to the bot's Graph permissions themselves. */
   userConsentAllowed = true;
   /** Users (object ids) not assigned to the bot's app, which requires assignment: AADSTS50105 on every exchange. */
@@ -248,6 +250,7 @@ export class LocalEntra {
     }
 
     if (grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer' && form.get('requested_token_use') === 'on_behalf_of') {
+      this.oboReceived++;
       if (this.oboDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.oboDelayMs));
       const assertion = await this.verify(form.get('assertion') ?? '', [BOT_APP_ID, `api://botid-${BOT_APP_ID}`]);
       if (!assertion) return fail(400, 'invalid_grant', 50013, 'Assertion failed signature validation.');
