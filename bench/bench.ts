@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Seed } from '../src/local-graph/seed.js';
 import { LocalGraphService } from '../src/local-graph/server.js';
 import { actionsOf } from '../test/helpers/botHarness.js';
@@ -240,25 +242,36 @@ async function memory(bot: BotProcess): Promise<{ rss: number; heapUsed: number;
   return { ...health.memory, graphTokensCached: health.graphTokensCached };
 }
 
-// ---- --cpu: only the CPU per list turn at concurrency 100, ours against echo, in alternating rounds ----
+// ---- --cpu: only the CPU per list turn at concurrency 100, ours against echo, in alternating rounds. With
+// --earlier=<checkout> (e.g. a git worktree of an older commit, its node_modules linked), that bot runs in the same
+// rounds with its own npm start flags: a before/after figure measured side by side, not across noisy runs. ----
 if (cpuOnly) {
-  const [ours, echo] = [await launch('ours', 'src/index.ts', botEnv, PROFILED), await launch('echo', 'bench/echoBot.ts', botEnv, PROFILED)];
+  const earlierCheckout = process.argv.find((a) => a.startsWith('--earlier='))?.slice('--earlier='.length);
+  const earlierRoot = earlierCheckout ? pathToFileURL(`${resolve(earlierCheckout)}/`) : undefined;
+  const bots = [
+    await launch('ours', 'src/index.ts', botEnv, PROFILED),
+    await launch('echo', 'bench/echoBot.ts', botEnv, PROFILED),
+    ...(earlierRoot ? [await new BotProcess('earlier', fileURLToPath(new URL('src/index.ts', earlierRoot)), botEnv, runtimeFlags(earlierRoot)).start()] : []),
+  ];
   const listUsers = take(100);
-  for (const bot of [ours, echo]) await run(bot, 10, listTurns(listUsers, 300)); // warm-up: JIT, connections, caches
-  const ratios: number[] = [];
-  const [oursMs, echoMs]: [number[], number[]] = [[], []];
-  toggleProfiles(ours, echo);
+  for (const bot of bots) await run(bot, 10, listTurns(listUsers, 300)); // warm-up: JIT, connections, caches
+  const perTurn = new Map(bots.map((bot) => [bot.name, [] as number[]]));
+  const ratios = new Map(bots.map((bot) => [bot.name, [] as number[]]));
+  toggleProfiles(bots[0]!, bots[1]!);
   for (let round = 0; round < (quick ? 3 : 7); round++) {
-    const [o, e] = [await run(ours, 100, listTurns(listUsers, 1000)), await run(echo, 100, listTurns(listUsers, 1000))];
-    ratios.push(o.cpuMsPerTurn / e.cpuMsPerTurn);
-    oursMs.push(o.cpuMsPerTurn);
-    echoMs.push(e.cpuMsPerTurn);
-    log(`  round ${round + 1}: ours ${o.cpuMsPerTurn.toFixed(2)} ms, echo ${e.cpuMsPerTurn.toFixed(2)} ms per turn: ${(o.cpuMsPerTurn / e.cpuMsPerTurn).toFixed(2)}x (errors ${o.errors}/${e.errors})`);
+    const ms = new Map<string, number>();
+    for (const bot of bots) ms.set(bot.name, (await run(bot, 100, listTurns(listUsers, 1000))).cpuMsPerTurn);
+    for (const bot of bots) {
+      perTurn.get(bot.name)!.push(ms.get(bot.name)!);
+      ratios.get(bot.name)!.push(ms.get(bot.name)! / ms.get('echo')!);
+    }
+    log(`  round ${round + 1}: ${bots.map((bot) => `${bot.name} ${ms.get(bot.name)!.toFixed(2)} ms`).join(', ')} per turn`);
   }
-  toggleProfiles(ours, echo);
-  log(`bot CPU per list turn at concurrency 100, median of ${ratios.length} rounds: ours ${quantile(oursMs, 0.5).toFixed(2)} ms, echo ${quantile(echoMs, 0.5).toFixed(2)} ms; ours / echo ${quantile(ratios, 0.5).toFixed(2)}x   (target ≤ 2x)`);
-  await profilesWritten(ours, echo);
-  await Promise.all([ours.stop(), echo.stop(), graph.stop(), memoryGraph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
+  toggleProfiles(bots[0]!, bots[1]!);
+  log(`bot CPU per list turn at concurrency 100, median of ${perTurn.get('ours')!.length} rounds (ratios taken per round):`);
+  for (const bot of bots) log(`  ${bot.name.padEnd(8)} ${quantile(perTurn.get(bot.name)!, 0.5).toFixed(2)} ms   ${quantile(ratios.get(bot.name)!, 0.5).toFixed(2)}x echo${bot.name === 'ours' ? '   (target ≤ 2x)' : ''}`);
+  await profilesWritten(bots[0]!, bots[1]!);
+  await Promise.all([...bots.map((bot) => bot.stop()), graph.stop(), memoryGraph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
   process.exit(0);
 }
 
