@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationResult, ConfidentialClientApplication } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
+import { byDeadline } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
@@ -98,7 +99,8 @@ export class OboTokenProvider implements TokenProvider {
     if (cached && this.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.fromSharedOrExchange(assertion, key, user).finally(() => this.inFlight.delete(key));
+      // Given up at the deadline of the turn that began it: an Entra ID that hangs must not hold the user's later turns.
+      pending = byDeadline(this.fromSharedOrExchange(assertion, key, user), user.deadline ?? Infinity, 'Entra ID').finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;

@@ -105,6 +105,15 @@ describe('OboTokenProvider', () => {
     }
   });
 
+  it('gives up an exchange that hangs at the deadline of the turn that began it: the user\'s next turn asks Entra afresh', async () => {
+    entra.oboDelayMs = 2_000;
+    await expect(obo.getToken({ ...(await user()), deadline: performance.now() + 300 })).rejects.toMatchObject({ code: ErrorCode.Timeout });
+    entra.oboDelayMs = 0;
+    const next = obo.getToken({ ...(await user()), deadline: performance.now() + 5_000 });
+    await expect.poll(() => entra.oboReceived).toBe(2);
+    await expect(next).resolves.toMatch(/^eyJ/);
+  });
+
   it('refuses without a user token, and maps Entra refusals to codes', async () => {
     await expect(obo.getToken({ id: '29:x' })).rejects.toMatchObject({ code: ErrorCode.SignInRequired });
     entra.withoutConsent.add(entra.user(ADELE).id);
