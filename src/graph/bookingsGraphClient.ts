@@ -123,7 +123,8 @@ export class BookingsGraphClient implements BookingsGateway {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
     const token = await this.tokenFor(user);
     try {
-      return (await this.request(user, path, token).headers(headers).get()) as T;
+      // By the deadline also while a retry waits out its back-off (the request's own signal ends only its fetches).
+      return (await byDeadline(this.request(user, path, token).headers(headers).get() as Promise<T>, user.deadline ?? Infinity, 'Microsoft Graph'));
     } catch (error) {
       throw await this.refused(user, toDomainError(error));
     }

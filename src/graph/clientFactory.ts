@@ -1,6 +1,7 @@
 import {
   Client,
   type Context,
+  type FetchOptions,
   type Middleware,
   type MiddlewareOptions,
   RetryHandler,
@@ -46,9 +47,29 @@ class DeadlineMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     const turn = context.middlewareControl?.getMiddlewareOptions(TurnDeadline) as TurnDeadline | undefined;
     const turnLeft = (turn?.at ?? Infinity) - performance.now();
-    context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(this.timeoutMs, turnLeft)))) };
+    const ms = Math.max(1, Math.ceil(Math.min(this.timeoutMs, turnLeft)));
+    const signal = AbortSignal.timeout(ms);
+    requestEnds.set(signal, performance.now() + ms);
+    context.options = { ...context.options, signal };
     await this.next?.execute(context);
   }
+}
+
+/** When each request (its signal) gives up, performance.now(): what a retry's wait is weighed against. */
+const requestEnds = new WeakMap<AbortSignal, number>();
+
+/**
+ * Whether a read Graph refused for now (429, 503, 504) is tried again: only when its Retry-After is within the bound,
+ * and the wait (at least the handler's one second) ends before the request's deadline. Otherwise the refusal is
+ * answered at once, with its Retry-After ("try again in N seconds"), instead of a wait that outlasts the turn.
+ */
+function retryWithin(maxRetryWaitSeconds: number) {
+  return (_delay: number, _attempt: number, _request: RequestInfo, fetchOptions: FetchOptions | undefined, response: Response): boolean => {
+    const method = (fetchOptions?.method ?? 'GET').toUpperCase();
+    const retryAfter = Number(response.headers.get('Retry-After') ?? 0);
+    const left = (fetchOptions?.signal ? (requestEnds.get(fetchOptions.signal) ?? Infinity) : Infinity) - performance.now();
+    return method === 'GET' && retryAfter <= maxRetryWaitSeconds && Math.max(retryAfter, 1) * 1000 < left;
+  };
 }
 
 /**
@@ -58,13 +79,7 @@ class DeadlineMiddleware implements Middleware {
  * Only reads are retried: a cancel POST that is retried after a lost answer could cancel twice.
  */
 export function createGraphClient(options: GraphClientOptions, logger?: Logger): Client {
-  const retry = new RetryHandler(
-    new RetryHandlerOptions(1, options.maxRetries, (_delay, _attempt, _request, fetchOptions, response) => {
-      const method = (fetchOptions?.method ?? 'GET').toUpperCase();
-      const retryAfter = Number(response.headers.get('Retry-After') ?? 0);
-      return method === 'GET' && retryAfter <= options.maxRetryWaitSeconds;
-    }),
-  );
+  const retry = new RetryHandler(new RetryHandlerOptions(1, options.maxRetries, retryWithin(options.maxRetryWaitSeconds)));
   return Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: options.version,

@@ -171,6 +171,18 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect(graph.requests.filter((r) => r.path.endsWith('bookingBusinesses')).length).toBe(1 + 3);
   });
 
+  it('answers a throttled read at once, with its Retry-After, when waiting it out would outlast the turn', async () => {
+    const gateway = gatewayFor(graph);
+    graph.faults.add({ method: 'GET', pathIncludes: 'staffMembers', status: 429, retryAfterSeconds: 1 });
+    const hurried = { ...user, deadline: performance.now() + 400 };
+    expect(await codeOf(gateway.listStaff(hurried, CONTOSO))).toMatchObject({ code: ErrorCode.Throttled, retryAfterSeconds: 1 });
+    expect(graph.requests.filter((r) => r.path.endsWith('staffMembers')).length).toBe(1);
+    // With time enough left, the same refusal is waited out.
+    graph.faults.add({ method: 'GET', pathIncludes: 'staffMembers', status: 429, retryAfterSeconds: 1 });
+    expect((await gateway.listStaff({ ...user, deadline: performance.now() + 4_000 }, CONTOSO)).length).toBeGreaterThan(0);
+    expect(graph.requests.filter((r) => r.path.endsWith('staffMembers')).length).toBe(3);
+  });
+
   it('stops waiting for a slow Graph at the deadline', async () => {
     const gateway = gatewayFor(graph, { timeoutMs: 200 });
     graph.faults.add({ delayMs: 1500 });
