@@ -1,5 +1,4 @@
 import { ActivityTypes, type InvokeResponse, type TurnContext } from 'botbuilder';
-import { byDeadline } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { Locale } from '../cards/i18n.js';
 import type { AdaptiveCard } from '../cards/render.js';
@@ -14,7 +13,7 @@ import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
 import { type ClickValue, proofOfClick, signInStep } from './signIn/signIn.js';
-import { logFieldsOf, turnInputOf } from './turnContextInfo.js';
+import { logFieldsOf, setTurnDeadline, turnDeadlineOf, turnInputOf } from './turnContextInfo.js';
 
 /**
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
@@ -32,8 +31,6 @@ const ROUTES = new Map<string, Route>([
 /** botbuilder would answer 501; an invoke this bot has no route for is the caller's mistake, not a server fault. */
 const NO_ROUTE: InvokeResponse = { status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'This bot does not handle that invoke.' } } };
 
-const DEADLINE = Symbol('turn deadline');
-
 /** The Bot Framework edge: routes each activity, and runs every action the same way whichever route it came by. */
 export class ActivityRouter {
   private readonly kit: RouteKit;
@@ -44,13 +41,13 @@ export class ActivityRouter {
     /** Budget for everything one turn waits on (TURN_TIMEOUT_MS), below Teams' 15 s invoke limit. */
     private readonly turnTimeoutMs = Infinity,
   ) {
-    const turn = (context: TurnContext, cardLanguage?: Locale) => turnInputOf(context.activity, context.turnState.get<number>(DEADLINE), cardLanguage);
+    const turn = (context: TurnContext, cardLanguage?: Locale) => turnInputOf(context.activity, turnDeadlineOf(context), cardLanguage);
     this.kit = { ...parts, turn, perform: (...args) => this.perform(...args), click: (context) => this.click(context) };
   }
 
   async run(context: TurnContext): Promise<void> {
     const { type, name } = context.activity;
-    context.turnState.set(DEADLINE, performance.now() + this.turnTimeoutMs);
+    setTurnDeadline(context, performance.now() + this.turnTimeoutMs);
     const isInvoke = type === 'invoke';
     // A Map: an activity type such as "constructor" finds nothing, where an object would give Object's.
     const route = ROUTES.get(isInvoke ? `invoke.${name}` : type);
@@ -76,7 +73,8 @@ export class ActivityRouter {
     let action: ActionData | undefined;
     try {
       action = actionOf();
-      const signedIn = await byDeadline(signInStep(this.parts.signIn.provider, context, proof), turn.user.deadline ?? Infinity, 'Sign-in');
+      // Each of its calls ends by the turn's deadline (the provider bounds them), with an answer that says which failed.
+      const signedIn = await signInStep(this.parts.signIn.provider, context, proof);
       if (typeof signedIn === 'string') {
         if (await answer.signInNeeded(signedIn, action)) return;
         throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');

@@ -61,3 +61,15 @@ export function logFieldsOf(context: TurnContext): TurnLogFields {
   if (!fields) context.turnState.set(LOG_FIELDS, (fields = turnLogFields(context.activity)));
   return fields;
 }
+
+const DEADLINE = Symbol('turn deadline');
+
+/** Sets by when this turn must answer (performance.now()); the router does, as the turn begins. */
+export function setTurnDeadline(context: TurnContext, at: number): void {
+  context.turnState.set(DEADLINE, at);
+}
+
+/** By when this turn must answer (performance.now()); no limit outside a routed turn. */
+export function turnDeadlineOf(context: TurnContext): number {
+  return context.turnState.get<number | undefined>(DEADLINE) ?? Infinity;
+}

@@ -74,11 +74,12 @@ describe('sign-in that fails, and how the bot answers', () => {
   });
 
   const TIMEOUT = 'Microsoft Bookings did not answer in time. Please try again; if the first attempt went through, I will tell you.';
+  const UNREACHABLE = "Microsoft's sign-in service could not be reached, so I can't act as you right now. Nothing was changed. Please try again in a moment.";
 
   it.each([
-    ['the Token Service', (harness: ProductionHarness) => (harness.tokenService.delayMs = 8_000)],
-    ['Entra ID (on-behalf-of)', (harness: ProductionHarness) => (harness.entra.oboDelayMs = 8_000)],
-  ])('%s hanging: the click is answered within the turn budget (TURN_TIMEOUT_MS), not when it answers', async (_name, hang) => {
+    ['the Token Service', (harness: ProductionHarness) => (harness.tokenService.delayMs = 8_000), UNREACHABLE],
+    ['Entra ID (on-behalf-of)', (harness: ProductionHarness) => (harness.entra.oboDelayMs = 8_000), TIMEOUT],
+  ])('%s hanging: the click is answered within the turn budget (TURN_TIMEOUT_MS), not when it answers', async (_name, hang, text) => {
     h = await startProductionBot({ TURN_TIMEOUT_MS: '1500' });
     await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
     hang(h);
@@ -86,8 +87,36 @@ describe('sign-in that fails, and how the bot answers', () => {
     const answer = await click('appointments.list', listAction);
     // 1.5 s budget; the peer answers only after 8 s.
     expect(performance.now() - started).toBeLessThan(4_000);
-    expect(textsOf(answer.body.value)).toContain(TIMEOUT);
+    expect(textsOf(answer.body.value)).toContain(text);
     expect(actionsOf(answer.body.value).map((a) => a.title)).toContain('Try again');
+  });
+
+  it('the Token Service hanging on the sign-in link: the login request is refused within the turn budget, before the Token Service answers', async () => {
+    h = await startProductionBot({ TURN_TIMEOUT_MS: '1500' });
+    h.tokenService.delayMs = 8_000;
+    h.tokenService.delayOnly = ['GetSignInResource'];
+    const answer = await click('appointments.list', listAction);
+    expect(textsOf(answer.body.value)).toContain(UNREACHABLE);
+    // GetToken answered (no token), GetSignInResource had not: a call is recorded once answered.
+    expect(h.tokenService.calls.map((c) => c.op)).toEqual(['GetToken']);
+  });
+
+  it('"sign out" while the Token Service hangs: the shared token is gone, and the user hears sign-in is unreachable, not "signed out"', async () => {
+    h = await startProductionBot({ TURN_TIMEOUT_MS: '1500' });
+    await h.tokenService.signInDirectly(TEAMS_USER_ID, h.entra.user(ADELE));
+    expect((await click('appointments.list', listAction)).body.type).toBe('application/vnd.microsoft.card.adaptive');
+    h.tokenService.delayMs = 8_000;
+    const before = h.connector.calls.length;
+    await h.post(teamsActivity({ type: 'message', text: 'sign out' }));
+    const cards = h.connector.calls.slice(before).filter((c) => c.activity.attachments?.length);
+    expect(cards.flatMap((c) => textsOf(cardOf(c)))).toContain(UNREACHABLE);
+    expect(h.connector.calls.slice(before).map((c) => c.activity.text)).not.toContain("You're signed out. Next time you ask for your appointments, I'll sign you in again.");
+    expect(h.tokenService.calls.filter((c) => c.op === 'SignOut')).toEqual([]);
+    // The Graph token went first: the next click asks the Token Service again instead of going on with it.
+    h.tokenService.delayMs = 0;
+    const asked = h.tokenService.calls.filter((c) => c.op === 'GetToken').length;
+    await click('appointments.list', listAction);
+    expect(h.tokenService.calls.filter((c) => c.op === 'GetToken').length).toBe(asked + 1);
   });
 
   it('a wrong OAUTH_CONNECTION_NAME is "set up incorrectly", not an outage, and the log says why', async () => {

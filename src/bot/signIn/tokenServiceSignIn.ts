@@ -6,7 +6,8 @@ import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
-import { userOf } from '../turnContextInfo.js';
+import { settledWithin } from '../../bookings/deadline.js';
+import { turnDeadlineOf, userOf } from '../turnContextInfo.js';
 import type { LoginRequest, SignedIn, SignInProvider, SignInReason, SignInTexts } from './signIn.js';
 
 /**
@@ -31,22 +32,28 @@ export class TokenServiceSignIn implements SignInProvider {
   async remembered(context: TurnContext): Promise<SignedIn | undefined> {
     if (context.activity.channelId !== 'msteams' || !isFromTheChannel(context)) return undefined;
     const user = userOf(context.activity);
-    return (await this.obo.hasFreshToken(user)) ? {} : undefined;
+    // A shared cache slower than the turn's budget counts as no token: the Token Service is asked (and bounded) next.
+    const late = () => new CodedError(ErrorCode.Timeout, 'The shared token cache did not answer in time');
+    const fresh = await settledWithin(this.obo.hasFreshToken(user), turnDeadlineOf(context) - performance.now(), late).catch((error: unknown) => {
+      if (error instanceof CodedError && error.code === ErrorCode.Timeout) return false;
+      throw error;
+    });
+    return fresh ? {} : undefined;
   }
 
   async userToken(context: TurnContext, magicCode?: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
-    const response = await reach(() => this.client(context).getUserToken(from.id, this.connectionName, channelId, magicCode as string));
+    const response = await reach(context, () => this.client(context).getUserToken(from.id, this.connectionName, channelId, magicCode as string));
     return response?.token ? { credential: new Secret(response.token) } : undefined;
   }
 
   async exchange(context: TurnContext, ssoToken: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
     try {
-      const response = await this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken });
+      const response = await reach(context, () => this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken }));
       return response?.token ? { credential: new Secret(response.token) } : undefined;
     } catch {
-      // A token the Token Service will not exchange (expired, consent missing) means: sign in the regular way.
+      // A token the Token Service will not exchange (expired, consent missing), or no answer in time: sign in the regular way.
       return undefined;
     }
   }
@@ -83,12 +90,12 @@ export class TokenServiceSignIn implements SignInProvider {
     await this.obo.forgetEverywhere(user).catch((cause: unknown) => {
       throw cause instanceof CodedError ? cause : new CodedError(ErrorCode.StorageUnavailable, 'The shared token cache could not be cleared', { cause });
     });
-    await reach(() => this.client(context).signOutUser(from.id, this.connectionName, channelId));
+    await reach(context, () => this.client(context).signOutUser(from.id, this.connectionName, channelId));
     return true;
   }
 
   private async signInResource(context: TurnContext): Promise<SignInUrlResponse> {
-    const resource = await reach(() => this.client(context).getSignInResource(this.connectionName, context.activity, undefined as unknown as string));
+    const resource = await reach(context, () => this.client(context).getSignInResource(this.connectionName, context.activity, undefined as unknown as string));
     if (!resource?.signInLink) throw new CodedError(ErrorCode.SignInMisconfigured, 'The Token Service gave no sign-in link for the OAuth connection');
     return resource;
   }
@@ -113,10 +120,14 @@ function isFromTheChannel(context: TurnContext): boolean {
  */
 const MISCONFIGURED_STATUSES = new Set([400, 401, 403, 404]);
 
-/** A Token Service call: failing to reach it is "unavailable", a refusal of the bot's set-up is "misconfigured". */
-async function reach<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * A Token Service call, within what is left of the turn: failing to reach it (or no answer in time) is "unavailable",
+ * a refusal of the bot's set-up is "misconfigured".
+ */
+async function reach<T>(context: TurnContext, call: () => Promise<T>): Promise<T> {
+  const late = () => new CodedError(ErrorCode.SignInUnavailable, "The Bot Framework Token Service did not answer within the turn's budget");
   try {
-    return await call();
+    return await settledWithin(call(), turnDeadlineOf(context) - performance.now(), late);
   } catch (cause) {
     if (cause instanceof CodedError) throw cause;
     // The bot's own token for the Token Service comes from MSAL (client credentials): a wrong secret fails there.

@@ -39,6 +39,8 @@ export class LocalTokenService {
   readonly calls: TokenServiceCall[] = [];
   /** Every REST call waits this long before it is answered (a Token Service that hangs). */
   delayMs = 0;
+  /** Only these calls wait delayMs (default: all). */
+  delayOnly?: TokenServiceCall['op'][];
   /**
    * The Entra app of the Azure Bot resource whose OAuth connection this is. A token of any other app is refused with
    * 401, as when MicrosoftAppId names another app than the bot resource's.
@@ -90,8 +92,8 @@ export class LocalTokenService {
 
   private async handle(req: IncomingMessage, url: URL, body: string, res: ServerResponse): Promise<void> {
     if (url.pathname === '/signin') return this.signInPage(url, res);
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const op = url.pathname.split('/').pop() as TokenServiceCall['op'];
+    if (this.delayMs > 0 && (this.delayOnly ?? [op]).includes(op)) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const userId = url.searchParams.get('userId') ?? undefined;
     const channelId = url.searchParams.get('channelId') ?? undefined;
     const record = (status: number, extra: Partial<TokenServiceCall> = {}) => this.calls.push({ op, userId, channelId, status, ...extra });
