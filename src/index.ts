@@ -100,7 +100,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined,
       // One instance has nothing to share; several share Graph tokens through the Blob container.
       shared: shared ? new StorageTokenCache(storage, credentialOf(mode)) : undefined,
-      onSharedCacheError: (error) => logger.warn({ err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, 'shared token cache unavailable; using this instance\'s own'),
+      onSharedCacheError: (error, logFields) => logger.warn({ ...logFields, err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, 'shared token cache unavailable; using this instance\'s own'),
     });
     tokens = obo;
     signIn = new TokenServiceSignIn(mode.connectionName, obo);

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationResult, ConfidentialClientApplication } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
-import { byDeadline } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
 import type { CachedGraphToken, SharedTokenCache } from './sharedTokenCache.js';
 import type { TokenProvider } from './tokenProvider.js';
-import { TOKEN_RENEWAL_MARGIN_MS } from '../config/durations.js';
+import { SIGN_OUT_REMEMBERED_MS, TOKEN_RENEWAL_MARGIN_MS } from '../config/durations.js';
 
 export interface OboOptions {
   /** Delegated Graph scopes, full URIs. */
@@ -21,8 +20,8 @@ export interface OboOptions {
   now?: () => number;
   /** Graph tokens shared with the other instances (Blob storage); without it each instance exchanges on its own. */
   shared?: SharedTokenCache;
-  /** Told when the shared cache fails; the token is then exchanged (or kept) locally. */
-  onSharedCacheError?: (error: unknown) => void;
+  /** Told when the shared cache fails, with the turn's log fields; the token is then exchanged (or kept) locally. */
+  onSharedCacheError?: (error: unknown, logFields?: Readonly<Record<string, unknown>>) => void;
 }
 
 
@@ -40,6 +39,8 @@ export class OboTokenProvider implements TokenProvider {
   private readonly inFlight = new Map<string, Promise<string>>();
   /** Graph tokens per user (see partitionOf). */
   private readonly graphTokens = new Map<string, CachedGraphToken>();
+  /** When each user last signed out on this instance (epoch ms), for as long as a sign-out is remembered. */
+  private readonly signedOut = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -65,6 +66,7 @@ export class OboTokenProvider implements TokenProvider {
       this.graphTokens.delete(key);
       evicted++;
     }
+    for (const [key, at] of this.signedOut) if (now - at > SIGN_OUT_REMEMBERED_MS) this.signedOut.delete(key);
     return evicted;
   }
 
@@ -82,7 +84,7 @@ export class OboTokenProvider implements TokenProvider {
     const key = userPartition(user.tenantId, user.aadObjectId);
     const { shared, onSharedCacheError } = this.options;
     if (!shared) return this.isFreshFor(this.graphTokens.get(key), user);
-    const found = await shared.get(key).catch((error: unknown) => void onSharedCacheError?.(error));
+    const found = await shared.get(key).catch((error: unknown) => void onSharedCacheError?.(error, user.meter?.logFields));
     if (!this.isFresh(found)) {
       this.graphTokens.delete(key);
       return false;
@@ -99,9 +101,19 @@ export class OboTokenProvider implements TokenProvider {
     if (cached && this.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      // Given up at the deadline of the turn that began it: an Entra ID that hangs must not hold the user's later turns.
-      pending = byDeadline(this.fromSharedOrExchange(assertion, key, user), user.deadline ?? Infinity, 'Entra ID').finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+      const exchanging = this.fromSharedOrExchange(assertion, key, user).finally(() => {
+        if (this.inFlight.get(key) === exchanging) this.inFlight.delete(key);
+      });
+      pending = exchanging;
+      this.inFlight.set(key, exchanging);
+      // No longer joined after the deadline of the turn that began it: an Entra ID that hangs must not hold the
+      // user's later turns (each caller waits within its own deadline).
+      const left = (user.deadline ?? Infinity) - performance.now();
+      if (Number.isFinite(left)) {
+        setTimeout(() => {
+          if (this.inFlight.get(key) === exchanging) this.inFlight.delete(key);
+        }, Math.max(0, left)).unref();
+      }
     }
     return pending;
   }
@@ -127,7 +139,7 @@ export class OboTokenProvider implements TokenProvider {
     await Promise.all(
       partitionsOf(user).map(async (key) => {
         this.graphTokens.delete(key);
-        await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error));
+        await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error, user.meter?.logFields));
       }),
     );
   }
@@ -142,6 +154,7 @@ export class OboTokenProvider implements TokenProvider {
     await Promise.all(
       partitionsOf(user).map(async (key) => {
         this.graphTokens.delete(key);
+        this.signedOut.set(key, at);
         await this.options.shared?.signedOut(key, at);
       }),
     );
@@ -149,16 +162,22 @@ export class OboTokenProvider implements TokenProvider {
 
   private async fromSharedOrExchange(assertion: string, key: string, user: UserRef): Promise<string> {
     const { shared, onSharedCacheError } = this.options;
-    const found = await shared?.get(key).catch((error: unknown) => void onSharedCacheError?.(error));
+    const found = await shared?.get(key).catch((error: unknown) => void onSharedCacheError?.(error, user.meter?.logFields));
     if (found && this.now() < found.renewAt) {
       this.graphTokens.set(key, found);
       return found.accessToken;
     }
-    const began = this.now();
+    // The user token came from the Token Service in this turn: a sign-out since the turn began must win.
+    const began = user.turnStartedAt ?? this.now();
     const token = { ...(await this.exchange(assertion, user)), channelUser: user.id };
+    // Kept only when the user has not signed out since (here, or anywhere: the shared cache keeps the mark), and
+    // while a sign-out would still be remembered (an exchange abandoned long ago must not outlive the mark).
+    // This turn, begun before, still gets its answer.
+    if (this.now() - began > SIGN_OUT_REMEMBERED_MS || (this.signedOut.get(key) ?? -Infinity) >= began) return token.accessToken;
     this.graphTokens.set(key, token);
-    // Not stored when the user signed out meanwhile: this turn, begun before, still gets its answer.
-    await shared?.set(key, token, began).catch((error: unknown) => onSharedCacheError?.(error));
+    const stored = await shared?.set(key, token, began).catch((error: unknown) => void onSharedCacheError?.(error, user.meter?.logFields));
+    // Refused: the user signed out on another instance meanwhile (or another exchange stored its token first).
+    if (stored === false) this.graphTokens.delete(key);
     return token.accessToken;
   }
 

@@ -16,6 +16,11 @@ export interface UserRef {
    * another turn's cancel) ends by then. None: no limit (scripts, tests).
    */
   deadline?: number;
+  /**
+   * When the turn acting for the user began (epoch ms): a token exchanged in it is not kept if the user signed out
+   * after that, on any instance.
+   */
+  turnStartedAt?: number;
   /** What the turn measures of the calls made for the user (its log line's Graph time). Nothing depends on it. */
   meter?: CallMeter;
 }

@@ -13,7 +13,7 @@ import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
 import { type ClickValue, proofOfClick, signInStep } from './signIn/signIn.js';
-import { logFieldsOf, setTurnDeadline, turnDeadlineOf, turnInputOf } from './turnContextInfo.js';
+import { beginTurn, logFieldsOf, turnDeadlineOf, turnInputOf, turnStartOf } from './turnContextInfo.js';
 
 /**
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
@@ -41,13 +41,13 @@ export class ActivityRouter {
     /** Budget for everything one turn waits on (TURN_TIMEOUT_MS), below Teams' 15 s invoke limit. */
     private readonly turnTimeoutMs = Infinity,
   ) {
-    const turn = (context: TurnContext, cardLanguage?: Locale) => turnInputOf(context.activity, turnDeadlineOf(context), cardLanguage);
+    const turn = (context: TurnContext, cardLanguage?: Locale) => turnInputOf(context.activity, turnDeadlineOf(context), cardLanguage, turnStartOf(context));
     this.kit = { ...parts, turn, perform: (...args) => this.perform(...args), click: (context) => this.click(context) };
   }
 
   async run(context: TurnContext): Promise<void> {
     const { type, name } = context.activity;
-    setTurnDeadline(context, performance.now() + this.turnTimeoutMs);
+    beginTurn(context, this.turnTimeoutMs);
     const isInvoke = type === 'invoke';
     // A Map: an activity type such as "constructor" finds nothing, where an object would give Object's.
     const route = ROUTES.get(isInvoke ? `invoke.${name}` : type);

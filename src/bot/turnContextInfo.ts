@@ -44,9 +44,9 @@ export function isSharedConversation(activity: Activity): boolean {
 }
 
 /** What a handler knows about the turn: who asks (and by when the turn must answer them), and how to render for them. */
-export function turnInputOf(activity: Activity, deadline = Infinity, cardLanguage?: Locale): TurnInput {
+export function turnInputOf(activity: Activity, deadline = Infinity, cardLanguage?: Locale, startedAt = Date.now()): TurnInput {
   return {
-    user: { ...userOf(activity), deadline },
+    user: { ...userOf(activity), deadline, turnStartedAt: startedAt },
     render: renderContextOf(activity, cardLanguage),
     refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
     personal: !isSharedConversation(activity),
@@ -63,10 +63,17 @@ export function logFieldsOf(context: TurnContext): TurnLogFields {
 }
 
 const DEADLINE = Symbol('turn deadline');
+const STARTED = Symbol('turn started');
 
-/** Sets by when this turn must answer (performance.now()); the router does, as the turn begins. */
-export function setTurnDeadline(context: TurnContext, at: number): void {
-  context.turnState.set(DEADLINE, at);
+/** The turn begins: by when it must answer (performance.now() + its budget), and when it began (epoch ms). */
+export function beginTurn(context: TurnContext, budgetMs: number): void {
+  context.turnState.set(DEADLINE, performance.now() + budgetMs);
+  context.turnState.set(STARTED, Date.now());
+}
+
+/** When this turn began (epoch ms); now, outside a routed turn. */
+export function turnStartOf(context: TurnContext): number {
+  return context.turnState.get<number | undefined>(STARTED) ?? Date.now();
 }
 
 /** By when this turn must answer (performance.now()); no limit outside a routed turn. */

@@ -17,6 +17,11 @@ export const PENDING_SIGN_IN_TTL_MS = 15 * MINUTE_MS;
 export const BUSINESS_CHOICE_TTL_MS = 90 * DAY_MS;
 /** Items written without their own lifetime (botbuilder's token-exchange de-duplication marks) live this long. */
 export const STORAGE_DEFAULT_TTL_MS = HOUR_MS;
+/**
+ * How long a sign-out is remembered beside the user's Graph token: far longer than any turn (and so any exchange it
+ * keeps the result of) lasts. An exchange that ends later than this after its turn began keeps nothing.
+ */
+export const SIGN_OUT_REMEMBERED_MS = 10 * MINUTE_MS;
 /** MSAL renews a cached token this long before it expires (msal-common DEFAULT_TOKEN_RENEWAL_OFFSET_SEC); so do we. */
 export const TOKEN_RENEWAL_MARGIN_MS = 5 * MINUTE_MS;
 /**

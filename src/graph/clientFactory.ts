@@ -60,16 +60,26 @@ const requestEnds = new WeakMap<AbortSignal, number>();
 
 /**
  * Whether a read Graph refused for now (429, 503, 504) is tried again: only when its Retry-After is within the bound,
- * and the wait (at least the handler's one second) ends before the request's deadline. Otherwise the refusal is
- * answered at once, with its Retry-After ("try again in N seconds"), instead of a wait that outlasts the turn.
+ * and the wait ends before the request's deadline. Otherwise the refusal is answered at once, with its Retry-After
+ * ("try again in N seconds"), instead of a wait that outlasts the turn.
  */
 function retryWithin(maxRetryWaitSeconds: number) {
-  return (_delay: number, _attempt: number, _request: RequestInfo, fetchOptions: FetchOptions | undefined, response: Response): boolean => {
+  return (delay: number, attempt: number, _request: RequestInfo, fetchOptions: FetchOptions | undefined, response: Response): boolean => {
     const method = (fetchOptions?.method ?? 'GET').toUpperCase();
-    const retryAfter = Number(response.headers.get('Retry-After') ?? 0);
+    const header = response.headers.get('Retry-After');
+    const retryAfter = Number(header ?? 0);
+    const waitSeconds = header === null ? longestBackOffSeconds(delay, attempt + 1) : retryAfter;
     const left = (fetchOptions?.signal ? (requestEnds.get(fetchOptions.signal) ?? Infinity) : Infinity) - performance.now();
-    return method === 'GET' && retryAfter <= maxRetryWaitSeconds && Math.max(retryAfter, 1) * 1000 < left;
+    return method === 'GET' && retryAfter <= maxRetryWaitSeconds && waitSeconds * 1000 < left;
   };
+}
+
+/**
+ * The longest the SDK's RetryHandler sleeps before retry number `retry` when Graph sent no Retry-After
+ * (RetryHandler.getDelay: the base delay, plus 2^retry − 1 halves from the second retry, plus up to a second at random).
+ */
+function longestBackOffSeconds(delay: number, retry: number): number {
+  return (retry >= 2 ? Math.round((2 ** retry - 1) / 2) : 0) + delay + 1;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, request } from 'undici';
 
@@ -32,7 +33,7 @@ export class GraphTransport implements Middleware {
  */
 class GraphAnswer {
   readonly ok: boolean;
-  readonly statusText = '';
+  readonly statusText: string;
 
   constructor(
     readonly status: number,
@@ -40,6 +41,7 @@ class GraphAnswer {
     private readonly bytes: Buffer,
   ) {
     this.ok = status >= 200 && status < 300;
+    this.statusText = STATUS_CODES[status] ?? '';
   }
 
   /** Read by the SDK only for content types it cannot parse, as an error's body: the text stands in for the stream. */

@@ -2,19 +2,21 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:
 import { derivedKey } from '../auth/derivedKey.js';
 import type { Storage } from 'botbuilder';
 import type { CachedGraphToken, SharedTokenCache } from '../auth/sharedTokenCache.js';
+import { SIGN_OUT_REMEMBERED_MS } from '../config/durations.js';
 import { type Expiring, isLive } from './expiry.js';
 import { StorageWriteConflict } from './writeConflict.js';
 
-/**
- * How long a sign-out is remembered: longer than any exchange can take (a turn ends within Teams' 15 s), so an
- * exchange that began before the sign-out finds the mark when it ends.
- */
-const SIGN_OUT_MARK_MS = 10 * 60_000;
-
-/** A sign-out, in the user's entry. */
+/** A sign-out, in the user's entry; kept SIGN_OUT_REMEMBERED_MS, longer than any turn whose exchange it must refuse. */
 interface SignOutMark extends Expiring {
   signedOutAt: number;
 }
+
+/** A token Graph refused, forgotten: unlike a delete, it cannot take a sign-out mark written in between with it. */
+interface Forgotten extends Expiring {
+  forgottenAt: number;
+}
+
+type Entry = StoredToken | SignOutMark | Forgotten;
 
 interface StoredToken extends Expiring {
   /** AES-256-GCM of the Graph token. */
@@ -46,7 +48,7 @@ export class StorageTokenCache implements SharedTokenCache {
 
   async get(partition: string): Promise<CachedGraphToken | undefined> {
     const { live: item } = await this.entry(partition);
-    if (!item || 'signedOutAt' in item) return undefined;
+    if (!item || !('sealed' in item)) return undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(item.iv, 'base64'));
       decipher.setAAD(boundFields(partition, item));
@@ -77,19 +79,27 @@ export class StorageTokenCache implements SharedTokenCache {
     }
   }
 
+  /** Forgets the token read, if the entry still holds it; a sign-out mark stays. */
   async delete(partition: string): Promise<void> {
-    await this.storage.delete([keyOf(partition)]);
+    const { live, eTag } = await this.entry(partition);
+    if (!live || !('sealed' in live) || !eTag) return;
+    const forgotten: Forgotten = { forgottenAt: this.now(), expiresAt: live.expiresAt };
+    try {
+      await this.storage.write({ [keyOf(partition)]: { ...forgotten, eTag } });
+    } catch (error) {
+      if (!(error instanceof StorageWriteConflict)) throw error;
+    }
   }
 
   async signedOut(partition: string, at: number): Promise<void> {
-    const mark: SignOutMark = { signedOutAt: at, expiresAt: at + SIGN_OUT_MARK_MS };
+    const mark: SignOutMark = { signedOutAt: at, expiresAt: at + SIGN_OUT_REMEMBERED_MS };
     await this.storage.write({ [keyOf(partition)]: { ...mark, eTag: '*' } });
   }
 
   /** The user's entry, a token or a sign-out, if it is still live; and the version read (expired entries have one too). */
-  private async entry(partition: string): Promise<{ live?: StoredToken | SignOutMark; eTag?: string }> {
+  private async entry(partition: string): Promise<{ live?: Entry; eTag?: string }> {
     const key = keyOf(partition);
-    const item = (await this.storage.read([key]))[key] as ((StoredToken | SignOutMark) & { eTag?: string }) | undefined;
+    const item = (await this.storage.read([key]))[key] as (Entry & { eTag?: string }) | undefined;
     return { live: item && isLive(item, this.now()) ? item : undefined, eTag: item?.eTag };
   }
 }

@@ -105,13 +105,47 @@ describe('OboTokenProvider', () => {
     }
   });
 
-  it('gives up an exchange that hangs at the deadline of the turn that began it: the user\'s next turn asks Entra afresh', async () => {
-    entra.oboDelayMs = 2_000;
-    await expect(obo.getToken({ ...(await user()), deadline: performance.now() + 300 })).rejects.toMatchObject({ code: ErrorCode.Timeout });
+  it('stops sharing an exchange that hangs at the deadline of the turn that began it: the user\'s next turn asks Entra afresh', async () => {
+    entra.oboDelayMs = 6_000;
+    void obo.getToken({ ...(await user()), deadline: performance.now() + 300 }).catch(() => undefined);
+    await expect.poll(() => entra.oboReceived).toBe(1);
     entra.oboDelayMs = 0;
-    const next = obo.getToken({ ...(await user()), deadline: performance.now() + 5_000 });
-    await expect.poll(() => entra.oboReceived).toBe(2);
+    // Turns that come after it: they join the hung exchange until its first turn's deadline, then start their own.
+    let next: Promise<string> | undefined;
+    await expect.poll(async () => {
+      next = obo.getToken({ ...(await user()), deadline: performance.now() + 5_000 });
+      return entra.oboReceived;
+    }, { timeout: 3_000 }).toBe(2);
     await expect(next).resolves.toMatch(/^eyJ/);
+  });
+
+  it('keeps no token from an exchange that ends after the user signed out on this instance (no shared cache)', async () => {
+    const adele = await user();
+    entra.oboDelayMs = 300;
+    const exchanging = obo.getToken({ ...adele, turnStartedAt: now });
+    await expect.poll(() => entra.oboReceived).toBe(1);
+    now += 10;
+    await obo.forgetEverywhere(adele);
+    await exchanging;
+    expect(await obo.hasFreshToken({ ...adele, credential: undefined })).toBe(false);
+    expect(obo.cachedTokens).toBe(0);
+  });
+
+  it('keeps no token when the user signed out after the turn began, before its exchange started', async () => {
+    const shared = new StorageTokenCache(new ExpiringMemoryStorage(60_000), 'the-bot-client-secret');
+    const [a, b] = [oboProviderAgainst(entra, { shared, now: () => now }).obo, oboProviderAgainst(entra, { shared, now: () => now }).obo];
+    try {
+      const adele = { ...(await user()), turnStartedAt: now }; // the turn on A began, then read storage…
+      now += 10;
+      await b.forgetEverywhere(adele); // …while she signed out on B
+      now += 10;
+      await a.getToken(adele);
+      expect(await a.hasFreshToken({ ...adele, credential: undefined })).toBe(false);
+      expect(await b.hasFreshToken({ ...adele, credential: undefined })).toBe(false);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 
   it('refuses without a user token, and maps Entra refusals to codes', async () => {

@@ -183,6 +183,13 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect(graph.requests.filter((r) => r.path.endsWith('staffMembers')).length).toBe(3);
   });
 
+  it('does not retry an unavailable read whose back-off (no Retry-After) could outlast the turn', async () => {
+    const gateway = gatewayFor(graph, { maxRetries: 3 });
+    graph.faults.add({ method: 'GET', pathIncludes: 'staffMembers', status: 503, times: Infinity });
+    expect((await codeOf(gateway.listStaff({ ...user, deadline: performance.now() + 1_900 }, CONTOSO))).code).toBe(ErrorCode.Unavailable);
+    expect(graph.requests.filter((r) => r.path.endsWith('staffMembers')).length).toBe(1);
+  });
+
   it('stops waiting for a slow Graph at the deadline', async () => {
     const gateway = gatewayFor(graph, { timeoutMs: 200 });
     graph.faults.add({ delayMs: 1500 });

@@ -104,6 +104,11 @@ describe.each(Object.keys(storages))('%s storage, as the bot uses it', (kind) =>
     now += 1_000;
     expect(await cache.set('tenant.adele', token('eyJ.again'), now)).toBe(true);
     expect((await cache.get('tenant.adele'))?.accessToken).toBe('eyJ.again');
+    // Graph refusing that token forgets it, and a later sign-out mark is not taken with it.
+    now += 1_000;
+    await cache.signedOut('tenant.adele', now);
+    await cache.delete('tenant.adele');
+    expect(await cache.set('tenant.adele', token('eyJ.late-again'), now - 500)).toBe(false);
     // Much later her token has expired; the next exchange replaces the expired entry.
     now += 3_600_000;
     expect(await cache.get('tenant.adele')).toBeUndefined();
