@@ -1,11 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
 import { userKeyOf } from './staffDirectory.js';
 import type { UpcomingAppointment, UserRef } from './types.js';
 
+/**
+ * A grant's payload inflated is at most this: a card action's grant is refused above 8,192 characters, and the
+ * payload is only inflated once its MAC holds, but an inflater is never left unbounded.
+ */
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+
 /** What a grant says: this user may cancel this appointment (as it was shown to them) until then. */
 interface GrantPayload {
-  v: 1;
+  v: 2;
   /** The decision the access rule made when the prompt was drawn. */
   may: 'cancel';
   /** Whose prompt it is (userKeyOf: tenant, Entra object id, channel id). */
@@ -21,6 +28,8 @@ interface GrantPayload {
  * few minutes ago: so Confirm needs only Graph's POST, not the reads before it. An HMAC-SHA256 over the payload with a
  * key derived from the bot's credential, which every instance has and a card's reader does not. Anything forged,
  * altered, expired, or made for someone else verifies as nothing, and the confirm is treated like a stale card.
+ * The payload is deflated: an appointment's staff (ids and names) are most of it, and a grant must stay within what
+ * a card action may carry even for an appointment with a hundred and more staff.
  */
 export class CancelGrants {
   constructor(
@@ -31,8 +40,8 @@ export class CancelGrants {
 
   /** Only for an appointment the access rule just let `user` cancel. */
   issue(user: UserRef, appointment: UpcomingAppointment): string {
-    const payload: GrantPayload = { v: 1, may: 'cancel', user: userKeyOf(user), expiresAt: this.now() + this.ttlMs, appointment: storeAppointment(appointment) };
-    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    const payload: GrantPayload = { v: 2, may: 'cancel', user: userKeyOf(user), expiresAt: this.now() + this.ttlMs, appointment: storeAppointment(appointment) };
+    const body = deflateRawSync(JSON.stringify(payload)).toString('base64url');
     return `${body}.${this.mac(body)}`;
   }
 
@@ -42,13 +51,13 @@ export class CancelGrants {
     if (!body || !mac || extra !== undefined || !this.sameMac(mac, this.mac(body))) return undefined;
     let payload: GrantPayload;
     try {
-      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as GrantPayload;
+      payload = JSON.parse(inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: MAX_PAYLOAD_BYTES }).toString('utf8')) as GrantPayload;
     } catch {
       return undefined;
     }
     const { appointment } = payload;
     const holds =
-      payload.v === 1 &&
+      payload.v === 2 &&
       payload.may === 'cancel' &&
       payload.user === userKeyOf(user) &&
       payload.expiresAt > this.now() &&
@@ -58,7 +67,7 @@ export class CancelGrants {
   }
 
   private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`bookings-bot cancel grant|${body}`).digest('base64url');
+    return createHmac('sha256', this.key).update(`bookings-bot cancel grant v2|${body}`).digest('base64url');
   }
 
   private sameMac(given: string, expected: string): boolean {

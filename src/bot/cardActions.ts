@@ -6,7 +6,7 @@ import { Verb } from '../cards/verbs.js';
 
 /** The longest text accepted from a card input before it is refused outright (the domain enforces the real limit). */
 const MAX_INPUT_CHARS = 10_000;
-/** A grant is a few hundred characters (the appointment as shown, and a MAC); anything much longer is not ours. */
+/** A grant is a few hundred characters (the appointment as shown, deflated, and a MAC; about 5,000 for 150 staff). */
 const MAX_GRANT_CHARS = 8_192;
 
 const id = z.string().trim().min(1).max(512);

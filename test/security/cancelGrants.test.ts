@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actionsOf, type Card, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { ADELE, CONTOSO } from '../helpers/localGraph.js';
@@ -62,7 +63,8 @@ describe('the signed grant of a Cancel prompt (production mode, every peer a sta
     const [body, mac] = confirm.grant!.split('.') as [string, string];
     const forged = [
       { ...confirm, grant: `${body}.${mac.slice(0, -2)}xx` },
-      { ...confirm, grant: `${Buffer.from(Buffer.from(body, 'base64url').toString().replace('"may":"cancel"', '"may":"cancel" ')).toString('base64url')}.${mac}` },
+      // The payload rewritten with one more space, and deflated again: the MAC no longer holds.
+      { ...confirm, grant: `${deflateRawSync(inflateRawSync(Buffer.from(body, 'base64url')).toString().replace('"may":"cancel"', '"may":"cancel" ')).toString('base64url')}.${mac}` },
       { ...confirm, grant: undefined },
       // Adele's grant for one appointment, sent with another's ids.
       { ...other, grant: confirm.grant },
