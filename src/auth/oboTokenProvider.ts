@@ -101,19 +101,19 @@ export class OboTokenProvider implements TokenProvider {
     if (cached && this.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      const exchanging = this.fromSharedOrExchange(assertion, key, user).finally(() => {
+      const stopJoining = () => {
         if (this.inFlight.get(key) === exchanging) this.inFlight.delete(key);
-      });
-      pending = exchanging;
-      this.inFlight.set(key, exchanging);
+      };
       // No longer joined after the deadline of the turn that began it: an Entra ID that hangs must not hold the
       // user's later turns (each caller waits within its own deadline).
       const left = (user.deadline ?? Infinity) - performance.now();
-      if (Number.isFinite(left)) {
-        setTimeout(() => {
-          if (this.inFlight.get(key) === exchanging) this.inFlight.delete(key);
-        }, Math.max(0, left)).unref();
-      }
+      const timer = Number.isFinite(left) ? setTimeout(stopJoining, Math.max(0, left)).unref() : undefined;
+      const exchanging: Promise<string> = this.fromSharedOrExchange(assertion, key, user).finally(() => {
+        clearTimeout(timer);
+        stopJoining();
+      });
+      pending = exchanging;
+      this.inFlight.set(key, exchanging);
     }
     return pending;
   }
@@ -150,7 +150,10 @@ export class OboTokenProvider implements TokenProvider {
    * shared cache would let any instance go on as the user without the Token Service (see hasFreshToken).
    */
   async forgetEverywhere(user: UserRef): Promise<void> {
-    const at = this.now();
+    // Dated at the end of the sign-out's turn: a turn that begins while the Token Service is still signing the user
+    // out (another Teams client, a card refresh) may yet get their token, and must not keep what it exchanges.
+    const turnLeft = (user.deadline ?? -Infinity) - performance.now();
+    const at = this.now() + (Number.isFinite(turnLeft) ? Math.max(0, turnLeft) : 0);
     await Promise.all(
       partitionsOf(user).map(async (key) => {
         this.graphTokens.delete(key);

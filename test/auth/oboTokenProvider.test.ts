@@ -131,6 +131,14 @@ describe('OboTokenProvider', () => {
     expect(obo.cachedTokens).toBe(0);
   });
 
+  it('keeps no token from a turn that began while the sign-out turn was still signing the user out at the Token Service', async () => {
+    const adele = await user();
+    await obo.forgetEverywhere({ ...adele, deadline: performance.now() + 2_000 }); // its Token Service call may take that long
+    await obo.getToken({ ...adele, turnStartedAt: now + 1_000 }); // another Teams client's turn, begun meanwhile
+    expect(await obo.hasFreshToken({ ...adele, credential: undefined })).toBe(false);
+    expect(obo.cachedTokens).toBe(0);
+  });
+
   it('keeps no token when the user signed out after the turn began, before its exchange started', async () => {
     const shared = new StorageTokenCache(new ExpiringMemoryStorage(60_000), 'the-bot-client-secret');
     const [a, b] = [oboProviderAgainst(entra, { shared, now: () => now }).obo, oboProviderAgainst(entra, { shared, now: () => now }).obo];
