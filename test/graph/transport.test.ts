@@ -1,25 +1,25 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGraphClient } from '../../src/graph/clientFactory.js';
 import { toDomainError } from '../../src/graph/errors.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
+import { StandInServer } from '../helpers/standins/http.js';
 
-const servers: Server[] = [];
+const servers: StandInServer[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
 
-/** A server on loopback that records what reaches it and answers with `answer`. */
-async function serve(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; seen: IncomingMessage[] }> {
-  const seen: IncomingMessage[] = [];
-  const server = createServer((req, res) => {
+/** A server on loopback that records what reaches it (requests and bodies) and answers with `answer`. */
+async function serve(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; seen: IncomingMessage[]; bodies: string[] }> {
+  const [seen, bodies]: [IncomingMessage[], string[]] = [[], []];
+  const server = new StandInServer(false, (req, _url, body, res) => {
     seen.push(req);
+    bodies.push(body);
     answer(req, res);
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, seen };
+  return { url: `${await server.start()}/`, seen, bodies };
 }
 
 const clientFor = (baseUrl: string) => createGraphClient({ baseUrl, version: 'v1.0', timeoutMs: 2000, maxRetries: 0, maxRetryWaitSeconds: 1 });
@@ -35,22 +35,14 @@ describe('the Graph transport', () => {
   });
 
   it('sends the method, headers and JSON body as given, and hands back status, headers and body', async () => {
-    const bodies: string[] = [];
-    const graph = await serve((req, res) => {
-      let text = '';
-      req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      req.on('end', () => {
-        bodies.push(text);
-        res.writeHead(200, { 'Content-Type': 'application/json', 'request-id': 'r-1' }).end('{"value":[{"id":"a"}]}');
-      });
-    });
+    const graph = await serve((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json', 'request-id': 'r-1' }).end('{"value":[{"id":"a"}]}'));
     const answer: unknown = await clientFor(graph.url).api('/x').header('Authorization', 'Bearer t').post({ cancellationMessage: 'Sorry' });
     expect(answer).toEqual({ value: [{ id: 'a' }] });
     expect(graph.seen[0]!.method).toBe('POST');
     expect(graph.seen[0]!.url).toBe('/v1.0/x');
     expect(graph.seen[0]!.headers.authorization).toBe('Bearer t');
     expect(graph.seen[0]!.headers['content-type']).toMatch(/^application\/json/);
-    expect(bodies).toEqual(['{"cancellationMessage":"Sorry"}']);
+    expect(graph.bodies).toEqual(['{"cancellationMessage":"Sorry"}']);
   });
 
   it('reads an error that is not Graph\'s JSON (a proxy\'s HTML page) by its status, and a Graph error by its code', async () => {
