@@ -6,7 +6,7 @@ import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
-import { settledWithin } from '../../bookings/deadline.js';
+import { byDeadline, settledWithin } from '../../bookings/deadline.js';
 import { turnDeadlineOf, userOf } from '../turnContextInfo.js';
 import type { LoginRequest, SignedIn, SignInProvider, SignInReason, SignInTexts } from './signIn.js';
 
@@ -33,8 +33,7 @@ export class TokenServiceSignIn implements SignInProvider {
     if (context.activity.channelId !== 'msteams' || !isFromTheChannel(context)) return undefined;
     const user = userOf(context.activity);
     // A shared cache slower than the turn's budget counts as no token: the Token Service is asked (and bounded) next.
-    const late = () => new CodedError(ErrorCode.Timeout, 'The shared token cache did not answer in time');
-    const fresh = await settledWithin(this.obo.hasFreshToken(user), turnDeadlineOf(context) - performance.now(), late).catch((error: unknown) => {
+    const fresh = await byDeadline(this.obo.hasFreshToken(user), turnDeadlineOf(context), 'The shared token cache').catch((error: unknown) => {
       if (error instanceof CodedError && error.code === ErrorCode.Timeout) return false;
       throw error;
     });
