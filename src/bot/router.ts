@@ -1,6 +1,5 @@
 import { ActivityTypes, type InvokeResponse, type TurnContext } from 'botbuilder';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
-import type { Locale } from '../cards/i18n.js';
 import type { AdaptiveCard } from '../cards/render.js';
 import { GraphWait } from '../graph/graphWait.js';
 import { type Answer, InvokeAnswer } from './answer.js';
@@ -13,7 +12,7 @@ import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
 import { type ClickValue, proofOfClick, signInStep } from './signIn/signIn.js';
-import { beginTurn, logFieldsOf, turnDeadlineOf, turnInputOf, turnStartOf } from './turnContextInfo.js';
+import { beginTurn, logFieldsOf, turnInputOf } from './turnContextInfo.js';
 
 /**
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
@@ -41,8 +40,7 @@ export class ActivityRouter {
     /** Budget for everything one turn waits on (TURN_TIMEOUT_MS), below Teams' 15 s invoke limit. */
     private readonly turnTimeoutMs = Infinity,
   ) {
-    const turn = (context: TurnContext, cardLanguage?: Locale) => turnInputOf(context.activity, turnDeadlineOf(context), cardLanguage, turnStartOf(context));
-    this.kit = { ...parts, turn, perform: (...args) => this.perform(...args), click: (context) => this.click(context) };
+    this.kit = { ...parts, turn: turnInputOf, perform: (...args) => this.perform(...args), click: (context) => this.click(context) };
   }
 
   async run(context: TurnContext): Promise<void> {

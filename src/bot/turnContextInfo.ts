@@ -44,9 +44,10 @@ export function isSharedConversation(activity: Activity): boolean {
 }
 
 /** What a handler knows about the turn: who asks (and by when the turn must answer them), and how to render for them. */
-export function turnInputOf(activity: Activity, deadline = Infinity, cardLanguage?: Locale, startedAt = Date.now()): TurnInput {
+export function turnInputOf(context: TurnContext, cardLanguage?: Locale): TurnInput {
+  const { activity } = context;
   return {
-    user: { ...userOf(activity), deadline, turnStartedAt: startedAt },
+    user: { ...userOf(activity), deadline: turnDeadlineOf(context), turnStartedAt: turnStartOf(context) },
     render: renderContextOf(activity, cardLanguage),
     refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
     personal: !isSharedConversation(activity),
@@ -72,7 +73,7 @@ export function beginTurn(context: TurnContext, budgetMs: number): void {
 }
 
 /** When this turn began (epoch ms); now, outside a routed turn. */
-export function turnStartOf(context: TurnContext): number {
+function turnStartOf(context: TurnContext): number {
   return context.turnState.get<number | undefined>(STARTED) ?? Date.now();
 }
 
