@@ -30,8 +30,8 @@ const MEMORY_USERS = quick ? 1_000 : 10_000;
 const POOL_USERS = 1_400;
 // The memory phase's tokens must expire within the run: MSAL renews 300 s early, so 330 s leaves 30 s of cache life.
 const MEMORY_TOKEN_LIFETIME_S = 330;
-/** Every bot runs with npm start's runtime flags; with --cpu-prof ours and echo also profile their measured turns. */
-const launch = (name: string, entry: string, env: Record<string, string>, flags: string[] = []) => new BotProcess(name, entry, env, [...runtimeFlags(), ...flags]).start();
+/** Every bot runs with its checkout's npm start runtime flags; with --cpu-prof ours and echo also profile their measured turns. */
+const launch = (name: string, entry: string, env: Record<string, string>, flags: string[] = [], checkout?: URL) => new BotProcess(name, entry, env, [...runtimeFlags(checkout), ...flags]).start();
 const PROFILED = cpuProf ? ['--import', './bench/profileOnSignal.mjs'] : [];
 /** Starts, or ends and writes, the profiles of the bots launched with PROFILED (bench/profileOnSignal.mjs). */
 const toggleProfiles = (...bots: BotProcess[]) => cpuProf && bots.forEach((bot) => bot.signal('SIGUSR2'));
@@ -251,7 +251,7 @@ if (cpuOnly) {
   const bots = [
     await launch('ours', 'src/index.ts', botEnv, PROFILED),
     await launch('echo', 'bench/echoBot.ts', botEnv, PROFILED),
-    ...(earlierRoot ? [await new BotProcess('earlier', fileURLToPath(new URL('src/index.ts', earlierRoot)), botEnv, runtimeFlags(earlierRoot)).start()] : []),
+    ...(earlierRoot ? [await launch('earlier', fileURLToPath(new URL('src/index.ts', earlierRoot)), botEnv, [], earlierRoot)] : []),
   ];
   const listUsers = take(100);
   for (const bot of bots) await run(bot, 10, listTurns(listUsers, 300)); // warm-up: JIT, connections, caches
