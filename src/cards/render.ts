@@ -30,20 +30,29 @@ const templates = {
 
 function expand(which: keyof typeof templates, data: Record<string, unknown>, locale: Locale): AdaptiveCard {
   const card = templates[which].expand({ $root: data }) as AdaptiveCard;
-  addLanguage(card, locale);
+  finishActions(card, locale);
   return card;
 }
 
+/** What an Execute's Action.Submit fallback shows as the Execute does. */
+const SHARED_WITH_FALLBACK = ['title', 'tooltip', 'style', 'associatedInputs'] as const;
+
 /**
  * Every action carries the language its card was drawn in, so a click is answered in that language even when
- * the client reports another one (the Agents Playground always says en-US). In place: the expanded card is new.
+ * the client reports another one (the Agents Playground always says en-US). Every Execute gets its Action.Submit
+ * fallback for hosts without Universal Actions: the same button, its verb moved into the data, where a message
+ * click carries it. Made here, so the templates do not write each action twice. In place: the expanded card is new.
  */
-function addLanguage(node: unknown, lang: Locale): void {
-  if (Array.isArray(node)) return node.forEach((n) => addLanguage(n, lang));
+function finishActions(node: unknown, lang: Locale): void {
+  if (Array.isArray(node)) return node.forEach((n) => finishActions(n, lang));
   if (node === null || typeof node !== 'object') return;
-  const object = node as Record<string, unknown>;
-  for (const value of Object.values(object)) addLanguage(value, lang);
-  if (object.type === 'Action.Execute' || object.type === 'Action.Submit') object.data = { ...(object.data as object | undefined), lang };
+  const action = node as Record<string, unknown>;
+  for (const value of Object.values(action)) finishActions(value, lang);
+  if (action.type !== 'Action.Execute') return;
+  action.data = { ...(action.data as object | undefined), lang };
+  const fallback: Record<string, unknown> = { type: 'Action.Submit', data: { verb: action.verb, ...(action.data as object) } };
+  for (const key of SHARED_WITH_FALLBACK) if (action[key] !== undefined) fallback[key] = action[key];
+  action.fallback = fallback;
 }
 
 function labels(locale: Locale): Record<string, string> {
@@ -290,7 +299,7 @@ export function renderMessage(card: MessageCard): AdaptiveCard {
     paragraphs: card.paragraphs,
     reference: card.reference ?? '',
     fallbackText: [card.title, ...card.paragraphs].join(' '),
-    actions: card.actions.map((a) => ({ title: a.title, verb: a.verb, data: a.data ?? {}, submitData: { ...a.data, verb: a.verb } })),
+    actions: card.actions.map((a) => ({ title: a.title, verb: a.verb, data: a.data ?? {} })),
     links: card.links ?? [],
   }, card.locale);
 }

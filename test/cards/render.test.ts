@@ -41,6 +41,8 @@ describe.each(['en-US', 'zh-CN'] as const)('cards in %s', (locale) => {
     for (const action of actionsOf(buttons).filter((a) => a.type === 'Action.Execute')) {
       const fallback = action.fallback as Record<string, unknown>;
       expect(fallback).toMatchObject({ type: 'Action.Submit', title: action.title, data: { ...(action.data as object), verb: action.verb } });
+      // It looks and behaves as the Execute does: a destructive Confirm stays red, its inputs still go with it.
+      for (const key of ['style', 'tooltip', 'associatedInputs']) expect(fallback[key], key).toBe(action[key]);
       expect(Object.values(Verb)).toContain(action.verb);
     }
     expect(actionsOf(withSubmitActions(card)).some((a) => a.type === 'Action.Execute')).toBe(false);

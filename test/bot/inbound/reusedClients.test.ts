@@ -19,7 +19,7 @@ describe('ReusedClientsAuthentication', () => {
     expect(await clientFor('https://smba.example/amer/')).toBe(first);
     const other = await clientFor('https://smba.example/emea/');
     expect(other).not.toBe(first);
-    expect(other.baseUri).toBe('https://smba.example/emea/');
+    expect((other as unknown as { baseUri: string }).baseUri).toBe('https://smba.example/emea/');
   });
 
   it('keeps a bounded number of clients: past 64 service URLs the oldest is made anew', async () => {
