@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { hashOf } from '../../src/logging/logContext.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -33,4 +35,29 @@ describe('the logger', () => {
     expect(logs[0]).not.toMatch(/eyJ|Sorry|AccountKey|555-0199|jordanm/);
     expect(JSON.parse(logs[0]!)).toMatchObject({ token: '[redacted]', cancellationMessage: '[redacted]', connectionString: '[redacted]' });
   });
+
+  describe('on standard output, where lines are written in batches', () => {
+    /** A Node process that logs through createLogger's own destination, then runs `then` (a statement). */
+    const loggingProcess = (then: string) =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from './src/logging/logger.ts'; const log = createLogger('info'); log.info('first'); log.info('second'); ${then}`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+
+    it('a quiet process still writes its lines out while it runs, not only when it ends', async () => {
+      // Two seconds on, the process writes a line of its own past the logger, then ends. Lines the logger held back
+      // for a fuller batch would come after it, when the process exits.
+      const child = loggingProcess(`setTimeout(() => { process.stdout.write('{"msg":"two seconds on"}\\n'); process.exit(0); }, 2_000);`);
+      expect(await linesOf(child)).toEqual(['first', 'second', 'two seconds on']);
+    });
+
+    it('lines written just before the process exits are not lost', async () => {
+      expect(await linesOf(loggingProcess('process.exit(0);'))).toEqual(['first', 'second']);
+    });
+  });
 });
+
+async function linesOf(child: ReturnType<typeof spawn>): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: child.stdout! })) lines.push((JSON.parse(line) as { msg: string }).msg);
+  return lines;
+}
