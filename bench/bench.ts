@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --cpu-prof] [-- --rounds] [-- --cpu]: what Bookings Bot adds on top of Graph,
-// against an echo bot and a sample-style bot in the same run; --rounds runs only the round-trips phase, --cpu only the
+// against an echo bot and a sample-style bot in the same run; --rounds runs only the round-trips phase, --cpu [--cpu-rounds=N] only the
 // CPU-per-list-turn comparison at concurrency 100. Everything runs on 127.0.0.1; see docs/benchmarks.md.
 import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -258,7 +258,8 @@ if (cpuOnly) {
   const perTurn = new Map(bots.map((bot) => [bot.name, [] as number[]]));
   const ratios = new Map(bots.map((bot) => [bot.name, [] as number[]]));
   toggleProfiles(bots[0]!, bots[1]!);
-  for (let round = 0; round < (quick ? 3 : 7); round++) {
+  const rounds = Number(process.argv.find((a) => a.startsWith('--cpu-rounds='))?.slice('--cpu-rounds='.length) ?? (quick ? 3 : 7));
+  for (let round = 0; round < rounds; round++) {
     const ms = new Map<string, number>();
     for (const bot of bots) ms.set(bot.name, (await run(bot, 100, listTurns(listUsers, 1000))).cpuMsPerTurn);
     for (const bot of bots) {
