@@ -1,18 +1,18 @@
 import { accessTo, type Membership } from './access.js';
 import { CodedError, ErrorCode } from './errors.js';
 import type { StaffDirectory } from './staffDirectory.js';
-import type { Appointment, Business, StaffMember, UpcomingAppointment, UserRef } from './types.js';
+import type { Appointment, Business, UpcomingAppointment, UserRef } from './types.js';
 
-/** A business as this user is placed in it: its name, its staff, and the user's own staff record (if any). */
+/** A business as this user is placed in it: its name, its staff's names, and the user's own staff record (if any). */
 export interface BusinessContext {
   business: Business;
-  staff: StaffMember[];
+  staffNames: Record<string, string>;
   me: Membership;
 }
 
 export async function contextOf(directory: StaffDirectory, user: UserRef, businessId: string): Promise<BusinessContext> {
   const { business, place } = await directory.placeOf(user, businessId);
-  return { business, staff: place?.staff ?? [], me: place?.me };
+  return { business, staffNames: place?.staffNames ?? {}, me: place?.me };
 }
 
 /** Graph refusing this user in a business where the directory placed them: they are no longer staff, or not in that role. */
@@ -40,12 +40,12 @@ export function authorized(context: BusinessContext, appointment: Appointment, n
   return placeInContext(appointment, context);
 }
 
-export function placeInContext(appointment: Appointment, { business, staff, me }: BusinessContext): UpcomingAppointment {
+export function placeInContext(appointment: Appointment, { business, staffNames, me }: BusinessContext): UpcomingAppointment {
   return {
     ...appointment,
     businessName: business.displayName,
-    // A lookup per assigned id (one or two), rather than a map of the whole staff built for every appointment.
-    staffNames: appointment.staffMemberIds.map((id) => staff.find((s) => s.id === id)?.displayName).filter((n) => n !== undefined),
+    // Own keys only: an id is Graph's text, and must not reach the object's prototype.
+    staffNames: appointment.staffMemberIds.map((id) => (Object.hasOwn(staffNames, id) ? staffNames[id] : undefined)).filter((n) => n !== undefined),
     // Graph can cancel only what it can address by id.
     canCancel: accessTo(me, appointment).mayCancel && appointment.openableById,
   };

@@ -37,13 +37,13 @@ export class BookingsService {
     const shown = chosen ? mine.filter((m) => m.business === chosen) : mine;
 
     const perBusiness = await Promise.all(
-      shown.map(async ({ business, staff, me }) => {
+      shown.map(async ({ business, staffNames, me }) => {
         const everyone = scope === 'business' && maySeeWholeBusiness(me);
         // Graph answers the whole calendar; others' items are dropped before being read, and the rule still holds here.
         const appointments = await this.appointmentsIn(user, business.id, window, everyone ? undefined : (staffMemberIds) => isOwnOrUnassigned(me, { staffMemberIds }));
         return appointments
           .filter((a) => a.end > now && (everyone || isOwnOrUnassigned(me, a)) && accessTo(me, a).maySee)
-          .map((a) => placeInContext(a, { business, staff, me }));
+          .map((a) => placeInContext(a, { business, staffNames, me }));
       }),
     );
     const appointments = perBusiness.flat().sort((a, b) => a.start.getTime() - b.start.getTime() || a.id.localeCompare(b.id));

@@ -4,10 +4,14 @@ import { CodedError, ErrorCode } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
 import type { Business, Person, StaffMember, UserRef } from './types.js';
 
-/** A business where the user is staff: its roster (for the names on cards) and the user's own active record. */
+/** A business where the user is staff: its staff's names and the user's own active record. */
 export interface StaffPlace {
   business: Business;
-  staff: StaffMember[];
+  /**
+   * Display name by staff id: all a card shows of colleagues. Their addresses and roles are not kept: read on every
+   * turn (from shared storage), the place stays a few hundred bytes rather than a whole roster.
+   */
+  staffNames: Record<string, string>;
   me: StaffMember;
 }
 
@@ -96,7 +100,7 @@ export class StaffDirectory {
 /** The user's place in a business with these staff, if they are an active member of it. */
 function placeAmong(person: Person, business: Business, staff: StaffMember[]): StaffPlace | undefined {
   const me = membershipOf(person, staff);
-  return me ? { business, staff, me } : undefined;
+  return me ? { business, staffNames: Object.fromEntries(staff.map((s) => [s.id, s.displayName])), me } : undefined;
 }
 
 /** For a read in a business: `instead` where Graph refuses the business to this user; any other failure stands. */

@@ -8,6 +8,7 @@ import { KeptItems } from './keptItems.js';
  */
 export class StoragePlacesCache extends KeptItems<UserPlaces> implements PlacesCache {
   constructor(storage: Storage, ttlMs: number, now?: () => number) {
-    super(storage, 'places', 'places', ttlMs, now);
+    // The field was `places` while a place kept the whole roster: such an item, written by an older version, is a miss.
+    super(storage, 'places', 'placesWithNames', ttlMs, now);
   }
 }

@@ -34,6 +34,27 @@ describe('StaffDirectory against the local Graph service', () => {
     expect(staffReads()).toBe(3);
   });
 
+  it("remembers of each business only its staff's names and the user's own record: no colleague's address or role", async () => {
+    const storage = new ExpiringMemoryStorage(60_000);
+    const directory = new StaffDirectory(gatewayFor(graph, { login: ADELE }), new StoragePlacesCache(storage, 60_000));
+    await directory.placesOf(user);
+    const [stored] = Object.values(await storage.read([`places/${user.tenantId}/${user.aadObjectId}/${user.id}`]));
+    const contoso = (stored as { placesWithNames: { places: { business: { id: string }; staffNames: Record<string, string> }[] } }).placesWithNames.places.find((p) => p.business.id === CONTOSO)!;
+    expect(Object.values(contoso.staffNames)).toContain('Lee Gu');
+    expect(JSON.stringify(contoso.staffNames)).not.toMatch(/@|administrator|teamMember/);
+    expect(JSON.stringify(stored)).not.toMatch(/LeeG@/i);
+  });
+
+  it('reads a place remembered by an older version (a whole roster, under another field) as nothing remembered', async () => {
+    const storage = new ExpiringMemoryStorage(60_000);
+    const directory = new StaffDirectory(gatewayFor(graph, { login: ADELE }), new StoragePlacesCache(storage, 60_000));
+    const key = `places/${user.tenantId}/${user.aadObjectId}/${user.id}`;
+    await storage.write({ [key]: { places: { person: { id: 'x', displayName: 'Adele', emailAddresses: [] }, places: [] }, expiresAt: Date.now() + 60_000 } });
+    const { places } = await directory.placesOf(user);
+    expect(places.map((p) => p.business.id)).toEqual([CONTOSO, FABRIKAM]);
+    expect(staffReads()).toBe(3);
+  });
+
   it('reads one business, not the tenant, for a click when nothing is remembered; nowhere staff is no place', async () => {
     const directory = new StaffDirectory(gatewayFor(graph, { login: ALEX_VIEWER }), new StoragePlacesCache(new ExpiringMemoryStorage(60_000), 60_000));
     expect((await directory.placeOf(user, CONTOSO)).place?.me.role).toBe('viewer');
