@@ -55,7 +55,16 @@ function finishActions(node: unknown, lang: Locale): void {
   action.fallback = fallback;
 }
 
-function labels(locale: Locale): Record<string, string> {
+/** The labels every appointment card reads, per language: made once, as they never change while the bot runs. */
+const labelsByLocale = new Map<Locale, Readonly<Record<string, string>>>();
+
+function labels(locale: Locale): Readonly<Record<string, string>> {
+  let known = labelsByLocale.get(locale);
+  if (!known) labelsByLocale.set(locale, (known = Object.freeze(labelsOf(locale))));
+  return known;
+}
+
+function labelsOf(locale: Locale): Record<string, string> {
   return {
     when: t(locale, 'labels.when'),
     service: t(locale, 'labels.service'),
