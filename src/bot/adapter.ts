@@ -4,7 +4,6 @@ import { AuthenticationConstants, MsalServiceClientCredentialsFactory } from 'bo
 import type { Config, ProductionModeConfig } from '../config/config.js';
 import type { FailureSink } from './failures.js';
 import { InboundAdapter } from './inbound/gate.js';
-import { ReusedClientsAuthentication } from './inbound/reusedClients.js';
 
 export interface ProductionAdapterParts {
   /** The process's one MSAL client: it also gets the bot's own tokens for the Bot Connector and Token Service. */
@@ -19,7 +18,7 @@ export interface ProductionAdapterParts {
  * a valid token is answered 401) and Teams SSO token exchanges are handled once, however many Teams clients send them.
  */
 export function createAdapter(mode: Config['mode'], sink: FailureSink, production?: ProductionAdapterParts): InboundAdapter {
-  const adapter = mode.kind === 'local' || !production ? new InboundAdapter(new ReusedClientsAuthentication(new ConfigurationBotFrameworkAuthentication({}))) : productionAdapter(mode, production);
+  const adapter = mode.kind === 'local' || !production ? new InboundAdapter(new ConfigurationBotFrameworkAuthentication({})) : productionAdapter(mode, production);
   // Failures the bot's routes did not answer (e.g. storage lost while a token exchange was de-duplicated).
   adapter.onTurnError = (context: TurnContext, error: Error) => sink.unanswered(context, error);
   return adapter;
@@ -44,7 +43,7 @@ function productionAdapter(mode: ProductionModeConfig, { msal, storage }: Produc
     // botbuilder ships with an older msal-node; its factory only calls acquireTokenByClientCredential, which both have.
     new MsalServiceClientCredentialsFactory(mode.appId, msal as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1]),
   );
-  const adapter = new InboundAdapter(new ReusedClientsAuthentication(auth));
+  const adapter = new InboundAdapter(auth);
   adapter.use(new TeamsSSOTokenExchangeMiddleware(storage, mode.connectionName));
   return adapter;
 }

@@ -57,13 +57,22 @@ export class ReusedClientsAuthentication extends BotFrameworkAuthentication {
   }
 
   private reusing(claimsIdentity: ClaimsIdentity, factory: ConnectorFactory): ConnectorFactory {
-    const appId = appIdOf(claimsIdentity);
-    const connectors = this.connectors;
-    return new (class extends ConnectorFactory {
-      create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-        return connectors.get(JSON.stringify([appId, serviceUrl, audience]), () => factory.create(serviceUrl, audience));
-      }
-    })();
+    return new ReusingConnectorFactory(appIdOf(claimsIdentity), factory, this.connectors);
+  }
+}
+
+/** botbuilder's connector factory for one app id, handing out the client already made for a service URL and audience. */
+class ReusingConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly appId: string,
+    private readonly inner: ConnectorFactory,
+    private readonly connectors: KeptPromises<ConnectorClient>,
+  ) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    return this.connectors.get(JSON.stringify([this.appId, serviceUrl, audience]), () => this.inner.create(serviceUrl, audience));
   }
 }
 

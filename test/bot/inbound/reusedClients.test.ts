@@ -1,6 +1,7 @@
 import { type Activity, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { BotFrameworkAuthentication, type ClaimsIdentity, type UserTokenClient } from 'botframework-connector';
 import { describe, expect, it } from 'vitest';
+import { InboundAdapter } from '../../../src/bot/inbound/gate.js';
 import { ReusedClientsAuthentication } from '../../../src/bot/inbound/reusedClients.js';
 
 const activity = (serviceUrl: string) => ({ type: 'message', channelId: 'emulator', serviceUrl }) as Activity;
@@ -57,5 +58,22 @@ describe('ReusedClientsAuthentication', () => {
     const made = await auth.createUserTokenClient(claimsIdentity);
     expect(await auth.createUserTokenClient(claimsIdentity)).toBe(made);
     expect(attempts).toBe(2);
+  });
+
+  it("is what the bot's adapter runs on: two turns from one service URL get the same clients", async () => {
+    const adapter = new InboundAdapter(botbuilderAuth());
+    const clientsOfTurn = async () => {
+      let clients: unknown[] = [];
+      await adapter.turnOf('', { ...activity('https://smba.example/amer/'), id: 'a1', conversation: { id: 'c1' }, from: { id: 'u1' }, recipient: { id: 'b1' } } as Activity, (context) => {
+        clients = [context.turnState.get(adapter.ConnectorClientKey), context.turnState.get(adapter.UserTokenClientKey)];
+        return Promise.resolve();
+      });
+      return clients;
+    };
+    const first = await clientsOfTurn();
+    expect(first.every((c) => c !== undefined)).toBe(true);
+    const second = await clientsOfTurn();
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).toBe(first[1]);
   });
 });
