@@ -1,7 +1,7 @@
 import type { Storage } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
-import { StaffDirectory } from '../../src/bookings/staffDirectory.js';
+import { StaffDirectory, userKeyOf } from '../../src/bookings/staffDirectory.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
 import { StoragePlacesCache } from '../../src/storage/storagePlacesCache.js';
@@ -38,7 +38,7 @@ describe('StaffDirectory against the local Graph service', () => {
     const storage = new ExpiringMemoryStorage(60_000);
     const directory = new StaffDirectory(gatewayFor(graph, { login: ADELE }), new StoragePlacesCache(storage, 60_000));
     await directory.placesOf(user);
-    const [stored] = Object.values(await storage.read([`places/${user.tenantId}/${user.aadObjectId}/${user.id}`]));
+    const [stored] = Object.values(await storage.read([`places/${userKeyOf(user)}`]));
     const contoso = (stored as { placesWithNames: { places: { business: { id: string }; staffNames: Record<string, string> }[] } }).placesWithNames.places.find((p) => p.business.id === CONTOSO)!;
     expect(Object.values(contoso.staffNames)).toContain('Lee Gu');
     expect(JSON.stringify(contoso.staffNames)).not.toMatch(/@|administrator|teamMember/);
@@ -48,7 +48,7 @@ describe('StaffDirectory against the local Graph service', () => {
   it('reads a place remembered by an older version (a whole roster, under another field) as nothing remembered', async () => {
     const storage = new ExpiringMemoryStorage(60_000);
     const directory = new StaffDirectory(gatewayFor(graph, { login: ADELE }), new StoragePlacesCache(storage, 60_000));
-    const key = `places/${user.tenantId}/${user.aadObjectId}/${user.id}`;
+    const key = `places/${userKeyOf(user)}`;
     await storage.write({ [key]: { places: { person: { id: 'x', displayName: 'Adele', emailAddresses: [] }, places: [] }, expiresAt: Date.now() + 60_000 } });
     const { places } = await directory.placesOf(user);
     expect(places.map((p) => p.business.id)).toEqual([CONTOSO, FABRIKAM]);
