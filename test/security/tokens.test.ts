@@ -91,6 +91,16 @@ describe('tokens correct in all but one way are refused and not processed', () =
     expect({ replies: answer.replies, tokenService: answer.tokenServiceCalls, graph: answer.graphCalls }).toEqual({ replies: 0, tokenService: 0, graph: 0 });
     expect(answer.logLines).toEqual([expect.objectContaining({ msg: 'request refused', status: 401 })]);
   });
+
+  it('refuses a token it has just accepted, on an activity for another host or channel: nothing sent there', async () => {
+    const token = await forged({});
+    expect((await send(token)).status).toBe(200);
+    for (const activity of [{ serviceUrl: 'https://attacker.example/' }, { channelId: 'slack' }]) {
+      const answer = await send(token, activity);
+      expect(answer.status).toBe(401);
+      expect({ replies: answer.replies, tokenService: answer.tokenServiceCalls, graph: answer.graphCalls }).toEqual({ replies: 0, tokenService: 0, graph: 0 });
+    }
+  });
 });
 
 describe('the Emulator issuer list botbuilder grows from unverified tenant ids', () => {
