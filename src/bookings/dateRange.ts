@@ -13,11 +13,11 @@ const DAY_MS = 86_400_000;
 
 /** The window a range covers, in the user's time zone (a day is midnight to midnight there, DST included). */
 export function windowOf(range: RangeKey, now: Date, timeZone: string, upcomingDays: number): TimeWindow {
+  // The default list (every list click) needs no calendar date, and finding it is an Intl call.
+  if (range === 'upcoming') return { start: now, end: new Date(now.getTime() + upcomingDays * DAY_MS) };
   const today = dateInZone(now, timeZone);
-  const midnight = (offsetDays: number, from = today) => zonedTimeToUtc(from.year, from.month, from.day + offsetDays, 0, 0, timeZone);
+  const midnight = (offsetDays: number) => zonedTimeToUtc(today.year, today.month, today.day + offsetDays, 0, 0, timeZone);
   switch (range) {
-    case 'upcoming':
-      return { start: now, end: new Date(now.getTime() + upcomingDays * DAY_MS) };
     case 'today':
       return { start: midnight(0), end: midnight(1) };
     case 'tomorrow':
