@@ -48,10 +48,17 @@ class DeadlineMiddleware implements Middleware {
     const turn = context.middlewareControl?.getMiddlewareOptions(TurnDeadline) as TurnDeadline | undefined;
     const turnLeft = (turn?.at ?? Infinity) - performance.now();
     const ms = Math.max(1, Math.ceil(Math.min(this.timeoutMs, turnLeft)));
-    const signal = AbortSignal.timeout(ms);
-    requestEnds.set(signal, performance.now() + ms);
-    context.options = { ...context.options, signal };
-    await this.next?.execute(context);
+    // Not AbortSignal.timeout: its timer outlives the request, and firing then makes a DOMException with a stack for
+    // every request long answered. The answer is read whole inside the chain, so the timer ends with it.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException(`Graph did not answer within ${ms} ms`, 'TimeoutError')), ms);
+    requestEnds.set(controller.signal, performance.now() + ms);
+    context.options = { ...context.options, signal: controller.signal };
+    try {
+      await this.next?.execute(context);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
