@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
 import { VERIFIED_CHANNEL_TOKEN_MS } from '../../config/durations.js';
@@ -12,7 +11,7 @@ const MAX_REMEMBERED = 256;
  * channel sends one token for as long as it lives. A passed verification is remembered for exactly what botbuilder
  * checked it against, the Authorization header, the activity's channel id (the key's endorsements) and service URL
  * (the `serviceurl` claim), until the token's own `exp` (botbuilder accepts 5 minutes past it) and for 10 minutes at
- * most. A refused token, or one without `exp`, is verified every time. Only a hash of the header is kept.
+ * most. A refused token, or one without `exp`, is verified every time.
  */
 export class VerifiedRequests {
   private readonly remembered = new Map<string, { result: AuthenticateRequestResult; untilMs: number }>();
@@ -22,7 +21,8 @@ export class VerifiedRequests {
   async verify(activity: Activity, authorization: string, verifyInFull: () => Promise<AuthenticateRequestResult>): Promise<AuthenticateRequestResult> {
     // Local mode: no token, nothing verified.
     if (!authorization) return verifyInFull();
-    const key = createHash('sha256').update(JSON.stringify([authorization, activity.channelId, activity.serviceUrl])).digest('base64');
+    // Not hashed: a SHA-256 of it was a tenth of a turn's inbound CPU, and the token is only good for this bot.
+    const key = JSON.stringify([activity.channelId, activity.serviceUrl, authorization]);
     const known = this.remembered.get(key);
     if (known && this.nowMs() < known.untilMs) return known.result;
     this.remembered.delete(key);
