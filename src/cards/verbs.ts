@@ -1,5 +1,6 @@
 /**
- * Card action verbs: the one list shared by the card templates (written into them, see cards/render.ts) and the bot's router.
+ * Card action verbs: the one list shared by the card templates (written into them: cards/render.ts) and the bot's
+ * router.
  * Dotted names read as "resource.action".
  */
 export const Verb = {
