@@ -55,12 +55,14 @@ export class GraphWaitMiddleware implements Middleware {
     } finally {
       const requestId = context.response?.headers.get('request-id') ?? undefined;
       meter?.end(requestId);
-      const clientRequestId = headersOf(context)['client-request-id'];
-      // Method, status, ids and timing only: the URL names businesses and appointments.
-      this.logger?.debug(
-        { ...meter?.logFields, method: context.options?.method ?? 'GET', status: context.response?.status, requestId, clientRequestId, ms: Math.round(performance.now() - started) },
-        'graph call',
-      );
+      // Method, status, ids and timing only: the URL names businesses and appointments. Built only when written.
+      if (this.logger?.isLevelEnabled('debug')) {
+        const clientRequestId = headersOf(context)['client-request-id'];
+        this.logger.debug(
+          { ...meter?.logFields, method: context.options?.method ?? 'GET', status: context.response?.status, requestId, clientRequestId, ms: Math.round(performance.now() - started) },
+          'graph call',
+        );
+      }
     }
   }
 }
