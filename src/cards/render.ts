@@ -33,7 +33,7 @@ const templates = new Map<string, Template>();
 function templateFor(which: TemplateName, locale: Locale): Template {
   const key = `${which}|${locale}`;
   let known = templates.get(key);
-  if (!known) templates.set(key, (known = new Template(withConstants(sources[which], { labels: labels(locale), verbs: Verb }))));
+  if (!known) templates.set(key, (known = new Template(withConstants(sources[which], { labels: labelsOf(locale), verbs: Verb }))));
   return known;
 }
 
@@ -79,15 +79,7 @@ function finishActions(node: unknown, lang: Locale): void {
   action.fallback = fallback;
 }
 
-/** The labels every appointment card reads, per language: made once, as they never change while the bot runs. */
-const labelsByLocale = new Map<Locale, Readonly<Record<string, string>>>();
-
-function labels(locale: Locale): Readonly<Record<string, string>> {
-  let known = labelsByLocale.get(locale);
-  if (!known) labelsByLocale.set(locale, (known = Object.freeze(labelsOf(locale))));
-  return known;
-}
-
+/** The labels the templates name, in a language (written into each template once: templateFor). */
 function labelsOf(locale: Locale): Record<string, string> {
   return {
     when: t(locale, 'labels.when'),
