@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ResponseType } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../../src/graph/clientFactory.js';
 import { toDomainError } from '../../src/graph/errors.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
@@ -61,4 +62,23 @@ describe('the Graph transport', () => {
     const error = await client.api('/me').get().catch((e: unknown) => e);
     expect(toDomainError(error).code).toBe(ErrorCode.Timeout);
   });
+
+  it('ends a request whose body stops half-way at its deadline, as a timeout', async () => {
+    // Headers and the start of a body, then nothing; the connection drops after 1.5 s ("unavailable" had the
+    // deadline not ended the read of the body first).
+    const graph = await serve((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' }).write('{"value":[');
+      setTimeout(() => req.socket.destroy(), 1500);
+    });
+    const client = createGraphClient({ baseUrl: graph.url, version: 'v1.0', timeoutMs: 200, maxRetries: 0, maxRetryWaitSeconds: 1 });
+    const error = await client.api('/me').get().catch((e: unknown) => e);
+    expect(toDomainError(error).code).toBe(ErrorCode.Timeout);
+  });
+
+  it('hands back every value of a header sent more than once', async () => {
+    const graph = await serve((_req, res) => res.writeHead(200, [['Content-Type', 'application/json'], ['Warning', 'one'], ['Warning', 'two']]).end('{}'));
+    const answer = (await clientFor(graph.url).api('/x').responseType(ResponseType.RAW).get()) as Response;
+    expect(answer.headers.get('warning')).toBe('one, two');
+  });
 });
+
