@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import type { Context, FetchOptions, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, type Dispatcher } from 'undici';
 
@@ -52,7 +53,7 @@ export class GraphTransport implements Middleware {
         },
         onResponseEnd() {
           done();
-          resolve(new GraphAnswer(status, headers ?? new Headers(), Buffer.concat(chunks)));
+          resolve(new GraphAnswer(status, headers ?? new Headers(), chunks));
         },
         onResponseError(_controller, error) {
           done();
@@ -81,7 +82,8 @@ class GraphAnswer {
   constructor(
     readonly status: number,
     readonly headers: Headers,
-    private readonly bytes: Buffer,
+    /** As they came off the socket: JSON is decoded from them directly, not first copied into one buffer. */
+    private readonly chunks: readonly Buffer[],
   ) {
     this.ok = status >= 200 && status < 300;
     this.statusText = STATUS_CODES[status] ?? '';
@@ -89,11 +91,11 @@ class GraphAnswer {
 
   /** Read by the SDK only for content types it cannot parse, as an error's body: the text stands in for the stream. */
   get body(): string | null {
-    return this.bytes.length > 0 ? this.bytes.toString('utf8') : null;
+    return this.chunks.some((chunk) => chunk.length > 0) ? this.decoded() : null;
   }
 
   text(): Promise<string> {
-    return Promise.resolve(this.bytes.toString('utf8'));
+    return Promise.resolve(this.decoded());
   }
 
   async json(): Promise<unknown> {
@@ -101,10 +103,19 @@ class GraphAnswer {
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(new Uint8Array(this.bytes).buffer);
+    return Promise.resolve(new Uint8Array(Buffer.concat(this.chunks)).buffer);
   }
 
   blob(): Promise<Blob> {
-    return Promise.resolve(new Blob([new Uint8Array(this.bytes)], { type: this.headers.get('content-type') ?? '' }));
+    return Promise.resolve(new Blob(this.chunks.map((chunk) => new Uint8Array(chunk)), { type: this.headers.get('content-type') ?? '' }));
+  }
+
+  /** UTF-8 across chunk boundaries (a character split between two reads is decoded whole). */
+  private decoded(): string {
+    if (this.chunks.length === 1) return this.chunks[0]!.toString('utf8');
+    const decoder = new StringDecoder('utf8');
+    let text = '';
+    for (const chunk of this.chunks) text += decoder.write(chunk);
+    return text + decoder.end();
   }
 }

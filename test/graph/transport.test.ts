@@ -80,5 +80,15 @@ describe('the Graph transport', () => {
     const answer = (await clientFor(graph.url).api('/x').responseType(ResponseType.RAW).get()) as Response;
     expect(answer.headers.get('warning')).toBe('one, two');
   });
+
+  it('reads a character whose UTF-8 bytes arrive in two reads', async () => {
+    const bytes = Buffer.from('{"displayName":"Zoë Ångström"}', 'utf8');
+    const split = bytes.indexOf(0xc3) + 1; // after the first byte of "ë"
+    const graph = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) }).write(bytes.subarray(0, split));
+      setTimeout(() => res.end(bytes.subarray(split)), 50);
+    });
+    expect(await clientFor(graph.url).api('/me').get()).toEqual({ displayName: 'Zoë Ångström' });
+  });
 });
 
