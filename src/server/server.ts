@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import getRawBody from 'raw-body';
 import restify, { type Request } from 'restify';
 
 const STATIC_PAGES: [path: string, file: string, contentType: string][] = [
@@ -43,8 +44,13 @@ export async function startServer(options: ServerOptions): Promise<BotServer> {
 
   // Only JSON, checked before the body is read: a web page can post a form, multipart or text body to a bot on the
   // user's machine without a CORS preflight, but not application/json.
-  server.post('/api/messages', refuseNonJson, restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }), async (req, res) => {
-    const body = parseJson(req.body);
+  server.post('/api/messages', refuseNonJson, async (req, res) => {
+    const raw = await bodyOf(req);
+    if (typeof raw === 'number') {
+      res.send(raw, { error: raw === 413 ? 'Payload too large.' : 'Bad request: the body could not be read.' });
+      return;
+    }
+    const body = parseJson(raw);
     if (body === undefined) {
       res.send(400, { error: 'Bad request: the body is not JSON.' });
       return;
@@ -96,16 +102,31 @@ export async function startServer(options: ServerOptions): Promise<BotServer> {
 }
 
 function refuseNonJson(req: Request, res: restify.Response, next: restify.Next): void {
-  if (req.getContentType().trim() !== 'application/json') {
+  // Uncompressed only: no channel compresses what it posts to a bot.
+  const encoding = req.header('content-encoding');
+  if (req.getContentType().trim() !== 'application/json' || (encoding && encoding.trim().toLowerCase() !== 'identity')) {
     res.send(415, { error: 'Unsupported media type: send application/json.' });
     return next(false);
   }
   next();
 }
 
+/**
+ * The body's bytes, at most MAX_BODY_BYTES, or the status that refuses it: 413 past the limit (announced or sent),
+ * 400 for a body that ended short of its Content-Length. Not restify's bodyReader: its `new Buffer(0)` makes Node
+ * walk the call stack on each of a process's first 10,000 requests, to see whether to warn about it.
+ */
+async function bodyOf(req: Request): Promise<Buffer | 413 | 400> {
+  try {
+    return await getRawBody(req, { limit: MAX_BODY_BYTES, length: req.header('content-length') || null });
+  } catch (error) {
+    return (error as { type?: string }).type === 'entity.too.large' ? 413 : 400;
+  }
+}
+
 /** The body read as UTF-8 JSON (RFC 8259 allows no other encoding), or undefined when it is not JSON. */
-function parseJson(raw: unknown): unknown {
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
+function parseJson(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch {

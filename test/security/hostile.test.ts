@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { actionsOf, type BotHarness, cardOf, emulatorActivity, startBot, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { CONTOSO } from '../helpers/localGraph.js';
@@ -165,6 +168,24 @@ describe('malformed activities: a 4xx or an ordinary answer, never a 5xx, and th
 
   it('a body over 256 KiB → 413', async () => {
     expect((await postRaw(h.bot.url, JSON.stringify({ ...valid(), text: 'a'.repeat(300_000) }), 'application/json')).status).toBe(413);
+  });
+
+  it('a Content-Length over 256 KiB → 413 at once, before any of the body is sent', async () => {
+    const { port } = new URL(h.bot.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write(`POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`);
+    const [first] = (await once(socket, 'data')) as [Buffer];
+    socket.destroy();
+    expect(first.toString('latin1')).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('a compressed body → 415: no channel compresses what it posts', async () => {
+    const response = await fetch(`${h.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+      body: gzipSync(JSON.stringify(valid())),
+    });
+    expect(response.status).toBe(415);
   });
 });
 
