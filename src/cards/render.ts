@@ -168,9 +168,10 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   const business = shown?.id ?? 'all';
   // Administrators and schedulers switch between their own appointments and the whole business.
   const switchTo = result.kind === 'appointments' && result.canSeeWholeBusiness ? (scope === 'mine' ? 'business' : 'mine') : undefined;
+  // Each list action's data is one object, one expression in the template (each `${…}` costs its own evaluation).
   const nav = [
-    ...pager.map((p) => ({ ...p, range, scope, business })),
-    ...(switchTo ? [{ title: t(locale, switchTo === 'business' ? 'actions.wholeBusiness' : 'actions.onlyMine'), offset: 0, range, scope: switchTo, business }] : []),
+    ...pager.map((p) => ({ title: p.title, data: { offset: p.offset, range, scope, business } })),
+    ...(switchTo ? [{ title: t(locale, switchTo === 'business' ? 'actions.wholeBusiness' : 'actions.onlyMine'), data: { offset: 0, range, scope: switchTo, business } }] : []),
   ];
   // Staff of several businesses switch between them (and back to all); the choice is remembered for them.
   const businesses = result.kind === 'notStaff' ? [] : result.businesses;
@@ -180,7 +181,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
       : [
           ...(shown ? [{ title: t(locale, 'actions.allBusinesses'), business: 'all' }] : []),
           ...businesses.filter((b) => b.id !== shown?.id).map((b) => ({ title: b.displayName, business: b.id })),
-        ].map((s) => ({ ...s, offset: 0, range, scope }));
+        ].map((s) => ({ title: s.title, data: { offset: 0, range, scope, business: s.business } }));
   const card = expand('list', {
     title: t(locale, scope === 'business' ? 'list.titleBusiness' : 'list.title'),
     subtitle: t(locale, 'list.subtitle', { period, timeZone: ctx.timeZone }),
@@ -202,6 +203,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
         canCancel: a.canCancel,
         openable: a.openableById,
         cancelTooltip: t(locale, 'actions.cancelTooltip', { service: a.serviceName, date: day }),
+        target: { businessId: a.businessId, appointmentId: a.id },
       };
     }),
   }, locale);
