@@ -36,6 +36,22 @@ describe('the logger', () => {
     expect(JSON.parse(logs[0]!)).toMatchObject({ token: '[redacted]', cancellationMessage: '[redacted]', connectionString: '[redacted]' });
   });
 
+  it('redacts the fields of an object or an error a line holds, and leaves the caller\'s objects as they were', () => {
+    const { logs, logDestination } = captureLogs();
+    const details = { phone: '213-555-0199', service: 'Consultation' };
+    const error = Object.assign(new Error('exchange failed'), { accessToken: 'eyJ.c.d' });
+    createLogger('info', logDestination).warn({ details, err: error, count: 2, verb: 'appointments.list' }, 'oops');
+    expect(logs[0]).not.toMatch(/eyJ|555-0199/);
+    expect(JSON.parse(logs[0]!)).toMatchObject({
+      details: { phone: '[redacted]', service: 'Consultation' },
+      err: { message: 'exchange failed', accessToken: '[redacted]' },
+      count: 2,
+      verb: 'appointments.list',
+    });
+    expect(details.phone).toBe('213-555-0199');
+    expect(error.accessToken).toBe('eyJ.c.d');
+  });
+
   describe('on standard output, where lines are written in batches', () => {
     /** A Node process that logs through createLogger's own destination, then runs `then` (a statement). */
     const loggingProcess = (then: string) =>
