@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthenticationResult, ConfidentialClientApplication } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
+import { msUntil } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
@@ -106,8 +107,8 @@ export class OboTokenProvider implements TokenProvider {
       };
       // No longer joined after the deadline of the turn that began it: an Entra ID that hangs must not hold the
       // user's later turns (each caller waits within its own deadline).
-      const left = (user.deadline ?? Infinity) - performance.now();
-      const timer = Number.isFinite(left) ? setTimeout(stopJoining, Math.max(0, left)).unref() : undefined;
+      const left = msUntil(user.deadline);
+      const timer = Number.isFinite(left) ? setTimeout(stopJoining, left).unref() : undefined;
       const exchanging: Promise<string> = this.fromSharedOrExchange(assertion, key, user).finally(() => {
         clearTimeout(timer);
         stopJoining();
@@ -152,8 +153,8 @@ export class OboTokenProvider implements TokenProvider {
   async forgetEverywhere(user: UserRef): Promise<void> {
     // Dated at the end of the sign-out's turn: a turn that begins while the Token Service is still signing the user
     // out (another Teams client, a card refresh) may yet get their token, and must not keep what it exchanges.
-    const turnLeft = (user.deadline ?? -Infinity) - performance.now();
-    const at = this.now() + (Number.isFinite(turnLeft) ? Math.max(0, turnLeft) : 0);
+    const turnLeft = msUntil(user.deadline);
+    const at = this.now() + (Number.isFinite(turnLeft) ? turnLeft : 0);
     await Promise.all(
       partitionsOf(user).map(async (key) => {
         this.graphTokens.delete(key);

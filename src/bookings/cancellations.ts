@@ -4,7 +4,7 @@ import type { AuditEntry, AuditTrail } from './audit.js';
 import { authorized, type BusinessContext, contextOf, forgettingRefusal, losesPlace } from './businessContext.js';
 import { type CancelLedger, type CancelRecord, type LedgerEntry, restoreAppointment, storeAppointment } from './cancelLedger.js';
 import { validCancellationMessage } from './cancellationMessage.js';
-import { byDeadline } from './deadline.js';
+import { byDeadline, msUntil } from './deadline.js';
 import { CodedError, ErrorCode, toCodedError } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
 import { type StaffDirectory, userKeyOf } from './staffDirectory.js';
@@ -151,7 +151,7 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
   async awaitOtherTurn(run) {
     const giveUpAt = Math.min(performance.now() + run.parts.awaitOtherTurnMs, run.deadline);
     while (performance.now() < giveUpAt) {
-      await sleep(Math.min(run.parts.pollMs, giveUpAt - performance.now()));
+      await sleep(Math.min(run.parts.pollMs, msUntil(giveUpAt)));
       const entry = await run.stored(run.parts.ledger.get(run.key));
       if (entry) await run.authorizeRecorded(entry.record);
       if (entry?.record.state === 'cancelled') return { at: 'repeated', record: entry.record };

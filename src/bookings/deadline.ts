@@ -17,10 +17,15 @@ export async function settledWithin<T>(work: Promise<T>, ms: number, late: () =>
   }
 }
 
+/** What is left until `deadline` (a performance.now() instant), in ms and never below 0; Infinity without one. */
+export function msUntil(deadline: number | undefined): number {
+  return deadline === undefined ? Infinity : Math.max(0, deadline - performance.now());
+}
+
 /**
  * `work`, or a Timeout error once `deadline` (a performance.now() instant) has passed: how a turn keeps every wait
  * (the Token Service, Entra ID, another turn's cancel) inside its budget under Teams' 15 s invoke limit.
  */
 export function byDeadline<T>(work: Promise<T>, deadline: number, what: string): Promise<T> {
-  return settledWithin(work, deadline - performance.now(), () => new CodedError(ErrorCode.Timeout, `${what} did not answer within the turn's budget`));
+  return settledWithin(work, msUntil(deadline), () => new CodedError(ErrorCode.Timeout, `${what} did not answer within the turn's budget`));
 }

@@ -8,6 +8,7 @@ import {
   RetryHandlerOptions,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
+import { msUntil } from '../bookings/deadline.js';
 import type { Logger } from '../logging/logger.js';
 import { ClientRequestIdMiddleware, GraphWaitMiddleware } from './graphWait.js';
 import { GraphTransport } from './transport.js';
@@ -46,8 +47,7 @@ class DeadlineMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const turn = context.middlewareControl?.getMiddlewareOptions(TurnDeadline) as TurnDeadline | undefined;
-    const turnLeft = (turn?.at ?? Infinity) - performance.now();
-    const ms = Math.max(1, Math.ceil(Math.min(this.timeoutMs, turnLeft)));
+    const ms = Math.max(1, Math.ceil(Math.min(this.timeoutMs, msUntil(turn?.at))));
     // Not AbortSignal.timeout: its timer outlives the request, and firing then makes a DOMException with a stack for
     // every request long answered. The answer is read whole inside the chain, so the timer ends with it.
     const controller = new AbortController();
@@ -76,7 +76,7 @@ function retryWithin(maxRetryWaitSeconds: number) {
     const header = response.headers.get('Retry-After');
     const retryAfter = Number(header ?? 0);
     const waitSeconds = header === null ? longestBackOffSeconds(delay, attempt + 1) : retryAfter;
-    const left = (fetchOptions?.signal ? (requestEnds.get(fetchOptions.signal) ?? Infinity) : Infinity) - performance.now();
+    const left = msUntil(fetchOptions?.signal ? requestEnds.get(fetchOptions.signal) : undefined);
     return method === 'GET' && retryAfter <= maxRetryWaitSeconds && waitSeconds * 1000 < left;
   };
 }

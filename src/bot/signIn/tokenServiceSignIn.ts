@@ -6,7 +6,7 @@ import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
-import { byDeadline, settledWithin } from '../../bookings/deadline.js';
+import { byDeadline, msUntil, settledWithin } from '../../bookings/deadline.js';
 import { turnDeadlineOf, userOf } from '../turnContextInfo.js';
 import type { LoginRequest, SignedIn, SignInProvider, SignInReason, SignInTexts } from './signIn.js';
 
@@ -126,7 +126,7 @@ const MISCONFIGURED_STATUSES = new Set([400, 401, 403, 404]);
 async function reach<T>(context: TurnContext, call: () => Promise<T>): Promise<T> {
   const late = () => new CodedError(ErrorCode.SignInUnavailable, "The Bot Framework Token Service did not answer within the turn's budget");
   try {
-    return await settledWithin(call(), turnDeadlineOf(context) - performance.now(), late);
+    return await settledWithin(call(), msUntil(turnDeadlineOf(context)), late);
   } catch (cause) {
     if (cause instanceof CodedError) throw cause;
     // The bot's own token for the Token Service comes from MSAL (client credentials): a wrong secret fails there.
