@@ -48,6 +48,15 @@ function graphTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A read's JSON; anything else that answers 200 (a proxy's sign-in page) is not Graph's answer. */
+function bodyOf<T>(text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new CodedError(ErrorCode.Unavailable, 'Graph answered a read with a body that is not JSON', { cause });
+  }
+}
+
 /** The Bookings subset of Microsoft Graph, called as the signed-in user. */
 export class BookingsGraphClient implements BookingsGateway {
   private readonly linkPrefix: string;
@@ -122,12 +131,17 @@ export class BookingsGraphClient implements BookingsGateway {
   private async get<T>(user: UserRef, path: string, headers: Record<string, string> = {}): Promise<T> {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
     const token = await this.tokenFor(user);
+    let response: Response;
     try {
       // By the deadline also while a retry waits out its back-off (the request's own signal ends only its fetches).
-      return (await byDeadline(this.request(user, path, token).headers(headers).get() as Promise<T>, user.deadline ?? Infinity, 'Microsoft Graph'));
+      // Raw, as for the cancel: the SDK keeps no headers (so no Retry-After) on an error whose body is not JSON.
+      const answer = this.request(user, path, token).headers(headers).responseType(ResponseType.RAW).get() as Promise<Response>;
+      response = await byDeadline(answer, user.deadline ?? Infinity, 'Microsoft Graph');
     } catch (error) {
       throw await this.refused(user, toDomainError(error));
     }
+    if (!response.ok) throw await this.refused(user, toDomainError(await graphErrorOf(response)));
+    return bodyOf<T>(await response.text());
   }
 
   /** The user's Graph token, within what is left of the turn: an Entra ID that hangs must not hold the turn. */

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodedError, ErrorCode } from '../../src/bookings/errors.js';
+import { createGraphClient } from '../../src/graph/clientFactory.js';
+import { BookingsGraphClient } from '../../src/graph/bookingsGraphClient.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { StandInServer } from '../helpers/standins/http.js';
 import { ALEX_VIEWER, CONTOSO, FABRIKAM, gatewayFor, NORTHWIND, startLocalGraph } from '../helpers/localGraph.js';
 
 const user = { id: 'emulator-user' };
@@ -174,6 +177,8 @@ describe('BookingsGraphClient against the local Graph service', () => {
   it('answers a throttled read at once, with its Retry-After, when waiting it out would outlast the turn', async () => {
     const gateway = gatewayFor(graph);
     graph.faults.add({ method: 'GET', pathIncludes: 'staffMembers', status: 429, retryAfterSeconds: 1 });
+    // Signed in first: the stand-in's first token makes its RSA key, which alone can take most of 400 ms.
+    await gateway.me(user);
     const hurried = { ...user, deadline: performance.now() + 400 };
     expect(await codeOf(gateway.listStaff(hurried, CONTOSO))).toMatchObject({ code: ErrorCode.Throttled, retryAfterSeconds: 1 });
     expect(graph.requests.filter((r) => r.path.endsWith('staffMembers')).length).toBe(1);
@@ -203,5 +208,31 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect((await codeOf(gateway.listBusinesses(user))).code).toBe(ErrorCode.Unauthorized);
     expect(graph.requests[0]!.authorization).toBe('Bearer eyJhbGciOiJIUzI1NiJ9.e30.forged');
     expect(forgotten).toEqual([user]);
+  });
+});
+
+describe('BookingsGraphClient against answers that are not Graph\'s JSON (a gateway or proxy in between)', () => {
+  let server: StandInServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+  });
+
+  /** The gateway against a server that answers every request with `status`, `headers` and `body`. */
+  async function gatewayAnswering(status: number, headers: Record<string, string>, body: string): Promise<BookingsGraphClient> {
+    server = new StandInServer(false, (_req, _url, _body, res) => res.writeHead(status, headers).end(body));
+    const baseUrl = `${await server.start()}/`;
+    const client = createGraphClient({ baseUrl, version: 'v1.0', timeoutMs: 2000, maxRetries: 2, maxRetryWaitSeconds: 2 });
+    const tokens = { getToken: () => Promise.resolve('user-token'), forget: () => Promise.resolve() };
+    return new BookingsGraphClient(client, tokens, { baseUrl, version: 'v1.0', bookingsRoot: '/solutions/bookingBusinesses', maxPages: 50 });
+  }
+
+  it('keeps the Retry-After of a throttled read whose body is an HTML page', async () => {
+    const gateway = await gatewayAnswering(429, { 'Content-Type': 'text/html', 'Retry-After': '7' }, '<html>Too many requests</html>');
+    expect(await codeOf(gateway.listBusinesses(user))).toMatchObject({ code: ErrorCode.Throttled, retryAfterSeconds: 7 });
+  });
+
+  it('answers a 200 whose body is not JSON (a sign-in page) as unavailable, not as an empty list', async () => {
+    const gateway = await gatewayAnswering(200, { 'Content-Type': 'text/html' }, '<html>Sign in to continue</html>');
+    expect(await codeOf(gateway.listBusinesses(user))).toMatchObject({ code: ErrorCode.Unavailable });
   });
 });
