@@ -219,7 +219,9 @@ describe('BookingsGraphClient against answers that are not Graph\'s JSON (a gate
 
   /** The gateway against a server that answers every request with `status`, `headers` and `body`. */
   async function gatewayAnswering(status: number, headers: Record<string, string>, body: string): Promise<BookingsGraphClient> {
-    server = new StandInServer(false, (_req, _url, _body, res) => res.writeHead(status, headers).end(body));
+    server = new StandInServer(false, (_req, _url, _body, res) => {
+      res.writeHead(status, headers).end(body);
+    });
     const baseUrl = `${await server.start()}/`;
     const client = createGraphClient({ baseUrl, version: 'v1.0', timeoutMs: 2000, maxRetries: 2, maxRetryWaitSeconds: 2 });
     const tokens = { getToken: () => Promise.resolve('user-token'), forget: () => Promise.resolve() };
