@@ -49,7 +49,7 @@ function graphTime(date: Date): string {
 }
 
 /** A read's JSON; anything else that answers 200 (a proxy's sign-in page) is not Graph's answer. */
-function bodyOf<T>(text: string): T {
+function jsonOf<T>(text: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
@@ -107,14 +107,8 @@ export class BookingsGraphClient implements BookingsGateway {
   async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }> {
     const path = `${this.appointment(businessId, appointmentId)}/cancel`;
     const token = await this.tokenFor(user);
-    let response: Response;
-    try {
-      // The raw response, because a 204 has no body to carry the request-id that the audit trail keeps.
-      response = (await this.request(user, path, token).responseType(ResponseType.RAW).post({ cancellationMessage })) as Response;
-    } catch (error) {
-      throw await this.refused(user, toDomainError(error));
-    }
-    if (!response.ok) throw await this.refused(user, toDomainError(await graphErrorOf(response)));
+    // A 204 has no body: the request-id that the audit trail keeps is in the headers.
+    const response = await this.answerTo(user, () => this.request(user, path, token).post({ cancellationMessage }));
     return { requestId: response.headers.get('request-id') ?? undefined };
   }
 
@@ -131,17 +125,24 @@ export class BookingsGraphClient implements BookingsGateway {
   private async get<T>(user: UserRef, path: string, headers: Record<string, string> = {}): Promise<T> {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
     const token = await this.tokenFor(user);
+    // By the deadline also while a retry waits out its back-off (the request's own signal ends only its fetches).
+    const response = await this.answerTo(user, () => byDeadline(this.request(user, path, token).headers(headers).get(), user.deadline ?? Infinity, 'Microsoft Graph'));
+    return jsonOf<T>(await response.text());
+  }
+
+  /**
+   * Graph's answer to what `send` sent, taken raw: the SDK keeps no headers (so no Retry-After) on an error whose body
+   * is not JSON. A refusal, or no answer, is a coded error.
+   */
+  private async answerTo(user: UserRef, send: () => Promise<unknown>): Promise<Response> {
     let response: Response;
     try {
-      // By the deadline also while a retry waits out its back-off (the request's own signal ends only its fetches).
-      // Raw, as for the cancel: the SDK keeps no headers (so no Retry-After) on an error whose body is not JSON.
-      const answer = this.request(user, path, token).headers(headers).responseType(ResponseType.RAW).get() as Promise<Response>;
-      response = await byDeadline(answer, user.deadline ?? Infinity, 'Microsoft Graph');
+      response = (await send()) as Response;
     } catch (error) {
       throw await this.refused(user, toDomainError(error));
     }
     if (!response.ok) throw await this.refused(user, toDomainError(await graphErrorOf(response)));
-    return bodyOf<T>(await response.text());
+    return response;
   }
 
   /** The user's Graph token, within what is left of the turn: an Entra ID that hangs must not hold the turn. */
@@ -149,10 +150,10 @@ export class BookingsGraphClient implements BookingsGateway {
     return byDeadline(this.tokens.getToken(user), user.deadline ?? Infinity, 'Entra ID');
   }
 
-  /** A request as the user, ending by their turn's deadline (retries included), counted by their turn's meter. */
+  /** A request as the user, answered raw (see answerTo), ending by their turn's deadline (retries included), counted by their turn's meter. */
   private request(user: UserRef, path: string, token: string): GraphRequest {
     const options = [new TurnDeadline(user.deadline ?? Infinity), ...(user.meter ? [new TurnMeter(user.meter)] : [])];
-    return this.client.api(path).header('Authorization', `Bearer ${token}`).middlewareOptions(options);
+    return this.client.api(path).header('Authorization', `Bearer ${token}`).middlewareOptions(options).responseType(ResponseType.RAW);
   }
 
   /** A token Graph refused (revoked, expired early) is never offered again: the next call gets a new one. */
