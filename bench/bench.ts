@@ -261,9 +261,9 @@ if (cpuOnly) {
   const rounds = Number(process.argv.find((a) => a.startsWith('--cpu-rounds='))?.slice('--cpu-rounds='.length) ?? (quick ? 3 : 7));
   for (let round = 0; round < rounds; round++) {
     const ms = new Map<string, number>();
-    // Every other round in reverse order: both bots get cheaper round after round (for one, Node checks the call site
-    // of restify's `new Buffer()` for the first 10,000 requests only), so the bot measured second in every round would
-    // always gain from the drift.
+    // Every other round in reverse order: the bots get cheaper round after round (echo, for one, pays Node's check of
+    // restify's `new Buffer()` call site for its first 10,000 requests only), so the bot measured second in every round
+    // would always gain from the drift.
     for (const bot of round % 2 === 0 ? bots : [...bots].reverse()) ms.set(bot.name, (await run(bot, 100, listTurns(listUsers, 1000))).cpuMsPerTurn);
     for (const bot of bots) {
       perTurn.get(bot.name)!.push(ms.get(bot.name)!);
