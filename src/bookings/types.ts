@@ -65,7 +65,7 @@ export interface Appointment {
   start: Date;
   end: Date;
   customerName: string;
-  staffMemberIds: string[];
+  staffMemberIds: readonly string[];
   /** Whether Graph can read and cancel it by its id (not when the id holds a "/"): otherwise only Bookings itself can. */
   openableById: boolean;
   joinWebUrl?: string;

@@ -15,7 +15,7 @@ export function toDomainError(error: unknown): CodedError {
 }
 
 /** Graph's error for a response read raw: its JSON error body ({error: {code, message, innerError}}) and headers. */
-export async function graphErrorOf(response: Response): Promise<GraphError> {
+export async function graphErrorOf(response: Pick<Response, 'status' | 'statusText' | 'headers' | 'text'>): Promise<GraphError> {
   const text = await response.text().catch(() => '');
   let body: { error?: { code?: string; message?: string; innerError?: { 'request-id'?: string } } } | undefined;
   try {

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Context, FetchOptions, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, type Dispatcher } from 'undici';
+import type { PageBytes } from './decodedPages.js';
 
 /**
  * The chain's last link: the request on a keep-alive connection pool of its own, its answer gathered whole by a
@@ -75,7 +76,7 @@ function headersOf(answered: Record<string, string | string[] | undefined>): Hea
  * ok, headers, json, text, arrayBuffer, blob, body). A Response proper would wrap the bytes just read in a new
  * stream, only to read them again.
  */
-class GraphAnswer {
+export class GraphAnswer implements PageBytes {
   readonly ok: boolean;
   readonly statusText: string;
 
@@ -91,11 +92,11 @@ class GraphAnswer {
 
   /** Read by the SDK only for content types it cannot parse, as an error's body: the text stands in for the stream. */
   get body(): string | null {
-    return this.chunks.some((chunk) => chunk.length > 0) ? this.decoded() : null;
+    return this.chunks.some((chunk) => chunk.length > 0) ? this.bodyText() : null;
   }
 
   text(): Promise<string> {
-    return Promise.resolve(this.decoded());
+    return Promise.resolve(this.bodyText());
   }
 
   async json(): Promise<unknown> {
@@ -103,15 +104,28 @@ class GraphAnswer {
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(new Uint8Array(Buffer.concat(this.chunks)).buffer);
+    return Promise.resolve(new Uint8Array(this.bodyBytes()).buffer);
   }
 
   blob(): Promise<Blob> {
     return Promise.resolve(new Blob(this.chunks.map((chunk) => new Uint8Array(chunk)), { type: this.headers.get('content-type') ?? '' }));
   }
 
+  hasBody(bytes: Buffer): boolean {
+    let at = 0;
+    for (const chunk of this.chunks) {
+      if (!chunk.equals(bytes.subarray(at, at + chunk.length))) return false;
+      at += chunk.length;
+    }
+    return at === bytes.length;
+  }
+
+  bodyBytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
   /** UTF-8 across chunk boundaries (a character split between two reads is decoded whole). */
-  private decoded(): string {
+  bodyText(): string {
     if (this.chunks.length === 1) return this.chunks[0]!.toString('utf8');
     const decoder = new StringDecoder('utf8');
     let text = '';

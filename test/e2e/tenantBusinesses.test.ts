@@ -88,7 +88,8 @@ describe("the tenant's businesses: 500 listed, the user staff of 2", () => {
   });
 
   it('a staff member removed from a business can no longer cancel there: Graph refuses, the card says why, and what was remembered is read again', async () => {
-    await list(PAT);
+    // Read alike three times, so the calendar pages are decoded once for all reads (DecodedPages): Graph is asked all the same.
+    for (let i = 0; i < 3; i++) await list(PAT);
     const removedFrom = pats[0];
     removedFrom!.staff.splice(removedFrom!.staff.findIndex((s) => s.emailAddress === PAT.mail), 1);
     const ids = { businessId: removedFrom!.id, appointmentId: appointments[0]!.id, lang: 'en-US' };

@@ -81,6 +81,23 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect(kept).toEqual(all.filter((a) => a.staffMemberIds.includes(someone)));
   });
 
+  it('asks Graph for the calendar on every read, and shows a cancel made in between however often the page was read alike', async () => {
+    const gateway = gatewayFor(graph);
+    const window = fortnight();
+    const reads = [];
+    for (let i = 0; i < 3; i++) reads.push(await gateway.calendarView(user, CONTOSO, window));
+    expect(reads[2]).toEqual(reads[0]);
+    const gone = reads[0]!.find((a) => a.openableById)!;
+    await gateway.cancelAppointment(user, CONTOSO, gone.id, 'Sorry, we must cancel.');
+
+    const after = await gateway.calendarView(user, CONTOSO, window);
+    expect(after.map((a) => a.id)).toEqual(reads[0]!.map((a) => a.id).filter((id) => id !== gone.id));
+    const pagesPerRead = Math.ceil(reads[0]!.length / 3);
+    const calendarReads = graph.requests.filter((r) => r.path.includes('calendarView'));
+    expect(calendarReads).toHaveLength(3 * pagesPerRead + Math.ceil(after.length / 3));
+    expect(calendarReads.every((r) => r.user === 'AdeleV@contoso.onmicrosoft.com')).toBe(true);
+  });
+
   it.each([
     ['v1.0', '/solutions/bookingBusinesses'],
     ['beta', '/solutions/bookingBusinesses'],
