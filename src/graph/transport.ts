@@ -47,7 +47,7 @@ export class GraphTransport implements Middleware {
           // An informational answer (100 Continue) is followed by the real one.
           if (statusCode < 200) return;
           status = statusCode;
-          headers = headersOf(answered);
+          headers = responseHeaders(answered);
         },
         onResponseData(_controller, chunk) {
           chunks.push(chunk);
@@ -65,7 +65,7 @@ export class GraphTransport implements Middleware {
   }
 }
 
-function headersOf(answered: Record<string, string | string[] | undefined>): Headers {
+function responseHeaders(answered: Record<string, string | string[] | undefined>): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(answered)) for (const one of [value ?? []].flat()) headers.append(name, one);
   return headers;
