@@ -6,7 +6,7 @@ import { createMsalClient } from './auth/msalClient.js';
 import { OboTokenProvider } from './auth/oboTokenProvider.js';
 import type { TokenProvider } from './auth/tokenProvider.js';
 import { createAdapter, type ProductionAdapterParts } from './bot/adapter.js';
-import { FailureSink } from './bot/failures.js';
+import { describe, FailureSink } from './bot/failures.js';
 import { InboundGate } from './bot/inbound/gate.js';
 import { routeLibraryConsole } from './bot/libraryConsole.js';
 import { confirmCancel } from './bot/handlers/confirmCancel.js';
@@ -26,12 +26,13 @@ import { CancelGrants } from './bookings/cancelGrant.js';
 import { Cancellations } from './bookings/cancellations.js';
 import { derivedKey } from './auth/derivedKey.js';
 import { BookingsService } from './bookings/service.js';
-import { cancelGrantMs, cancelTimingFor, membershipCacheMs } from './config/durations.js';
+import { cancelGrantMs, cancelTimingFor, GRAPH_REQUESTS_IN_FLIGHT, membershipCacheMs, PLACES_KEPT_MS, SCAN_SAVE_EVERY_MS, scanBudgetMs, scanWaitMs } from './config/durations.js';
 import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
 import { Verb } from './cards/verbs.js';
 import { type Config, ConfigError, loadConfig, type ProductionModeConfig } from './config/config.js';
 import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
 import { createGraphClient } from './graph/clientFactory.js';
+import { GraphPacer } from './graph/graphPacer.js';
 import { DEFAULT_LOCAL_USER } from './local-graph/seed.js';
 import { LocalGraphService } from './local-graph/server.js';
 import { createLogger } from './logging/logger.js';
@@ -110,10 +111,16 @@ export async function start(env: Record<string, string | undefined>, options: St
 
   logger.info({ storage: config.storage.kind, container: config.storage.kind === 'blob' ? config.storage.container : undefined, auditMessages: config.auditMessages }, 'State and audit storage');
   const graphOptions = { ...config.graph, baseUrl: graphBaseUrl! };
-  const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger), tokens, { ...graphOptions, maxPages: 100 });
+  const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger), tokens, { ...graphOptions, maxPages: 100 }, new GraphPacer(GRAPH_REQUESTS_IN_FLIGHT));
   const { turnTimeoutMs } = config.graph;
-  const places = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, membershipCacheMs(config.membershipCacheSeconds)) : NO_PLACES_CACHE;
-  const directory = new StaffDirectory(gateway, places);
+  const places = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, PLACES_KEPT_MS) : NO_PLACES_CACHE;
+  const directory = new StaffDirectory(gateway, places, {
+    refreshAfterMs: membershipCacheMs(config.membershipCacheSeconds),
+    scanMs: scanBudgetMs(turnTimeoutMs),
+    saveEveryMs: SCAN_SAVE_EVERY_MS,
+    now: () => clock().getTime(),
+    onScanFailed: (error) => logger.warn({ err: describe(error), code: (error as { code?: unknown }).code }, 'business scan stopped short; the next list resumes it'),
+  });
   const bookings = new BookingsService(gateway, directory, clock, config.windowDays);
   const cancellations = new Cancellations({
     gateway,
@@ -129,9 +136,12 @@ export async function start(env: Record<string, string | undefined>, options: St
   const grantKey = config.mode.kind === 'production' ? derivedKey(credentialOf(config.mode), 'cancel grant v1') : randomBytes(32);
   const grants = new CancelGrants(grantKey, cancelGrantMs(config.membershipCacheSeconds), () => clock().getTime());
   const sink = new FailureSink(logger, consentLinks);
+  const choices = new StoredBusinessChoices(storage);
+  const listSettings = { windowDays: config.windowDays, pageSize: config.pageSize, clock, scanWaitMs: scanWaitMs(turnTimeoutMs), followUpMs: turnTimeoutMs };
   const router = new ActivityRouter(
     {
-      [Verb.ListAppointments]: listAppointments(bookings, new StoredBusinessChoices(storage), { windowDays: config.windowDays, pageSize: config.pageSize, clock }),
+      [Verb.ListAppointments]: listAppointments(bookings, choices, listSettings),
+      [Verb.RefreshBusinesses]: listAppointments(bookings, choices, listSettings, { rescan: true }),
       [Verb.PromptCancel]: promptCancel(bookings, grants),
       [Verb.ConfirmCancel]: confirmCancel(bookings, cancellations, grants),
       [Verb.ShowDetails]: showDetails(bookings),
@@ -143,6 +153,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       sink,
       logger,
       clock,
+      botAppId: config.mode.kind === 'production' ? config.mode.appId : '',
     },
     turnTimeoutMs,
   );

@@ -22,13 +22,13 @@ export function losesPlace(error: unknown): boolean {
 
 /**
  * Graph's answer to a call in one business. A refusal of the business (the user was removed as staff, or their role
- * changed) means what the directory remembers is out of date: it is forgotten, so the next turn reads it again.
+ * changed) means what the directory remembers of it is out of date: the place is dropped (StaffDirectory.drop).
  */
-export async function forgettingRefusal<T>(directory: StaffDirectory, user: UserRef, work: Promise<T>): Promise<T> {
+export async function forgettingRefusal<T>(directory: StaffDirectory, user: UserRef, businessId: string, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (losesPlace(error)) await directory.forget(user);
+    if (losesPlace(error)) await directory.drop(user, businessId);
     throw error;
   }
 }

@@ -90,7 +90,7 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
   async fetch(run, { seen }) {
     const { user, businessId, appointmentId } = run.request;
     try {
-      const [context, fetched] = await Promise.all([run.context(), forgettingRefusal(run.parts.directory, user, run.parts.gateway.getAppointment(user, businessId, appointmentId))]);
+      const [context, fetched] = await Promise.all([run.context(), forgettingRefusal(run.parts.directory, user, businessId, run.parts.gateway.getAppointment(user, businessId, appointmentId))]);
       const appointment = authorized(context, fetched, 'cancel');
       return run.request.granted ? { at: 'claim', seen, appointment } : { at: 'done', result: { kind: 'confirmAgain', appointment } };
     } catch (error) {
@@ -123,7 +123,7 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
   async post(run, { seen, attempt }) {
     const { user, businessId, appointmentId } = run.request;
     try {
-      const sent = await forgettingRefusal(run.parts.directory, user, run.parts.gateway.cancelAppointment(user, businessId, appointmentId, run.message));
+      const sent = await forgettingRefusal(run.parts.directory, user, businessId, run.parts.gateway.cancelAppointment(user, businessId, appointmentId, run.message));
       run.graphRequestId = sent.requestId;
       return { at: 'recordCancelled', attempt, recovered: false };
     } catch (error) {

@@ -29,3 +29,9 @@ export function msUntil(deadline: number | undefined): number {
 export function byDeadline<T>(work: Promise<T>, deadline: number, what: string): Promise<T> {
   return settledWithin(work, msUntil(deadline), () => new CodedError(ErrorCode.Timeout, `${what} did not answer within the turn's budget`));
 }
+
+/** Resolves at `at` (performance.now()); never, without a limit. Its timer does not keep the process alive. */
+export function sleepUntil(at: number): Promise<void> {
+  if (at === Infinity) return new Promise(() => undefined);
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())).unref());
+}

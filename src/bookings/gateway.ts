@@ -1,3 +1,4 @@
+import type { CodedError } from './errors.js';
 import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from './types.js';
 
 /**
@@ -10,6 +11,12 @@ export interface BookingsGateway {
   listBusinesses(user: UserRef): Promise<Business[]>;
   getBusiness(user: UserRef, businessId: string): Promise<Business>;
   listStaff(user: UserRef, businessId: string): Promise<StaffMember[]>;
+  /**
+   * The staff of many businesses, in as few requests as Graph allows, within the user's deadline: `found` hears each
+   * business once, with its staff or Graph's coded refusal, as answers come. Throttled reads are asked again after
+   * their Retry-After; rejects (the rest unheard) when the deadline passes first.
+   */
+  staffOfEach(user: UserRef, businessIds: readonly string[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void>;
   /**
    * Every appointment in the window, across all pages; with `staffed`, only those whose staff it accepts (checked
    * before the rest of an item is read: a staff member's list is a few items of a business's whole calendar).

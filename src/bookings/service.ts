@@ -7,6 +7,14 @@ import type { Appointment, Business, BusinessFilter, ListScope, TimeWindow, Upco
 
 export type Clock = () => Date;
 
+/** How a list finds the user's businesses (see StaffDirectory.placesOf). */
+export interface FindPlaces {
+  /** When the list must answer with what is known (performance.now()); a scan still going then goes on. */
+  answerBy?: number;
+  /** Read the tenant again: the user was just added to a business. */
+  rescan?: boolean;
+}
+
 /**
  * The bot's read use cases: what is coming up for me, and one appointment as I may see or cancel it (cancelling
  * itself is cancellations.ts).
@@ -26,11 +34,11 @@ export class BookingsService {
    * and those assigned to nobody (which any staff member may have to handle), soonest first. With scope
    * "business", administrators and schedulers get everyone's appointments in the businesses they run.
    */
-  async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}): Promise<UpcomingResult> {
+  async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}, find: FindPlaces = {}): Promise<UpcomingResult> {
     const now = this.clock();
     window ??= windowOf('upcoming', now, 'UTC', this.windowDays);
-    const mine = (await this.directory.placesOf(user)).places;
-    if (mine.length === 0) return { kind: 'notStaff', window };
+    const { places: mine, scanning } = await this.directory.placesOf(user, find.answerBy, find.rescan);
+    if (mine.length === 0 && !scanning) return { kind: 'notStaff', window };
     const all = mine.map((m) => m.business);
     const chosen = chooseBusiness(all, filter);
     if (filter.name && !chosen) return { kind: 'noSuchBusiness', window, name: filter.name, businesses: all };
@@ -47,7 +55,7 @@ export class BookingsService {
       }),
     );
     const appointments = perBusiness.flat().sort((a, b) => a.start.getTime() - b.start.getTime() || a.id.localeCompare(b.id));
-    return { kind: 'appointments', window, appointments, scope, canSeeWholeBusiness: mine.some(({ me }) => maySeeWholeBusiness(me)), businesses: all, business: chosen };
+    return { kind: 'appointments', window, appointments, scope, canSeeWholeBusiness: mine.some(({ me }) => maySeeWholeBusiness(me)), businesses: all, business: chosen, scanning };
   }
 
   /** One appointment, fetched fresh so a stale card never acts on data that changed; Forbidden unless the user may see it. */
@@ -62,7 +70,7 @@ export class BookingsService {
 
   private async fetchFor(user: UserRef, businessId: string, appointmentId: string, need: 'see' | 'cancel'): Promise<UpcomingAppointment> {
     const [appointment, context] = await Promise.all([
-      forgettingRefusal(this.directory, user, this.gateway.getAppointment(user, businessId, appointmentId)),
+      forgettingRefusal(this.directory, user, businessId, this.gateway.getAppointment(user, businessId, appointmentId)),
       contextOf(this.directory, user, businessId),
     ]);
     return authorized(context, appointment, need);
@@ -74,7 +82,7 @@ export class BookingsService {
       return await this.gateway.calendarView(user, businessId, window, staffed);
     } catch (error) {
       if (!isRefusedBusiness(error)) throw error;
-      await this.directory.forget(user);
+      await this.directory.drop(user, businessId);
       return [];
     }
   }

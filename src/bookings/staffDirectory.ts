@@ -1,7 +1,7 @@
-import pLimit from 'p-limit';
 import { membershipOf } from './access.js';
 import { CodedError, ErrorCode } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
+import { sleepUntil } from './deadline.js';
 import type { Business, Person, StaffMember, UserRef } from './types.js';
 
 /** A business where the user is staff: its staff's names and the user's own active record. */
@@ -15,10 +15,31 @@ export interface StaffPlace {
   me: StaffMember;
 }
 
-/** Who the user is and where they are staff, as Graph showed it to them. JSON-safe, so any storage can hold it. */
+/**
+ * Who the user is and where they are staff, as Graph showed it to them. JSON-safe, so any storage can hold it. While
+ * a scan of the tenant is under way, `left` holds the businesses it has yet to read: what was found so far is kept,
+ * so a scan cut short (a turn's window, a stopped instance) resumes rather than starting again.
+ */
 export interface UserPlaces {
   person: Person;
   places: StaffPlace[];
+  /** When the scan that found these began (epoch ms); absent in items written before scans were timed: stale. */
+  scannedAt?: number;
+  left?: { businesses: Business[]; total: number };
+}
+
+/** The user's places as known now; with `scanning` while the tenant is still being read for them. */
+export interface KnownPlaces {
+  places: StaffPlace[];
+  scanning?: ScanProgress;
+}
+
+export interface ScanProgress {
+  /** Businesses read so far, of `total` (0 of 0 until Graph has listed them). */
+  checked: number;
+  total: number;
+  /** Resolves once every business is read (the places are then complete); rejects when the scan stopped short. */
+  done: Promise<void>;
 }
 
 /**
@@ -38,47 +59,82 @@ export const NO_PLACES_CACHE: PlacesCache = {
   forget: () => Promise.resolve(),
 };
 
-/**
- * Graph lists every business of the tenant (up to 500), not the user's, and refuses a business's staff to someone
- * who is not its staff (403, or 404 ErrorFolderNotFound). So finding the user's places reads every business's staff;
- * this many at once keeps 500 businesses within a turn without a burst that Graph would throttle.
- */
-export const PARALLEL_STAFF_READS = 8;
+export interface ScanTiming {
+  /** Places found longer ago than this are read again, in the background, at the user's next list. */
+  refreshAfterMs: number;
+  /** The longest one scan runs; what it found by then is kept for the next one. */
+  scanMs: number;
+  /** A scan's progress is written to the cache at most this often (and when it ends). */
+  saveEveryMs: number;
+  now: () => number;
+  /** A scan stopped short (what it found is kept); the next list resumes it. */
+  onScanFailed: (error: unknown) => void;
+}
+
+const FOREGROUND: ScanTiming = { refreshAfterMs: Infinity, scanMs: Infinity, saveEveryMs: 1_000, now: Date.now, onScanFailed: () => undefined };
 
 /** What Graph answers for a business the user may not read (not, or no longer, its staff; or gone): not one of theirs. */
 export function isRefusedBusiness(error: unknown): boolean {
   return error instanceof CodedError && [ErrorCode.Forbidden, ErrorCode.NotFound, ErrorCode.NotStaffOfBusiness].includes(error.code);
 }
 
-/** Finds, and remembers, the businesses where a user is staff. */
+interface Scan {
+  state: UserPlaces;
+  done: Promise<void>;
+  /** A refresh of places the user already sees: lists meanwhile show those, not its progress. */
+  quiet: boolean;
+}
+
+/**
+ * Finds, and remembers, the businesses where a user is staff. Graph lists every business of the tenant (up to 500),
+ * not the user's, and refuses a business's staff to someone who is not its staff (403, or 404 ErrorFolderNotFound):
+ * so finding them reads the staff of every business. That is a scan: one per user at a time on this instance, kept
+ * as it goes, and answered as far as it got when a turn cannot wait for the rest.
+ */
 export class StaffDirectory {
+  /** Scans under way on this instance, by user key: a second list (a card refresh, a double click) joins the first. */
+  private readonly scans = new Map<string, Scan>();
+
   constructor(
     private readonly gateway: BookingsGateway,
     private readonly cache: PlacesCache,
+    private readonly timing: ScanTiming = FOREGROUND,
   ) {}
 
-  /** The user's places: remembered, or found by reading the staff of every business Graph lists. */
-  async placesOf(user: UserRef): Promise<UserPlaces> {
+  /**
+   * The user's places: remembered (and read again in the background once older than refreshAfterMs), or found by a
+   * scan waited for until `answerBy` (performance.now()); a scan still going then is answered as far as it got.
+   * `rescan`: the user asked to read the tenant again (someone just added them to a business); one already under way
+   * for them is that one.
+   */
+  async placesOf(user: UserRef, answerBy = Infinity, rescan = false): Promise<KnownPlaces> {
     const key = userKeyOf(user);
-    const cached = await this.cache.get(key);
-    if (cached) return cached;
-    const [person, businesses] = await Promise.all([this.gateway.me(user), this.gateway.listBusinesses(user)]);
-    const limit = pLimit(PARALLEL_STAFF_READS);
-    const found = await Promise.all(businesses.map((business) => limit(() => this.placeIn(user, person, business))));
-    const places = { person, places: found.filter((p) => p !== undefined) };
-    await this.cache.put(key, places);
-    return places;
+    const running = this.scans.get(key);
+    const kept = running && !running.quiet ? undefined : await this.cache.get(key);
+    const age = kept ? this.timing.now() - (kept.scannedAt ?? 0) : Infinity;
+    if (kept && !kept.left && !rescan) {
+      if (!running && age >= this.timing.refreshAfterMs) this.startScan(user, key, { ...kept, left: undefined }, true);
+      return { places: kept.places };
+    }
+    // Another list of the user's may have started one while the cache was read.
+    const scan = running ?? this.scans.get(key) ?? this.startScan(user, key, kept, false);
+    const finished = await Promise.race([scan.done.then(() => true), sleepUntil(answerBy).then(() => false)]);
+    const { places, left } = scan.state;
+    if (finished) return { places };
+    return { places, scanning: { checked: left ? left.total - left.businesses.length : 0, total: left?.total ?? 0, done: scan.done } };
   }
 
   /** The business (its name) and the user's place in it, remembered or read; no place where they are not staff. */
   async placeOf(user: UserRef, businessId: string): Promise<{ business: Business; place?: StaffPlace }> {
     const unnamed = { id: businessId, displayName: businessId };
-    const cached = await this.cache.get(userKeyOf(user));
-    if (cached) {
-      const place = cached.places.find((p) => sameId(p.business.id, businessId));
+    const key = userKeyOf(user);
+    const scanned = this.scans.get(key)?.state;
+    const kept = scanned?.left ? scanned : await this.cache.get(key);
+    if (kept && !kept.left?.businesses.some((b) => sameId(b.id, businessId))) {
+      const place = kept.places.find((p) => sameId(p.business.id, businessId));
       return { business: place?.business ?? unnamed, place };
     }
-    // Not remembered: read only this business rather than the whole tenant's, and remember nothing partial.
+    // Not known (yet): read only this business rather than the whole tenant's, and remember nothing partial.
     const [person, business, staff] = await Promise.all([
       this.gateway.me(user),
       this.gateway.getBusiness(user, businessId).catch(unlessRefused(unnamed)),
@@ -87,14 +143,78 @@ export class StaffDirectory {
     return { business, place: placeAmong(person, business, staff) };
   }
 
-  /** After Graph refused a business the cache said was the user's (removed as staff, role changed): read again next time. */
+  /**
+   * Graph refused the user a business the directory placed them in (removed as staff, or a role changed): the place
+   * goes at once, and the rest is read again at the next list, in the background, so a changed role comes back.
+   */
+  async drop(user: UserRef, businessId: string): Promise<void> {
+    const key = userKeyOf(user);
+    const kept = await this.cache.get(key);
+    if (!kept) return;
+    await this.cache.put(key, { ...kept, places: kept.places.filter((p) => !sameId(p.business.id, businessId)), scannedAt: 0 });
+  }
+
+  /** Everything remembered of the user goes (sign-out). */
   forget(user: UserRef): Promise<void> {
     return this.cache.forget(userKeyOf(user));
   }
 
-  private async placeIn(user: UserRef, person: Person, business: Business): Promise<StaffPlace | undefined> {
-    return placeAmong(person, business, await this.gateway.listStaff(user, business.id).catch(unlessRefused([])));
+  /**
+   * Reads every business (those `from.left` names, when resuming; else all that Graph lists) and keeps the places
+   * found. A visible scan writes what it found as it goes; a quiet one (a refresh) only its complete result, so the
+   * places it replaces serve every list until then.
+   */
+  private startScan(user: UserRef, key: string, from: UserPlaces | undefined, quiet: boolean): Scan {
+    // The scan outlives the turn that started it: its own deadline, and no turn's meter.
+    const scanner: UserRef = { ...user, deadline: performance.now() + this.timing.scanMs, meter: undefined };
+    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), quiet };
+    let savedAt = this.timing.now();
+    let saving = Promise.resolve();
+    const save = (force: boolean) => {
+      if (!force && this.timing.now() - savedAt < this.timing.saveEveryMs) return;
+      savedAt = this.timing.now();
+      const state = { ...scan.state, left: scan.state.left && { ...scan.state.left } };
+      saving = saving.then(() => this.cache.put(key, state));
+    };
+    const run = async () => {
+      if (!from?.left) {
+        const [person, businesses] = await Promise.all([this.gateway.me(scanner), this.gateway.listBusinesses(scanner)]);
+        const listed = new Set(businesses.map((b) => b.id.toLowerCase()));
+        // A refresh starts from the places it replaces (less businesses Graph no longer lists): lists meanwhile show them.
+        const places = (from?.places ?? []).filter((p) => listed.has(p.business.id.toLowerCase()));
+        scan.state = { person, places, scannedAt: this.timing.now(), left: { businesses, total: businesses.length } };
+      }
+      const { state } = scan;
+      const left = state.left!;
+      let failure: CodedError | undefined;
+      try {
+        await this.gateway.staffOfEach(scanner, left.businesses.map((b) => b.id), (businessId, staff) => {
+          // A business that failed otherwise stays to be read by the next scan.
+          if (staff instanceof CodedError && !isRefusedBusiness(staff)) return void (failure ??= staff);
+          const business = left.businesses.find((b) => b.id === businessId)!;
+          const place = staff instanceof CodedError ? undefined : placeAmong(state.person, business, staff);
+          state.places = [...state.places.filter((p) => !sameId(p.business.id, businessId)), ...(place ? [place] : [])].sort(byName);
+          left.businesses = left.businesses.filter((b) => b !== business);
+          if (!quiet) save(false);
+        });
+      } finally {
+        if (left.businesses.length === 0) state.left = undefined;
+        if (!quiet || !state.left) save(true);
+        await saving;
+      }
+      if (state.left) throw failure ?? new CodedError(ErrorCode.Timeout, `${state.left.businesses.length} businesses were not read`);
+    };
+    scan.done = run().finally(() => this.scans.delete(key));
+    // Reported once here, whoever else waits for it (or nobody: a refresh, a list already answered).
+    scan.done.catch(this.timing.onScanFailed);
+    this.scans.set(key, scan);
+    return scan;
   }
+}
+
+/** Places in the order a person looks for them: by business name. */
+function byName(a: StaffPlace, b: StaffPlace): number {
+  return a.business.displayName.localeCompare(b.business.displayName) || a.business.id.localeCompare(b.business.id);
 }
 
 /** The user's place in a business with these staff, if they are an active member of it. */

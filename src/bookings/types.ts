@@ -1,4 +1,5 @@
 import type { Secret } from './secret.js';
+import type { ScanProgress } from './staffDirectory.js';
 
 /** Who is acting. Channel ids are not Entra ids; aadObjectId is present on Teams. */
 export interface UserRef {
@@ -120,6 +121,8 @@ export type UpcomingResult =
       businesses: Business[];
       /** The one business shown, or undefined for all of them. */
       business?: Business;
+      /** The tenant is still being read for the user's businesses: the list is as far as that got. */
+      scanning?: ScanProgress;
     }
   /** "appointments <name>" named no business where the user is staff. */
   | { kind: 'noSuchBusiness'; window: TimeWindow; name: string; businesses: Business[] }

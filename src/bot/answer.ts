@@ -9,7 +9,8 @@ import { logFieldsOf, supportsUniversalActions } from './turnContextInfo.js';
 
 /** How an action's outcome reaches the user: its card, a request to sign in first, or its failure. */
 export interface Answer {
-  card(card: AdaptiveCard): Promise<void>;
+  /** Answers with the card; resolves to the id of the message that holds it, where the channel says. */
+  card(card: AdaptiveCard): Promise<string | undefined>;
   /** Asks the user to sign in (the action runs once they have); false when there is nothing to sign in to. */
   signInNeeded(need: SignInNeed, action: ActionData): Promise<boolean>;
   failed(failure: Failure): Promise<void>;
@@ -31,9 +32,10 @@ export class InvokeAnswer implements Answer {
     private readonly locale: Locale,
   ) {}
 
-  card(card: AdaptiveCard): Promise<void> {
+  card(card: AdaptiveCard): Promise<string | undefined> {
     this.response = { status: 200, body: { statusCode: 200, type: CARD_TYPE, value: card } };
-    return Promise.resolve();
+    // The answer replaces the clicked card, in the message the click came from.
+    return Promise.resolve(this.context.activity.replyToId);
   }
 
   async signInNeeded(need: SignInNeed): Promise<boolean> {
@@ -48,7 +50,7 @@ export class InvokeAnswer implements Answer {
   }
 
   async failed({ treatment, error, text, card }: Failure): Promise<void> {
-    if (treatment.invokeStatus === 200) return this.card(card);
+    if (treatment.invokeStatus === 200) return void (await this.card(card));
     const status = treatment.invokeStatus;
     this.response = { status, body: { statusCode: status, type: 'application/vnd.microsoft.error', value: { code: error.code, message: text } } };
   }
@@ -67,7 +69,7 @@ export class MessageAnswer implements Answer {
     private readonly isClick = false,
   ) {}
 
-  card(card: AdaptiveCard): Promise<void> {
+  card(card: AdaptiveCard): Promise<string | undefined> {
     return sendCard(this.context, card, this.logger, this.isClick);
   }
 
@@ -80,25 +82,33 @@ export class MessageAnswer implements Answer {
     return true;
   }
 
-  failed(failure: Failure): Promise<void> {
-    return this.card(failure.card);
+  async failed(failure: Failure): Promise<void> {
+    await this.card(failure.card);
   }
 }
 
-/** The one place a card goes out: Action.Submit where the host has no Universal Actions; a click in Teams updates its card. */
-export async function sendCard(context: TurnContext, card: AdaptiveCard, logger: Logger, isClick = false): Promise<void> {
+/** A card as a message: a click in Teams updates its card. Resolves to the id of the message that holds the card. */
+export function sendCard(context: TurnContext, card: AdaptiveCard, logger: Logger, isClick = false): Promise<string | undefined> {
+  return placeCard(context, card, logger, isClick ? context.activity.replyToId : undefined);
+}
+
+/**
+ * The one place a card goes out: Action.Submit where the host has no Universal Actions; where it has them, the
+ * message `replacing` names is updated in place (a new one is sent if that fails). Resolves to the card's message id.
+ */
+export async function placeCard(context: TurnContext, card: AdaptiveCard, logger: Logger, replacing?: string): Promise<string | undefined> {
   const { activity } = context;
   const universal = supportsUniversalActions(activity);
   const attachment = CardFactory.adaptiveCard(universal ? card : withSubmitActions(card));
-  if (isClick && universal && activity.replyToId) {
+  if (universal && replacing) {
     try {
-      await context.updateActivity({ id: activity.replyToId, type: 'message', attachments: [attachment] });
-      return;
+      await context.updateActivity({ id: replacing, type: 'message', attachments: [attachment] });
+      return replacing;
     } catch (error) {
       logger.warn({ ...logFieldsOf(context), err: describe(error), channel: activity.channelId }, 'card update failed; sending a new card');
     }
   }
-  await context.sendActivity({ attachments: [attachment] });
+  return (await context.sendActivity({ attachments: [attachment] }))?.id;
 }
 
 function signInTexts(locale: Locale): SignInTexts {

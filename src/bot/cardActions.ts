@@ -10,8 +10,7 @@ const MAX_INPUT_CHARS = 10_000;
 const MAX_GRANT_CHARS = 8_192;
 
 const id = z.string().trim().min(1).max(512);
-const schemas = {
-  [Verb.ListAppointments]: z.object({
+const listData = z.object({
     offset: z.coerce.number().int().min(0).max(10_000).default(0),
     range: z.string().regex(RANGE_KEY).default('upcoming').transform((r) => r as RangeKey),
     scope: z.enum(['mine', 'business']).default('mine'),
@@ -19,7 +18,10 @@ const schemas = {
     business: z.string().trim().min(1).max(320).optional(),
     /** What followed "appointments" when it was not a date: part of a business name. */
     businessName: z.string().trim().min(1).max(100).optional(),
-  }),
+});
+const schemas = {
+  [Verb.ListAppointments]: listData,
+  [Verb.RefreshBusinesses]: listData,
   [Verb.PromptCancel]: z.object({ businessId: id, appointmentId: id }),
   [Verb.ConfirmCancel]: z.object({
     businessId: id,

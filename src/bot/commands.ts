@@ -4,6 +4,8 @@ import { parseRange, type RangeKey } from '../bookings/dateRange.js';
 export type Command =
   /** With businessName when what followed "appointments" was not a date. */
   | { kind: 'list'; range: RangeKey; businessName?: string }
+  /** Read the tenant again for the user's businesses, then list. */
+  | { kind: 'refreshBusinesses' }
   | { kind: 'signOut' }
   /** Six digits: the code a sign-in page shows where SSO is not available (Emulator, Web Chat). */
   | { kind: 'magicCode'; code: string }
@@ -12,6 +14,7 @@ export type Command =
 const LIST_COMMANDS = ['my appointments', 'appointments', 'appointment', 'upcoming', 'list'];
 const CHINESE_LIST_COMMAND = /^(.*?)(?:的)?(?:我的)?预约(.*)$/;
 const HELP_COMMANDS = new Set(['help', '?', '帮助']);
+const REFRESH_COMMANDS = new Set(['refresh', 'refresh my businesses', 'refresh businesses', '刷新', '刷新我的企业']);
 const SIGN_OUT_COMMANDS = new Set(['sign out', 'signout', 'log out', 'logout', '退出登录', '注销']);
 const MAGIC_CODE = /^\d{6}$/;
 
@@ -27,6 +30,7 @@ export function parseCommand(text: string, now: Date, timeZone: string): Command
     const range = parseRange(rest, now, timeZone);
     return range ? { kind: 'list', range } : { kind: 'list', range: 'upcoming', businessName: rest.trim() };
   }
+  if (REFRESH_COMMANDS.has(command)) return { kind: 'refreshBusinesses' };
   if (SIGN_OUT_COMMANDS.has(command)) return { kind: 'signOut' };
   if (MAGIC_CODE.test(command)) return { kind: 'magicCode', code: command };
   return { kind: 'help', understood: HELP_COMMANDS.has(command) };

@@ -48,7 +48,10 @@ export function treatmentOf(error: unknown): { error: CodedError; treatment: Err
 
 /** The user's text for a failure: what went wrong, with the figures its text names (the wait, the message limit). */
 export function errorText(error: CodedError, treatment: ErrorTreatment, locale: Locale): string {
-  return t(locale, treatment.textKey, { seconds: error.retryAfterSeconds ?? 30, max: MAX_CANCELLATION_MESSAGE_LENGTH });
+  const seconds = error.retryAfterSeconds ?? 30;
+  // "in 1 seconds" reads wrong; a second has its own sentence.
+  const key = treatment.textKey === 'errors.throttled' && seconds <= 1 ? 'errors.throttledOneSecond' : treatment.textKey;
+  return t(locale, key, { seconds, max: MAX_CANCELLATION_MESSAGE_LENGTH });
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ActionData } from './cardActions.js';
 import { errorCard } from './errorCard.js';
 import { type ErrorTreatment, errorText, treatmentOf, unansweredInvokeStatus } from './errorPolicy.js';
-import { logFieldsOf, renderContextOf } from './turnContextInfo.js';
+import { logFieldsOf, renderContextOf, type TurnFacts } from './turnContextInfo.js';
 
 /** A failure as the user will hear of it: its code, what the policy does with it, its text and its card. */
 export interface Failure {
@@ -28,7 +28,7 @@ export class FailureSink {
   ) {}
 
   /** A failed action: what to answer with (the route chooses how, card or invoke body). */
-  ofAction(context: TurnContext, error: unknown, action: ActionData | undefined, locale: Locale): Failure {
+  ofAction(context: TurnFacts, error: unknown, action: ActionData | undefined, locale: Locale): Failure {
     const { error: coded, treatment } = treatmentOf(error);
     this.logger.warn(
       { ...logFieldsOf(context), code: coded.code, verb: action?.verb, requestId: coded.requestId, channel: context.activity.channelId, cause: describe(coded.cause) },

@@ -1,8 +1,9 @@
-import { ActivityTypes, type InvokeResponse, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type InvokeResponse, TurnContext } from 'botbuilder';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { AdaptiveCard } from '../cards/render.js';
 import { GraphWait } from '../graph/graphWait.js';
-import { type Answer, InvokeAnswer } from './answer.js';
+import type { Locale } from '../cards/i18n.js';
+import { type Answer, InvokeAnswer, placeCard } from './answer.js';
 import { type ActionData, type ActionDataOf, languageOf, parseCardAction } from './cardActions.js';
 import type { ActionHandlers, TurnInput } from './handlers/types.js';
 import { membersAdded } from './routes/membersAdded.js';
@@ -12,7 +13,7 @@ import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
 import { type ClickValue, proofOfClick, signInStep } from './signIn/signIn.js';
-import { beginTurn, logFieldsOf, turnInputOf } from './turnContextInfo.js';
+import { beginTurn, factsOf, logFieldsOf, turnInputOf } from './turnContextInfo.js';
 
 /**
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
@@ -77,12 +78,33 @@ export class ActivityRouter {
         if (await answer.signInNeeded(signedIn, action)) return;
         throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
       }
-      await answer.card(await this.handle(context, { ...turn, user: { ...turn.user, credential: signedIn.credential } }, action.verb, action.data));
+      const followUps: (() => Promise<AdaptiveCard>)[] = [];
+      const later = (card: () => Promise<AdaptiveCard>) => void followUps.push(card);
+      const cardId = await answer.card(await this.handle(context, { ...turn, user: { ...turn.user, credential: signedIn.credential }, later }, action.verb, action.data));
+      for (const card of followUps) this.followUp(context, cardId, card, action, turn.render.locale);
     } catch (error) {
       const failure = this.parts.sink.ofAction(context, error, action, turn.render.locale);
       if (failure.treatment.asksSignIn && action && (await answer.signInNeeded('signIn', action).catch(() => false))) return;
       await answer.failed(failure);
     }
+  }
+
+  /**
+   * A card that completes an answered one, once it is ready: through the turn's conversation, after the turn (a
+   * proactive message), replacing the answered card where the host can update one. A failure is answered like the
+   * action's own, in that card's place.
+   */
+  private followUp(context: TurnContext, cardId: string | undefined, card: () => Promise<AdaptiveCard>, action: ActionData, locale: Locale): void {
+    // Taken now: botbuilder revokes the turn's context when the turn ends.
+    const { adapter } = context;
+    const facts = factsOf(context);
+    const reference = TurnContext.getConversationReference(context.activity);
+    const fail = (error: unknown) => this.parts.sink.ofAction(facts, error, action, locale).card;
+    const deliver = (ready: AdaptiveCard) => adapter.continueConversationAsync(this.parts.botAppId, reference, async (proactive) => void (await placeCard(proactive, ready, this.parts.logger, cardId)));
+    card()
+      .catch(fail)
+      .then(deliver)
+      .catch(fail);
   }
 
   /** The verb's handler; logs the bot's own time beside the time it waited on Graph. */

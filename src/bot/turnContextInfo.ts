@@ -54,10 +54,18 @@ export function turnInputOf(context: TurnContext, cardLanguage?: Locale): TurnIn
   };
 }
 
+/** What outlives a turn of its context (botbuilder revokes the context itself when the turn ends). */
+export type TurnFacts = Pick<TurnContext, 'activity' | 'turnState'>;
+
+/** The turn's facts, taken while it runs, for work that ends after it. */
+export function factsOf(context: TurnContext): TurnFacts {
+  return { activity: context.activity, turnState: context.turnState };
+}
+
 const LOG_FIELDS = Symbol('turn log fields');
 
 /** Which turn and conversation (hashed) a log line written for this turn belongs to; worked out once per turn. */
-export function logFieldsOf(context: TurnContext): TurnLogFields {
+export function logFieldsOf(context: TurnFacts): TurnLogFields {
   let fields = context.turnState.get<TurnLogFields | undefined>(LOG_FIELDS);
   if (!fields) context.turnState.set(LOG_FIELDS, (fields = turnLogFields(context.activity)));
   return fields;

@@ -155,7 +155,9 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   const period = periodOf(view, ctx);
   const { result } = view;
   const emptyText =
-    result.kind === 'notStaff'
+    result.kind === 'appointments' && result.scanning && all.length === 0
+      ? ''
+      : result.kind === 'notStaff'
       ? t(locale, 'list.notStaff')
       : result.kind === 'noSuchBusiness'
         ? t(locale, 'list.noSuchBusiness', { name: result.name.slice(0, 60), businesses: result.businesses.map((b) => b.displayName).join(', ') })
@@ -182,8 +184,12 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
           ...(shown ? [{ title: t(locale, 'actions.allBusinesses'), business: 'all' }] : []),
           ...businesses.filter((b) => b.id !== shown?.id).map((b) => ({ title: b.displayName, business: b.id })),
         ].map((s) => ({ title: s.title, data: { offset: 0, range, scope, business: s.business } }));
+  const scanning = result.kind === 'appointments' ? result.scanning : undefined;
   const card = expand('list', {
     title: t(locale, scope === 'business' ? 'list.titleBusiness' : 'list.title'),
+    // While the tenant is still being read, the list is what was found so far; the card is replaced when done.
+    progress: scanning ? (scanning.total > 0 ? t(locale, 'list.scanning', { left: scanning.total - scanning.checked, total: scanning.total }) : t(locale, 'list.scanningStarted')) : '',
+    refresh: scanning ? [] : [{ title: t(locale, 'actions.refreshBusinesses'), data: { offset: 0, range, scope, business } }],
     subtitle: t(locale, 'list.subtitle', { period, timeZone: ctx.timeZone }),
     fallbackText: t(locale, 'list.fallbackText', { count: all.length }),
     emptyText,

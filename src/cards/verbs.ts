@@ -5,6 +5,8 @@
  */
 export const Verb = {
   ListAppointments: 'appointments.list',
+  /** The list after reading the tenant again for the user's businesses (someone just added them as staff). */
+  RefreshBusinesses: 'businesses.refresh',
   PromptCancel: 'appointment.cancel.prompt',
   ConfirmCancel: 'appointment.cancel.confirm',
   ShowDetails: 'appointment.details',

@@ -32,7 +32,7 @@ const envSchema = z.object({
   GRAPH_MAX_RETRY_WAIT_SECONDS: int(5, 0, 180),
   APPOINTMENT_WINDOW_DAYS: int(14, 1, 90),
   LIST_PAGE_SIZE: int(5, 1, 20),
-  MEMBERSHIP_CACHE_SECONDS: int(300, 0, 3_600),
+  MEMBERSHIP_CACHE_SECONDS: int(28_800, 0, 604_800),
   STORAGE_CONNECTION_STRING: optionalText,
   STORAGE_ACCOUNT_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/, error: 'must be the storage account\'s https Blob endpoint, e.g. https://contoso.blob.core.windows.net' }).optional()),
   STORAGE_CONTAINER: z.preprocess(blankToUndefined, z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name (3-63 lowercase letters, digits and single hyphens)').default('bookings-bot')),

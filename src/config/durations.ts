@@ -56,7 +56,32 @@ export function cancelTimingFor(turnTimeoutMs: number): CancelTiming {
   return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200 };
 }
 
-/** How long a user's businesses and roles are remembered (MEMBERSHIP_CACHE_SECONDS); 0: not at all. */
+/**
+ * How old a user's businesses and roles may be before a list reads them again, in the background
+ * (MEMBERSHIP_CACHE_SECONDS); 0: not remembered at all.
+ */
 export function membershipCacheMs(membershipCacheSeconds: number): number {
   return membershipCacheSeconds * 1_000;
 }
+
+/** How long what a scan found is kept unused: a user back from leave sees their businesses at once, refreshed behind. */
+export const PLACES_KEPT_MS = 30 * DAY_MS;
+
+/**
+ * A scan of a large tenant (500 businesses, hundreds of ms per Graph request) can take longer than Teams waits for
+ * an answer: a list waits this long for it (a quarter of the turn, at most 3 s), then answers with what was found.
+ */
+export function scanWaitMs(turnTimeoutMs: number): number {
+  return Math.min(3_000, Math.round(turnTimeoutMs / 4));
+}
+
+/** The longest a scan goes on in the background (what it found by then is kept for the next list): five turns. */
+export function scanBudgetMs(turnTimeoutMs: number): number {
+  return 5 * turnTimeoutMs;
+}
+
+/** How often a scan writes its progress to shared storage, so another instance or attempt resumes it. */
+export const SCAN_SAVE_EVERY_MS = 1_000;
+
+/** Graph requests (a batch counts once) one instance has in flight at once, all users together. */
+export const GRAPH_REQUESTS_IN_FLIGHT = 64;

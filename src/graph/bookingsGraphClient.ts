@@ -1,6 +1,6 @@
 import { type Client, type GraphRequest, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { TokenProvider } from '../auth/tokenProvider.js';
-import { byDeadline } from '../bookings/deadline.js';
+import { byDeadline, sleepUntil } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { BookingsGateway } from '../bookings/gateway.js';
 import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
@@ -8,6 +8,7 @@ import { graphErrorOf, toDomainError } from './errors.js';
 import { TurnDeadline } from './clientFactory.js';
 import { TurnMeter } from './graphWait.js';
 import { DecodedPages } from './decodedPages.js';
+import { GraphPacer } from './graphPacer.js';
 import type { GraphAnswer } from './transport.js';
 import {
   type GraphAppointment,
@@ -36,6 +37,28 @@ export interface BookingsGraphOptions {
   maxPages: number;
 }
 
+/** One member of a JSON batch's answer (DC concepts/json-batching.md): its own status, headers and body. */
+interface BatchMemberAnswer {
+  id?: string;
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** A business whose staff a batch is still to read, and from when (performance.now()) Graph lets us ask again. */
+interface StaffRead {
+  businessId: string;
+  notBefore: number;
+  tries: number;
+}
+
+/** Graph takes at most 20 requests in one JSON batch (DC concepts/json-batching.md, "Batch size limitations"). */
+export const BATCH_LIMIT = 20;
+/** One user's batches in flight at once: 5 × 20 staff reads, so 500 businesses take five rounds. */
+const BATCHES_PER_USER = 5;
+/** Back-off for a throttled or failed read that named no Retry-After: 1 s, doubling. */
+const backOffMs = (tries: number) => 1_000 * 2 ** Math.min(tries, 5);
+
 /** Graph calls ids with '@' (business mailboxes) and '=', '/', '+' (appointment ids); each becomes one path segment. */
 const segment = encodeURIComponent;
 
@@ -48,6 +71,22 @@ const INCLUDE_UNKNOWN_ENUM_MEMBERS = { Prefer: 'include-unknown-enum-members' };
 /** Calendar view bounds in the form the docs show: UTC, no milliseconds. */
 function graphTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** What a read may say beyond its path: its headers, and the business mailbox it is paced in. */
+interface ReadOptions {
+  headers?: Record<string, string>;
+  mailbox?: string;
+}
+
+/** Graph asked to be asked later (429, 503, 504, or no answer before a request's own limit): worth another try. */
+function isPassing(error: unknown): error is CodedError {
+  return error instanceof CodedError && (error.code === ErrorCode.Throttled || (error.code === ErrorCode.Unavailable && error.retryAfterSeconds !== undefined) || error.code === ErrorCode.Timeout);
+}
+
+/** A batch member's answer in the shape graphErrorOf reads. */
+function memberResponse(status: number, member: BatchMemberAnswer): Pick<Response, 'status' | 'statusText' | 'headers' | 'text'> {
+  return { status, statusText: '', headers: new Headers(member.headers ?? {}), text: () => Promise.resolve(member.body === undefined ? '' : JSON.stringify(member.body)) };
 }
 
 /** A read's JSON; anything else that answers 200 (a proxy's sign-in page) is not Graph's answer. */
@@ -72,6 +111,8 @@ export class BookingsGraphClient implements BookingsGateway {
     private readonly client: Client,
     private readonly tokens: TokenProvider,
     private readonly options: BookingsGraphOptions,
+    /** The instance's slots at Graph, shared by every user: per mailbox, and in all. */
+    private readonly pacer = new GraphPacer(64),
   ) {
     this.linkPrefix = `${options.baseUrl}${options.version}/`;
   }
@@ -86,26 +127,102 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   async getBusiness(user: UserRef, businessId: string): Promise<Business> {
-    const business = parseBusiness(await this.get<{ id?: string; displayName?: string }>(user, `${this.business(businessId)}?$select=id,displayName`));
+    const business = parseBusiness(await this.get<{ id?: string; displayName?: string }>(user, `${this.business(businessId)}?$select=id,displayName`, { mailbox: businessId }));
     if (!business) throw new CodedError(ErrorCode.Internal, 'Graph returned a business without id or name');
     return business;
   }
 
   async listStaff(user: UserRef, businessId: string): Promise<StaffMember[]> {
     // Roles are an evolvable enum: without this preference Graph sends scheduler and teamMember as unknownFutureValue.
-    const staff = await this.getAll<GraphStaffMember>(user, `${this.business(businessId)}/staffMembers`, INCLUDE_UNKNOWN_ENUM_MEMBERS);
+    const staff = await this.getAll<GraphStaffMember>(user, `${this.business(businessId)}/staffMembers`, { headers: INCLUDE_UNKNOWN_ENUM_MEMBERS, mailbox: businessId });
     return staff.map(parseStaffMember).filter((s) => s !== undefined);
+  }
+
+  /**
+   * The staff of each business in JSON batches of 20, each member paced per mailbox like any other request. A
+   * member Graph throttles (or the whole batch) is asked again after its Retry-After; `found` hears every other
+   * answer as it comes: the staff, or the coded error Graph gave for that business.
+   */
+  async staffOfEach(user: UserRef, businessIds: readonly string[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void> {
+    const waiting: StaffRead[] = businessIds.map((businessId) => ({ businessId, notBefore: 0, tries: 0 }));
+    const running = new Set<Promise<void>>();
+    const deadline = user.deadline ?? Infinity;
+    let failure: CodedError | undefined;
+    while ((waiting.length > 0 || running.size > 0) && failure === undefined && performance.now() < deadline) {
+      while (running.size < BATCHES_PER_USER) {
+        const reads = this.nextBatch(waiting);
+        if (!reads) break;
+        const sent: Promise<void> = this.staffBatch(user, reads, waiting, found)
+          .catch((error: unknown) => void (failure ??= toDomainError(error)))
+          .finally(() => {
+            this.pacer.release(reads.map((r) => r.businessId));
+            running.delete(sent);
+          });
+        running.add(sent);
+      }
+      // Reads that may go now wait for a free slot (a release); the others for their Retry-After.
+      const now = performance.now();
+      const retryAt = Math.min(deadline, ...waiting.filter((r) => r.notBefore > now).map((r) => r.notBefore));
+      await Promise.race([...running, this.pacer.released(), sleepUntil(retryAt)]);
+    }
+    await Promise.allSettled(running);
+    if (failure !== undefined) throw failure;
+    if (waiting.length > 0) throw new CodedError(ErrorCode.Timeout, `Graph did not answer for ${waiting.length} businesses within the budget`);
+  }
+
+  /** Up to 20 reads that may be asked now, their mailboxes' slots taken; none while the instance has no room. */
+  private nextBatch(waiting: StaffRead[]): StaffRead[] | undefined {
+    const now = performance.now();
+    const batch = waiting.filter((r) => r.notBefore <= now && this.pacer.hasRoom(r.businessId)).slice(0, BATCH_LIMIT);
+    if (batch.length === 0 || !this.pacer.tryTake(batch.map((r) => r.businessId))) return undefined;
+    for (const read of batch) waiting.splice(waiting.indexOf(read), 1);
+    return batch;
+  }
+
+  /** One batch of staff reads; what Graph throttled, or did not answer, goes back to `waiting` for later. */
+  private async staffBatch(user: UserRef, reads: StaffRead[], waiting: StaffRead[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void> {
+    const later = (read: StaffRead, retryAfterSeconds?: number) => waiting.push({ ...read, tries: read.tries + 1, notBefore: performance.now() + (retryAfterSeconds !== undefined ? retryAfterSeconds * 1_000 : backOffMs(read.tries)) });
+    const requests = reads.map((read, i) => ({ id: String(i + 1), method: 'GET', url: `${this.business(read.businessId)}/staffMembers`, headers: INCLUDE_UNKNOWN_ENUM_MEMBERS }));
+    let members: BatchMemberAnswer[];
+    try {
+      const token = await this.tokenFor(user);
+      const answer = await this.answerTo(user, () => byDeadline(this.request(user, '/$batch', token).post({ requests }), user.deadline ?? Infinity, 'Microsoft Graph'));
+      members = (jsonOf(answer) as { responses?: BatchMemberAnswer[] }).responses ?? [];
+    } catch (error) {
+      if (!isPassing(error)) throw error;
+      for (const read of reads) later(read, error.retryAfterSeconds);
+      return;
+    }
+    const answered = new Set<StaffRead>();
+    for (const member of members) {
+      const read = reads[Number(member.id) - 1];
+      if (!read || answered.has(read)) continue;
+      answered.add(read);
+      const outcome = await this.staffIn(user, read.businessId, member);
+      if (isPassing(outcome)) later(read, outcome.retryAfterSeconds);
+      else found(read.businessId, outcome);
+    }
+    for (const read of reads) if (!answered.has(read)) later(read);
+  }
+
+  /** A batch member's staff, or its error; a roster longer than one page is read on its own, all pages. */
+  private async staffIn(user: UserRef, businessId: string, member: BatchMemberAnswer): Promise<StaffMember[] | CodedError> {
+    const status = member.status ?? 500;
+    if (status < 200 || status >= 300) return this.refused(user, toDomainError(await graphErrorOf(memberResponse(status, member))));
+    const body = (member.body ?? {}) as Collection<GraphStaffMember>;
+    if (body['@odata.nextLink'] !== undefined) return this.listStaff(user, businessId).catch(toDomainError);
+    return (body.value ?? []).map(parseStaffMember).filter((s) => s !== undefined);
   }
 
   async calendarView(user: UserRef, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
     const path = `${this.business(businessId)}/calendarView?start=${graphTime(window.start)}&end=${graphTime(window.end)}`;
-    const items = await this.getAll<GraphAppointment>(user, path, {}, this.calendarPages);
+    const items = await this.getAll<GraphAppointment>(user, path, { pages: this.calendarPages, mailbox: businessId });
     const kept = staffed ? items.filter((a) => staffed(a.staffMemberIds ?? [])) : items;
     return kept.map((a) => parseAppointment(a, businessId)).filter((a) => a !== undefined);
   }
 
   async getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment> {
-    const raw = await this.get<GraphAppointment>(user, this.appointment(businessId, appointmentId));
+    const raw = await this.get<GraphAppointment>(user, this.appointment(businessId, appointmentId), { mailbox: businessId });
     const appointment = parseAppointment(raw, businessId);
     if (!appointment) throw new CodedError(ErrorCode.Internal, 'Graph returned an appointment without id or times');
     return { ...appointment, details: parseAppointmentDetails(raw) };
@@ -115,7 +232,7 @@ export class BookingsGraphClient implements BookingsGateway {
     const path = `${this.appointment(businessId, appointmentId)}/cancel`;
     const token = await this.tokenFor(user);
     // A 204 has no body: the request-id that the audit trail keeps is in the headers.
-    const response = await this.answerTo(user, () => this.request(user, path, token).post({ cancellationMessage }));
+    const response = await this.pacer.run([businessId], user.deadline ?? Infinity, () => this.answerTo(user, () => this.request(user, path, token).post({ cancellationMessage })));
     return { requestId: response.headers.get('request-id') ?? undefined };
   }
 
@@ -129,12 +246,17 @@ export class BookingsGraphClient implements BookingsGateway {
     return `${this.business(businessId)}/appointments/${segment(appointmentId)}`;
   }
 
-  /** A read's JSON; with `pages`, shared with the reads whose answer was the same bytes (see DecodedPages). */
-  private async get<T>(user: UserRef, path: string, headers: Record<string, string> = {}, pages?: { memo: DecodedPages; key: string }): Promise<T> {
+  /**
+   * A read's JSON, paced in its business's mailbox (see GraphPacer); with `pages`, shared with the reads whose answer
+   * was the same bytes (see DecodedPages).
+   */
+  private async get<T>(user: UserRef, path: string, { headers = {}, pages, mailbox }: ReadOptions & { pages?: { memo: DecodedPages; key: string } } = {}): Promise<T> {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
     const token = await this.tokenFor(user);
+    const deadline = user.deadline ?? Infinity;
     // By the deadline also while a retry waits out its back-off (the request's own signal ends only its fetches).
-    const response = await this.answerTo(user, () => byDeadline(this.request(user, path, token).headers(headers).get(), user.deadline ?? Infinity, 'Microsoft Graph'));
+    const send = () => this.answerTo(user, () => byDeadline(this.request(user, path, token).headers(headers).get(), deadline, 'Microsoft Graph'));
+    const response = await this.pacer.run(mailbox === undefined ? [] : [mailbox], deadline, send);
     return (pages ? pages.memo.json(pages.key, response, jsonOf) : jsonOf(response)) as T;
   }
 
@@ -172,7 +294,7 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   /** Every page of a collection, following @odata.nextLink verbatim while it stays on our Graph base URL. */
-  private async getAll<T>(user: UserRef, path: string, headers?: Record<string, string>, pages?: DecodedPages): Promise<readonly T[]> {
+  private async getAll<T>(user: UserRef, path: string, { headers, pages, mailbox }: ReadOptions & { pages?: DecodedPages } = {}): Promise<readonly T[]> {
     const items: T[] = [];
     let next: string | undefined = path;
     // Which page of which collection: the query (the window's start, to the second) is left to the bytes to compare.
@@ -180,7 +302,7 @@ export class BookingsGraphClient implements BookingsGateway {
     for (let page = 0; next !== undefined; page++) {
       if (page >= this.options.maxPages) throw new CodedError(ErrorCode.Unavailable, `More than ${this.options.maxPages} pages`);
       const shared = pages && { memo: pages, key: `${collection}#${page}` };
-      const body: Collection<T> = await this.get<Collection<T>>(user, next, headers, shared);
+      const body: Collection<T> = await this.get<Collection<T>>(user, next, { headers, pages: shared, mailbox });
       items.push(...(body.value ?? []));
       next = body['@odata.nextLink'] === undefined ? undefined : this.relativeLink(body['@odata.nextLink']);
     }

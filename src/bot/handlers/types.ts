@@ -10,6 +10,11 @@ export interface TurnInput {
   refreshFor?: string;
   /** A one-to-one chat with the bot, where nobody else reads the cards. */
   personal?: boolean;
+  /**
+   * Work that goes on after the answer (a list still being completed): its card then replaces the answered one
+   * (Teams) or follows it (hosts that cannot update a card). Where the turn has no way to deliver later, absent.
+   */
+  later?: (card: () => Promise<AdaptiveCard>) => void;
 }
 
 export type DataOf<V extends keyof ActionDataOf> = ActionDataOf[V];

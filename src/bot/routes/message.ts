@@ -28,6 +28,9 @@ export const message: Route = async (context, kit) => {
     case 'list':
       if (isSharedConversation(context.activity)) return privateList(context, kit, turn);
       return act(context, kit, { turn, action: () => ({ verb: Verb.ListAppointments, data: { offset: 0, range: command.range, scope: 'mine', businessName: command.businessName } }) });
+    case 'refreshBusinesses':
+      if (isSharedConversation(context.activity)) return privateList(context, kit, turn);
+      return act(context, kit, { turn, action: () => ({ verb: Verb.RefreshBusinesses, data: { offset: 0, range: 'upcoming', scope: 'mine' } }) });
     case 'signOut':
       return signOut(context, kit, turn);
     case 'magicCode':
@@ -42,8 +45,8 @@ async function act(context: TurnContext, kit: RouteKit, request: ActionRequest, 
   await kit.perform(context, new MessageAnswer(context, kit.signIn, request.turn.render.locale, kit.logger, isClick), request);
 }
 
-function privateList(context: TurnContext, kit: RouteKit, turn: TurnInput): Promise<void> {
-  return sendCard(context, renderPrivateList(turn.render.locale, context.activity.from.id), kit.logger);
+async function privateList(context: TurnContext, kit: RouteKit, turn: TurnInput): Promise<void> {
+  await sendCard(context, renderPrivateList(turn.render.locale, context.activity.from.id), kit.logger);
 }
 
 async function magicCode(context: TurnContext, kit: RouteKit, turn: TurnInput, code: string): Promise<void> {

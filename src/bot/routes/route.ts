@@ -23,6 +23,8 @@ export interface RouteParts {
   sink: FailureSink;
   logger: Logger;
   clock: () => Date;
+  /** The bot's app id, as proactive messages name it ('' in local mode, where nothing authenticates). */
+  botAppId: string;
 }
 
 /** What every route may use: the router's parts, the turn's input and the action pipeline. */

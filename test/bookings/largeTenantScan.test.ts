@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StaffDirectory, userKeyOf } from '../../src/bookings/staffDirectory.js';
+import type { DirectoryUser, Seed } from '../../src/local-graph/seed.js';
+import type { LocalGraphService } from '../../src/local-graph/server.js';
+import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
+import { StoragePlacesCache } from '../../src/storage/storagePlacesCache.js';
+import { gatewayFor, startLocalGraph } from '../helpers/localGraph.js';
+import { syntheticTenant } from '../helpers/syntheticTenant.js';
+
+const NOW = new Date('2026-03-02T08:00:00Z');
+const PAT: DirectoryUser = {
+  id: '9a000000-0000-4000-8000-000000000001',
+  displayName: 'Pat Person',
+  givenName: 'Pat',
+  surname: 'Person',
+  mail: 'Pat@contoso.onmicrosoft.com',
+  userPrincipalName: 'Pat@contoso.onmicrosoft.com',
+  jobTitle: 'Staff',
+};
+/** Pat's three businesses among the tenant's 500, spread across it. */
+const PATS = [37, 211, 463];
+const user = { id: '29:pat', aadObjectId: PAT.id, tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' };
+
+/** 500 businesses (Graph lists at most 500), Pat an administrator of three; half refuse outsiders with 403, half 404. */
+function tenant(): Seed {
+  const { seed } = syntheticTenant({ users: 500, staffPerBusiness: 1, listed: 1 }, NOW);
+  seed.businesses.forEach((b, i) => (b.refusesOutsidersWith = i % 2 === 0 ? 403 : 404));
+  for (const [k, i] of PATS.entries()) {
+    seed.businesses[i]!.staff.push({ id: `5a000000-0000-4000-8000-00000000000${k}`, displayName: 'Pat Person', emailAddress: PAT.mail, role: 'administrator', timeZone: 'UTC' });
+  }
+  return { ...seed, users: [...seed.users, PAT] };
+}
+
+/**
+ * Finding a user's businesses in a large tenant: every business's staff read as the user (Graph lists the tenant's,
+ * not the user's), in JSON batches paced per mailbox, kept as it goes and resumed where it stopped.
+ */
+describe('a scan of 500 businesses for the three where the user is staff', () => {
+  let graph: LocalGraphService;
+  afterEach(async () => {
+    await graph.stop();
+  });
+  const start = async (latencyMs: number) => {
+    graph = await startLocalGraph({ seed: tenant(), now: () => NOW, latencyMs });
+    return gatewayFor(graph, { login: PAT.userPrincipalName });
+  };
+  const directoryOver = (gateway: ReturnType<typeof gatewayFor>, storage = new ExpiringMemoryStorage(60_000), scanMs = Infinity) =>
+    new StaffDirectory(gateway, new StoragePlacesCache(storage, 60_000), { refreshAfterMs: Infinity, scanMs, saveEveryMs: 0, now: Date.now, onScanFailed: () => undefined });
+  const staffReads = () => graph.requests.filter((r) => r.path.endsWith('/staffMembers'));
+  const batches = () => graph.requests.filter((r) => r.path === '/v1.0/$batch');
+  const patsIds = () => PATS.map((i) => graph.store.tenantBusinesses(500)[i]!.id);
+
+  it('reads every business once, in batches of 20, and finds the three', async () => {
+    const directory = directoryOver(await start(0));
+    const { places, scanning } = await directory.placesOf(user);
+    expect(scanning).toBeUndefined();
+    expect(places.map((p) => p.business.id).sort()).toEqual(patsIds().sort());
+    expect(staffReads()).toHaveLength(500);
+    expect(new Set(staffReads().map((r) => r.path)).size).toBe(500);
+    expect(batches()).toHaveLength(25);
+  });
+
+  it('answers by its deadline with what it found so far, and completes in the background', async () => {
+    const directory = directoryOver(await start(40));
+    const known = await directory.placesOf(user, performance.now() + 10);
+    expect(known.scanning).toMatchObject({ total: 0, checked: 0 });
+    await known.scanning!.done;
+    const done = await directory.placesOf(user, performance.now());
+    expect(done.scanning).toBeUndefined();
+    expect(done.places.map((p) => p.business.id).sort()).toEqual(patsIds().sort());
+    expect(staffReads()).toHaveLength(500);
+  });
+
+  it('a second list while a scan runs joins it: one scan, not two', async () => {
+    const directory = directoryOver(await start(20));
+    const [a, b] = await Promise.all([directory.placesOf(user), directory.placesOf(user)]);
+    expect(a.places).toHaveLength(3);
+    expect(b.places).toHaveLength(3);
+    expect(staffReads()).toHaveLength(500);
+    expect(graph.requests.filter((r) => r.path.endsWith('/bookingBusinesses'))).toHaveLength(1);
+  });
+
+  it('a scan cut short is resumed where it stopped, by another instance sharing the storage: no business read twice', async () => {
+    const gateway = await start(50);
+    const storage = new ExpiringMemoryStorage(60_000);
+    // Signed in first: the local service makes its signing key for the first token, which is no part of the scan.
+    await gateway.me(user);
+    // Two rounds of batches fit in the first scan's budget, not all of them.
+    const first = directoryOver(gateway, storage, 180);
+    await expect(first.placesOf(user)).rejects.toMatchObject({ code: 'timeout' });
+    // Batches the deadline cut off may still be in the service's hands: counted once it is done with them.
+    await expect.poll(() => graph.inFlight).toBe(0);
+    const readFirst = staffReads().length;
+    const kept = await new StoragePlacesCache(storage, 60_000).get(userKeyOf(user));
+    const left = kept!.left!.businesses.length;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThan(500);
+
+    const { places, scanning } = await directoryOver(gateway, storage).placesOf(user);
+    expect(scanning).toBeUndefined();
+    expect(places.map((p) => p.business.id).sort()).toEqual(patsIds().sort());
+    // The second scan reads exactly what the first left (batches its deadline cut off included), and no list again.
+    const paths = staffReads().map((r) => r.path);
+    expect(new Set(paths).size).toBe(500);
+    expect(paths.length - readFirst).toBe(left);
+    expect(graph.requests.filter((r) => r.path.endsWith('/bookingBusinesses'))).toHaveLength(1);
+  });
+
+  it('absorbs 429s: a throttled business is asked again after its Retry-After, and the scan completes', async () => {
+    const directory = directoryOver(await start(0));
+    graph.faults.add({ pathIncludes: '/staffMembers', status: 429, retryAfterSeconds: 1, times: 7 });
+    const { places, scanning } = await directory.placesOf(user);
+    expect(scanning).toBeUndefined();
+    expect(places.map((p) => p.business.id).sort()).toEqual(patsIds().sort());
+    expect(staffReads()).toHaveLength(507);
+  });
+});
