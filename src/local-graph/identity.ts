@@ -13,7 +13,8 @@ export interface TrustedIssuer {
 }
 
 export type VerifyResult =
-  | { ok: true; user: DirectoryUser; scopes: string[] }
+  /** appId: the client the token was issued to, `azp` (v2 tokens) or `appid` (v1); 'local' for local sign-in's tokens. */
+  | { ok: true; user: DirectoryUser; scopes: string[]; appId: string }
   | { ok: false; message: string };
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
@@ -78,7 +79,8 @@ export class LocalIdentity {
       const user = typeof payload.oid === 'string' ? this.usersById.get(payload.oid) : undefined;
       if (!user) return { ok: false, message: 'Access token validation failure. Invalid user.' };
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
-      return { ok: true, user, scopes };
+      const appId = typeof payload.azp === 'string' ? payload.azp : typeof payload.appid === 'string' ? payload.appid : 'local';
+      return { ok: true, user, scopes, appId };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) return { ok: false, message: 'Lifetime validation failed, the token is expired.' };
       if (error instanceof joseErrors.JWTClaimValidationFailed) return { ok: false, message: 'Access token validation failure. Invalid audience.' };
