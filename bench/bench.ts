@@ -17,6 +17,7 @@ import { BotProcess } from '../test/helpers/botProcess.js';
 import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { Azurite } from '../test/helpers/standins/azurite.js';
 import { type SyntheticUser, syntheticTenant } from '../test/helpers/syntheticTenant.js';
+import { largeTenantPhase } from './largeTenant.js';
 import { measureRounds } from './rounds.js';
 import { quantile, type Summary, summarize } from './stats.js';
 
@@ -42,6 +43,12 @@ async function profilesWritten(...bots: BotProcess[]): Promise<void> {
 const TURNS = (c: number) => (quick ? (c === 1 ? 30 : 100) : c === 1 ? 150 : 400);
 
 const log = (text: string) => process.stdout.write(`${text}\n`);
+
+// --large-tenant: only the large-tenant phase (bench/largeTenant.ts), with stand-ins of its own.
+if (process.argv.includes('--large-tenant')) {
+  await largeTenantPhase();
+  process.exit(0);
+}
 
 // ---- the far side of every network boundary, on loopback ----
 const now = new Date();
@@ -409,3 +416,6 @@ writeFileSync(
   JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds: roundsRows, rows, targets, scaleOut, memory: { users: MEMORY_USERS, baseline: memoryBaseline, loaded: memoryLoaded, expired: memoryExpired, errors: memoryRun.errors, throughput: memoryRun.throughput, latency: memoryRun.latency } }, null, 2),
 );
 log('Written: bench-results.json');
+
+// ---- 5. large tenant (bench/largeTenant.ts): its own stand-ins, after every other phase has stopped ----
+await largeTenantPhase();

@@ -1,7 +1,7 @@
 import { membershipOf } from './access.js';
 import { CodedError, ErrorCode } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
-import { sleepUntil } from './deadline.js';
+import { byDeadline, sleepUntil } from './deadline.js';
 import type { Business, Person, StaffMember, UserRef } from './types.js';
 
 /** A business where the user is staff: its staff's names and the user's own active record. */
@@ -81,6 +81,8 @@ export function isRefusedBusiness(error: unknown): boolean {
 interface Scan {
   state: UserPlaces;
   done: Promise<void>;
+  /** Resolves once Graph has listed the tenant's businesses (the scan's progress has a total). */
+  listed: Promise<void>;
   /** A refresh of places the user already sees: lists meanwhile show those, not its progress. */
   quiet: boolean;
 }
@@ -118,7 +120,9 @@ export class StaffDirectory {
     }
     // Another list of the user's may have started one while the cache was read.
     const scan = running ?? this.scans.get(key) ?? this.startScan(user, key, kept, false);
-    const finished = await Promise.race([scan.done.then(() => true), sleepUntil(answerBy).then(() => false)]);
+    let finished = await Promise.race([scan.done.then(() => true), sleepUntil(answerBy).then(() => false)]);
+    // Progress needs the tenant's list: until Graph gives it, the turn waits (by its deadline) as for any read.
+    if (!finished && !scan.state.left) finished = await byDeadline(Promise.race([scan.done.then(() => true), scan.listed.then(() => false)]), user.deadline ?? Infinity, 'Microsoft Graph');
     const { places, left } = scan.state;
     if (finished) return { places };
     return { places, scanning: { checked: left ? left.total - left.businesses.length : 0, total: left?.total ?? 0, done: scan.done } };
@@ -165,9 +169,10 @@ export class StaffDirectory {
    * places it replaces serve every list until then.
    */
   private startScan(user: UserRef, key: string, from: UserPlaces | undefined, quiet: boolean): Scan {
-    // The scan outlives the turn that started it: its own deadline, and no turn's meter.
-    const scanner: UserRef = { ...user, deadline: performance.now() + this.timing.scanMs, meter: undefined };
-    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), quiet };
+    // The scan may outlive the turn that started it: its own deadline (its calls still log as that turn's).
+    const scanner: UserRef = { ...user, deadline: performance.now() + this.timing.scanMs };
+    let listed = () => {};
+    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), listed: new Promise((resolve) => (listed = resolve)), quiet };
     let savedAt = this.timing.now();
     let saving = Promise.resolve();
     const save = (force: boolean) => {
@@ -184,6 +189,7 @@ export class StaffDirectory {
         const places = (from?.places ?? []).filter((p) => listed.has(p.business.id.toLowerCase()));
         scan.state = { person, places, scannedAt: this.timing.now(), left: { businesses, total: businesses.length } };
       }
+      listed();
       const { state } = scan;
       const left = state.left!;
       let failure: CodedError | undefined;

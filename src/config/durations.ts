@@ -83,5 +83,5 @@ export function scanBudgetMs(turnTimeoutMs: number): number {
 /** How often a scan writes its progress to shared storage, so another instance or attempt resumes it. */
 export const SCAN_SAVE_EVERY_MS = 1_000;
 
-/** Graph requests (a batch counts once) one instance has in flight at once, all users together. */
+/** Requests of scans (a batch counts once) one instance has in flight at once, all users together. */
 export const GRAPH_REQUESTS_IN_FLIGHT = 64;

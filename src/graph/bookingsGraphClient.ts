@@ -84,6 +84,11 @@ function isPassing(error: unknown): error is CodedError {
   return error instanceof CodedError && (error.code === ErrorCode.Throttled || (error.code === ErrorCode.Unavailable && error.retryAfterSeconds !== undefined) || error.code === ErrorCode.Timeout);
 }
 
+/** Graph failing a read again and again (503, no answer) is an outage, told after 3 tries; throttling waits as long as the deadline allows. */
+function mayRetry(error: CodedError): (read: StaffRead) => boolean {
+  return (read) => error.code === ErrorCode.Throttled || read.tries < 3;
+}
+
 /** A batch member's answer in the shape graphErrorOf reads. */
 function memberResponse(status: number, member: BatchMemberAnswer): Pick<Response, 'status' | 'statusText' | 'headers' | 'text'> {
   return { status, statusText: '', headers: new Headers(member.headers ?? {}), text: () => Promise.resolve(member.body === undefined ? '' : JSON.stringify(member.body)) };
@@ -155,7 +160,7 @@ export class BookingsGraphClient implements BookingsGateway {
         const sent: Promise<void> = this.staffBatch(user, reads, waiting, found)
           .catch((error: unknown) => void (failure ??= toDomainError(error)))
           .finally(() => {
-            this.pacer.release(reads.map((r) => r.businessId));
+            this.pacer.release(reads.map((r) => r.businessId), true);
             running.delete(sent);
           });
         running.add(sent);
@@ -173,8 +178,8 @@ export class BookingsGraphClient implements BookingsGateway {
   /** Up to 20 reads that may be asked now, their mailboxes' slots taken; none while the instance has no room. */
   private nextBatch(waiting: StaffRead[]): StaffRead[] | undefined {
     const now = performance.now();
-    const batch = waiting.filter((r) => r.notBefore <= now && this.pacer.hasRoom(r.businessId)).slice(0, BATCH_LIMIT);
-    if (batch.length === 0 || !this.pacer.tryTake(batch.map((r) => r.businessId))) return undefined;
+    const batch = waiting.filter((r) => r.notBefore <= now && this.pacer.hasRoom(r.businessId, true)).slice(0, BATCH_LIMIT);
+    if (batch.length === 0 || !this.pacer.tryTake(batch.map((r) => r.businessId), true)) return undefined;
     for (const read of batch) waiting.splice(waiting.indexOf(read), 1);
     return batch;
   }
@@ -189,7 +194,7 @@ export class BookingsGraphClient implements BookingsGateway {
       const answer = await this.answerTo(user, () => byDeadline(this.request(user, '/$batch', token).post({ requests }), user.deadline ?? Infinity, 'Microsoft Graph'));
       members = (jsonOf(answer) as { responses?: BatchMemberAnswer[] }).responses ?? [];
     } catch (error) {
-      if (!isPassing(error)) throw error;
+      if (!isPassing(error) || !reads.every(mayRetry(error))) throw error;
       for (const read of reads) later(read, error.retryAfterSeconds);
       return;
     }
@@ -199,7 +204,7 @@ export class BookingsGraphClient implements BookingsGateway {
       if (!read || answered.has(read)) continue;
       answered.add(read);
       const outcome = await this.staffIn(user, read.businessId, member);
-      if (isPassing(outcome)) later(read, outcome.retryAfterSeconds);
+      if (isPassing(outcome) && mayRetry(outcome)(read)) later(read, outcome.retryAfterSeconds);
       else found(read.businessId, outcome);
     }
     for (const read of reads) if (!answered.has(read)) later(read);

@@ -9,35 +9,37 @@ export const MAILBOX_CONCURRENCY = 4;
 
 /**
  * What this instance has in flight at Graph: at most MAILBOX_CONCURRENCY requests (batch members each) per business
- * mailbox, and at most `budget` HTTP requests in all, so many users' first lists share Graph instead of each one
- * meeting 429s. Every request of the gateway takes its slots here first and gives them back when answered.
+ * mailbox, so many users' first lists share Graph instead of each one meeting 429s. Scans (the background: batches of
+ * staff reads) also keep within `budget` HTTP requests at once and leave one slot of each mailbox free, so that a
+ * user's own reads (calendars, a cancel) never queue behind other users' scans. Every request of the gateway takes its
+ * slots here first and gives them back when answered.
  */
 export class GraphPacer {
   private readonly perMailbox = new Map<string, number>();
-  private inFlight = 0;
+  private scansInFlight = 0;
   private waiting: (() => void)[] = [];
 
   constructor(
-    /** HTTP requests (a batch is one) this instance sends to Graph at once. */
+    /** HTTP requests of scans (a batch is one) this instance sends to Graph at once. */
     private readonly budget: number,
     private readonly mailboxConcurrency = MAILBOX_CONCURRENCY,
   ) {}
 
-  /** Whether one more request for this mailbox would stay within its limit now. */
-  hasRoom(mailbox: string): boolean {
-    return (this.perMailbox.get(mailbox.toLowerCase()) ?? 0) < this.mailboxConcurrency;
+  /** Whether one more request for this mailbox (a scan's, or a user's own) would stay within its limit now. */
+  hasRoom(mailbox: string, scan = false): boolean {
+    return (this.perMailbox.get(mailbox.toLowerCase()) ?? 0) < this.mailboxConcurrency - (scan ? 1 : 0);
   }
 
-  /** Takes one request of the budget and a slot in each mailbox (distinct ones), if all are free now. */
-  tryTake(mailboxes: readonly string[]): boolean {
-    if (this.inFlight >= this.budget || !mailboxes.every((m) => this.hasRoom(m))) return false;
-    this.inFlight++;
+  /** Takes a slot in each mailbox (distinct ones), and for a scan one of its budget, if all are free now. */
+  tryTake(mailboxes: readonly string[], scan = false): boolean {
+    if ((scan && this.scansInFlight >= this.budget) || !mailboxes.every((m) => this.hasRoom(m, scan))) return false;
+    if (scan) this.scansInFlight++;
     for (const m of mailboxes) this.perMailbox.set(m.toLowerCase(), (this.perMailbox.get(m.toLowerCase()) ?? 0) + 1);
     return true;
   }
 
-  release(mailboxes: readonly string[]): void {
-    this.inFlight--;
+  release(mailboxes: readonly string[], scan = false): void {
+    if (scan) this.scansInFlight--;
     for (const m of mailboxes) {
       const key = m.toLowerCase();
       const left = (this.perMailbox.get(key) ?? 1) - 1;
@@ -65,10 +67,5 @@ export class GraphPacer {
     } finally {
       this.release(mailboxes);
     }
-  }
-
-  /** In flight now, for /healthz and tests. */
-  get requestsInFlight(): number {
-    return this.inFlight;
   }
 }

@@ -169,7 +169,7 @@ describe('the cancel state machine, transition by transition', () => {
     it('keeps the attempt, released, when the outcome is unknown (503): a retry that meets 404 knows it landed', async () => {
       const run = runFor();
       await recorded(record('attempted', Date.now() + 60_000, run.attemptId));
-      graph.faults.add({ method: 'POST', status: 503 });
+      graph.faults.add({ method: 'POST', pathIncludes: '/cancel', status: 503 });
       await expect(run.step({ at: 'post', attempt: (await ledger.get(key))!.record })).rejects.toMatchObject({ code: ErrorCode.Unavailable });
       expect((await ledger.get(key))?.record).toMatchObject({ attemptId: run.attemptId, state: 'attempted', leaseUntil: 0 });
     });

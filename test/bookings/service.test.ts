@@ -104,7 +104,7 @@ describe('BookingsService after a refused cancel', () => {
       const result = await service.upcoming(user);
       const target = result.kind === 'appointments' ? result.appointments.find((a) => a.businessId === CONTOSO)! : undefined!;
       // 429 on the POST is a definitive "not done": the attempt is forgotten.
-      graph.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 60 });
+      graph.faults.add({ method: 'POST', pathIncludes: '/cancel', status: 429, retryAfterSeconds: 60 });
       await expect(service.cancel(user, CONTOSO, target.id, 'Sorry', target)).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.Throttled);
       await gatewayFor(graph).cancelAppointment(user, CONTOSO, target.id, 'Cancelled by the administrator');
       await expect(service.cancel(user, CONTOSO, target.id, 'Sorry', target)).rejects.toSatisfy((e: unknown) => e instanceof CodedError && e.code === ErrorCode.NotFound);

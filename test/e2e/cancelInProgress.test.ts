@@ -36,7 +36,7 @@ describe('two staff confirm one appointment while the first cancel is still at G
     const data = { ...(confirm.data as object), cancellationMessage: 'Sorry, the kitchen is closed.' };
     // Megan's Graph token and places, before the race: her confirm then only meets the ledger.
     expect(textsOf((await h.click('appointments.list', {}, asMegan)).body.value)[0]).toBe('Your upcoming appointments');
-    const posts = () => h.graph.requests.filter((r) => r.method === 'POST');
+    const posts = () => h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
     h.graph.faults.add({ method: 'POST', pathIncludes: '/cancel', delayMs: 9_500 });
 
     const first = h.click(confirm.verb, data);

@@ -65,7 +65,7 @@ describe('Bookings Bot in the Bot Framework Emulator (local mode)', () => {
     expect(textsOf(outcome)[0]).toBe('✓ Appointment cancelled');
     expect(textsOf(outcome)).toContain('The kitchen is closed for a private event. Please rebook.');
 
-    const post = h.graph.requests.filter((r) => r.method === 'POST');
+    const post = h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
     expect(post).toHaveLength(1);
     expect(post[0]).toMatchObject({
       path: `/v1.0/solutions/bookingBusinesses/${encodeURIComponent(businessId)}/appointments/${encodeURIComponent(appointmentId)}/cancel`,

@@ -17,7 +17,7 @@ describe('Bookings Bot when things go wrong', () => {
   };
   const promptFor = async () => (await press(await firstCancel())).body.value;
   const confirmOf = (prompt: Card) => actionsOf(prompt).find((a) => a.title === 'Confirm cancellation')!;
-  const posts = () => h.graph.requests.filter((r) => r.method === 'POST');
+  const posts = () => h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
 
   it('404: confirming a cancel of an appointment that is already gone says so, and Graph cancels nothing', async () => {
     h = await startBot();
@@ -69,7 +69,7 @@ describe('Bookings Bot when things go wrong', () => {
   it('429 on the cancel is not retried blindly: the user is told to wait, and "Try again" then cancels once', async () => {
     h = await startBot();
     const prompt = await promptFor();
-    h.graph.faults.add({ method: 'POST', status: 429, retryAfterSeconds: 7 });
+    h.graph.faults.add({ method: 'POST', pathIncludes: '/cancel', status: 429, retryAfterSeconds: 7 });
     const throttled = await press(confirmOf(prompt), { cancellationMessage: 'Sorry, fully booked' });
     expect(textsOf(throttled.body.value)).toContain('Microsoft Bookings is busy right now. Please try again in 7 seconds.');
     expect(h.graph.store.cancellations).toEqual([]);
@@ -99,7 +99,7 @@ describe('Bookings Bot when things go wrong', () => {
   it('a Graph timeout on the cancel is answered in time, and "Try again" recognises the cancel that landed late', async () => {
     h = await startBot({ GRAPH_TIMEOUT_MS: '300' });
     const prompt = await promptFor();
-    h.graph.faults.add({ method: 'POST', delayMs: 800 });
+    h.graph.faults.add({ method: 'POST', pathIncludes: '/cancel', delayMs: 800 });
     const started = Date.now();
     const slow = await press(confirmOf(prompt), { cancellationMessage: 'Sorry, closed' });
     expect(Date.now() - started).toBeLessThan(5000);
@@ -178,7 +178,7 @@ describe('Bookings Bot when things go wrong', () => {
   it('logs no token, cancellation message or customer contact detail through a whole flow', async () => {
     h = await startBot();
     const prompt = await promptFor();
-    h.graph.faults.add({ method: 'POST', status: 503 });
+    h.graph.faults.add({ method: 'POST', pathIncludes: '/cancel', status: 503 });
     await press(confirmOf(prompt), { cancellationMessage: 'Secret reason 12345' });
     await press(confirmOf(prompt), { cancellationMessage: 'Secret reason 12345' });
     const logs = h.logs.join('');

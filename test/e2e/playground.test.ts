@@ -25,7 +25,7 @@ describe.skipIf(!browserTestsEnabled)('Bookings Bot in the Microsoft 365 Agents 
       await card.screenshot({ path: new URL(`../../docs/screenshots/${docsName}.png`, import.meta.url).pathname });
     }
   };
-  const posts = () => bot.localGraph!.requests.filter((r) => r.method === 'POST');
+  const posts = () => bot.localGraph!.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
 
   /** Types into the compose box and waits for the bot's new card to show `title`. */
   async function say(text: string, title: string): Promise<Locator> {

@@ -22,7 +22,7 @@ describe('Blob storage unreachable, then back', () => {
   });
 
   const press = async (action: Record<string, unknown>, inputs: Record<string, unknown> = {}) => (await h.click(action.verb, { ...(action.data as object), ...inputs })).body.value;
-  const posts = () => h.graph.requests.filter((r) => r.method === 'POST');
+  const posts = () => h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
 
   it('lists without storage, refuses to cancel blind with a clear answer, and cancels once on "Try again" after storage returns', async () => {
     const list = await press({ verb: 'appointments.list', data: { offset: 0 } });

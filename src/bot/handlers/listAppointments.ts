@@ -40,7 +40,7 @@ export function listAppointments(bookings: BookingsService, choices: BusinessCho
       turn.later?.(async () => {
         await scanning.done;
         // The turn has answered: the complete list's reads get a budget of their own.
-        const user = { ...turn.user, deadline: performance.now() + settings.followUpMs, meter: undefined };
+        const user = { ...turn.user, deadline: performance.now() + settings.followUpMs };
         return render(await bookings.upcoming(user, window, data.scope, filter));
       });
     }
