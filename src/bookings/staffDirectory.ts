@@ -50,6 +50,9 @@ export interface PlacesCache {
   get(userKey: string): Promise<UserPlaces | undefined>;
   put(userKey: string, places: UserPlaces): Promise<void>;
   forget(userKey: string): Promise<void>;
+  /** Takes the user's scan for `ms`, unless an instance holds it now: then false, and that instance's scan is theirs. */
+  claimScan(userKey: string, ms: number): Promise<boolean>;
+  releaseScan(userKey: string): Promise<void>;
 }
 
 /** Remembers nothing: every turn asks Graph (MEMBERSHIP_CACHE_SECONDS=0). */
@@ -57,7 +60,12 @@ export const NO_PLACES_CACHE: PlacesCache = {
   get: () => Promise.resolve(undefined),
   put: () => Promise.resolve(),
   forget: () => Promise.resolve(),
+  claimScan: () => Promise.resolve(true),
+  releaseScan: () => Promise.resolve(),
 };
+
+/** How often an instance looks at the progress of a scan another instance runs for the user. */
+const WATCH_EVERY_MS = 250;
 
 export interface ScanTiming {
   /** Places found longer ago than this are read again, in the background, at the user's next list. */
@@ -115,11 +123,10 @@ export class StaffDirectory {
     const kept = running && !running.quiet ? undefined : await this.cache.get(key);
     const age = kept ? this.timing.now() - (kept.scannedAt ?? 0) : Infinity;
     if (kept && !kept.left && !rescan) {
-      if (!running && age >= this.timing.refreshAfterMs) this.startScan(user, key, { ...kept, left: undefined }, true);
+      if (!running && age >= this.timing.refreshAfterMs) void this.scanFor(user, key, { ...kept, left: undefined }, true);
       return { places: kept.places };
     }
-    // Another list of the user's may have started one while the cache was read.
-    const scan = running ?? this.scans.get(key) ?? this.startScan(user, key, kept, false);
+    const scan = running ?? (await this.scanFor(user, key, kept, false))!;
     let finished = await Promise.race([scan.done.then(() => true), sleepUntil(answerBy).then(() => false)]);
     // Progress needs the tenant's list: until Graph gives it, the turn waits (by its deadline) as for any read.
     if (!finished && !scan.state.left) finished = await byDeadline(Promise.race([scan.done.then(() => true), scan.listed.then(() => false)]), user.deadline ?? Infinity, 'Microsoft Graph');
@@ -161,6 +168,59 @@ export class StaffDirectory {
   /** Everything remembered of the user goes (sign-out). */
   forget(user: UserRef): Promise<void> {
     return this.cache.forget(userKeyOf(user));
+  }
+
+  /**
+   * The user's scan: this instance's, or (when another instance holds it) that one's progress as it saves it. A
+   * refresh another instance already runs is left to it.
+   */
+  private async scanFor(user: UserRef, key: string, from: UserPlaces | undefined, quiet: boolean): Promise<Scan | undefined> {
+    const claimed = await this.cache.claimScan(key, this.timing.scanMs);
+    // Another list of the user's on this instance may have started one meanwhile.
+    const running = this.scans.get(key);
+    if (running) {
+      if (claimed) await this.cache.releaseScan(key);
+      return running;
+    }
+    if (claimed) return this.startScan(user, key, from, quiet);
+    return quiet ? undefined : this.watch(user, key, from);
+  }
+
+  /**
+   * Another instance's scan for the user, followed through the progress it saves. If it stops short (its instance
+   * stopped, or its budget ran out), this instance takes the scan over from where it got.
+   */
+  private watch(user: UserRef, key: string, from: UserPlaces | undefined): Scan {
+    let listed = () => {};
+    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), listed: new Promise((resolve) => (listed = resolve)), quiet: false };
+    const run = async (): Promise<void> => {
+      const until = performance.now() + this.timing.scanMs;
+      while (performance.now() < until) {
+        await sleepUntil(performance.now() + WATCH_EVERY_MS);
+        const seen = await this.cache.get(key);
+        if (seen) {
+          scan.state = seen;
+          listed();
+          if (!seen.left) return;
+        }
+        if (await this.cache.claimScan(key, this.timing.scanMs)) {
+          this.scans.delete(key);
+          const own = this.startScan(user, key, seen?.left ? seen : undefined, false);
+          void own.listed.then(listed);
+          scan.state = own.state;
+          await own.done;
+          scan.state = own.state;
+          return;
+        }
+      }
+      throw new CodedError(ErrorCode.Timeout, "Another instance's scan did not end within the budget");
+    };
+    scan.done = run().finally(() => {
+      if (this.scans.get(key) === scan) this.scans.delete(key);
+    });
+    scan.done.catch(this.timing.onScanFailed);
+    this.scans.set(key, scan);
+    return scan;
   }
 
   /**
@@ -210,7 +270,10 @@ export class StaffDirectory {
       }
       if (state.left) throw failure ?? new CodedError(ErrorCode.Timeout, `${state.left.businesses.length} businesses were not read`);
     };
-    scan.done = run().finally(() => this.scans.delete(key));
+    scan.done = run().finally(async () => {
+      if (this.scans.get(key) === scan) this.scans.delete(key);
+      await this.cache.releaseScan(key);
+    });
     // Reported once here, whoever else waits for it (or nobody: a refresh, a list already answered).
     scan.done.catch(this.timing.onScanFailed);
     this.scans.set(key, scan);

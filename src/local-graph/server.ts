@@ -230,8 +230,8 @@ export class LocalGraphService {
     if (key !== undefined && load >= this.mailboxConcurrency) {
       this.throttled++;
       await this.latency();
-      // Exchange's answer to a mailbox over its concurrency limit: "Application is over its MailboxConcurrency limit."
-      // (learn.microsoft.com/answers/questions/734143); code as shared/graph-bookings.md §9.1 has it.
+      // Message as Exchange words it for mail (learn.microsoft.com/answers/questions/734143, code ApplicationThrottled
+      // there); Bookings documents no code: TooManyRequests as shared/graph-bookings.md §9.1. Clients go by the 429.
       return this.errorAnswer(new GraphHttpError(429, 'TooManyRequests', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': String(this.throttleRetryAfterSeconds) }), ids);
     }
     if (key !== undefined) {

@@ -107,6 +107,32 @@ describe('a scan of 500 businesses for the three where the user is staff', () =>
     expect(graph.requests.filter((r) => r.path.endsWith('/bookingBusinesses'))).toHaveLength(1);
   });
 
+  it('two instances sharing storage, asked at the same moment, run one scan between them and both answer complete', async () => {
+    const gateway = await start(20);
+    const storage = new ExpiringMemoryStorage(60_000);
+    const [a, b] = await Promise.all([directoryOver(gateway, storage).placesOf(user), directoryOver(gateway, storage).placesOf(user)]);
+    expect(a.places.map((p) => p.business.id).sort()).toEqual(patsIds().sort());
+    expect(b.places.map((p) => p.business.id).sort()).toEqual(patsIds().sort());
+    expect(staffReads()).toHaveLength(500);
+    expect(graph.requests.filter((r) => r.path.endsWith('/bookingBusinesses'))).toHaveLength(1);
+  });
+
+  it("an instance watching another's scan takes it over from where it got when that one stops short", async () => {
+    const gateway = await start(100);
+    await gateway.me(user);
+    const storage = new ExpiringMemoryStorage(60_000);
+    const stopping = directoryOver(gateway, storage, 400).placesOf(user);
+    await expect.poll(() => staffReads().length).toBeGreaterThan(0);
+    const watching = directoryOver(gateway, storage).placesOf(user);
+    await expect(stopping).rejects.toMatchObject({ code: 'timeout' });
+    const { places, scanning } = await watching;
+    expect(scanning).toBeUndefined();
+    expect(places.map((p) => p.business.id).sort()).toEqual(patsIds().sort());
+    expect(new Set(staffReads().map((r) => r.path)).size).toBe(500);
+    // Taken over, not begun again: the tenant was listed once.
+    expect(graph.requests.filter((r) => r.path.endsWith('/bookingBusinesses'))).toHaveLength(1);
+  });
+
   it('absorbs 429s: a throttled business is asked again after its Retry-After, and the scan completes', async () => {
     const directory = directoryOver(await start(0));
     graph.faults.add({ pathIncludes: '/staffMembers', status: 429, retryAfterSeconds: 1, times: 7 });
