@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DirectoryUser, SeedBusiness } from '../../src/local-graph/seed.js';
-import { actionsOf, type Card, textsOf } from '../helpers/botHarness.js';
+import { actionsOf, type Card, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
 import { syntheticTenant } from '../helpers/syntheticTenant.js';
 
@@ -82,6 +82,33 @@ describe('a first list in a tenant of 500 businesses, Graph 100 ms away', () => 
     expect(customersOn(again)).toHaveLength(3);
     expect(h.graph.requests.slice(before).map((r) => r.path.split('/').at(-1))).toEqual(['calendarView', 'calendarView', 'calendarView']);
     expect(updatesOf('list-card-2')).toHaveLength(0);
+  });
+
+  it('a typed "appointments" in Teams: the answer is a new message, and that message is updated with the complete list', async () => {
+    const answer = await h.post(teamsActivity({ type: 'message', text: 'appointments', from }));
+    expect(answer.status).toBe(200);
+    const sent = await h.connector.waitForCards(1);
+    const message = sent[0]!;
+    expect(message.method).toBe('POST');
+    expect(textsOf(message.activity.attachments![0]!.content).some((t) => PROGRESS.test(t))).toBe(true);
+    await expect.poll(() => h.connector.calls.filter((c) => c.method === 'PUT').length, { timeout: 10_000 }).toBe(1);
+    const update = h.connector.calls.find((c) => c.method === 'PUT')!;
+    // The id the connector gave the first message (its answer to the POST) is the one updated.
+    expect(update.activityId).toBe(message.activity.id);
+    expect(customersOn(update.activity.attachments![0]!.content)).toHaveLength(3);
+  });
+
+  it('Web Chat cannot update a card: the complete list comes as a second card, with Action.Submit buttons', async () => {
+    await h.tokenService.signInDirectly(PAT_CHANNEL_ID, PAT, 'webchat');
+    const answer = await h.post({ ...teamsActivity({ type: 'message', text: 'appointments', from }), channelId: 'webchat', entities: [] });
+    expect(answer.status).toBe(200);
+    const [first, second] = await h.connector.waitForCards(2, 10_000);
+    expect(textsOf(first!.activity.attachments![0]!.content).some((t) => PROGRESS.test(t))).toBe(true);
+    expect(second!.method).toBe('POST');
+    const complete = second!.activity.attachments![0]!.content;
+    expect(customersOn(complete)).toHaveLength(3);
+    expect(actionsOf(complete).some((a) => a.type === 'Action.Execute')).toBe(false);
+    expect(h.connector.calls.filter((c) => c.method === 'PUT')).toHaveLength(0);
   });
 
   it('"Refresh my businesses" finds a business Pat was just added to, which the remembered list does not show', async () => {

@@ -27,7 +27,7 @@ describe(`load: ${USERS} users listing and cancelling at once on two instances`,
   // Ten businesses of twenty: every first list reads the staff of each (Graph lists the tenant's businesses, not the user's).
   const { seed, users } = syntheticTenant({ users: USERS, staffPerBusiness: 20, listed: 3 }, now);
   const latencies: number[] = [];
-  const answers = { cards: 0, throttled: 0, inProgress: 0, outOfTime: 0, unexpected: [] as string[] };
+  const answers = { cards: 0, throttled: 0, inProgress: 0, outOfTime: 0, stillChecking: 0, unexpected: [] as string[] };
 
   beforeAll(async () => {
     d = await Deployment.start(['A', 'B'], { LIST_PAGE_SIZE: '5' }, { seed, pageSize: 50, latencyMs: GRAPH_LATENCY_MS, now: () => now }, new LocalEntra(seed.users));
@@ -72,7 +72,7 @@ describe(`load: ${USERS} users listing and cancelling at once on two instances`,
 
   /**
    * Counts an answer that is not the one hoped for. "Try again" answers are expected: under throttling, while another
-   * turn cancels, and when a turn runs out of time (on 2 shared cores, 200 users' first lists each read ten
+   * turn cancels, a list still finding the user's businesses, and when a turn runs out of time (on 2 shared cores, 200 users' first lists each read ten
    * businesses' staff, and a slow machine takes a turn past its 12 s). Any other answer is not.
    */
   const tally = (card: Card) => {
@@ -80,13 +80,16 @@ describe(`load: ${USERS} users listing and cancelling at once on two instances`,
     if (text.includes('busy right now')) answers.throttled++;
     else if (text.includes('being cancelled right now')) answers.inProgress++;
     else if (text.includes('did not answer in time')) answers.outOfTime++;
+    // A first list whose scan of the tenant is not done within its wait (200 users' scans share each mailbox's 4).
+    else if (/Still checking \d+ of \d+ businesses|Looking for the businesses/.test(text)) answers.stillChecking++;
     else answers.unexpected.push(text.slice(0, 200));
   };
   const hasCancel = (card: Card) => actionsOf(card).some((a) => a.title === 'Cancel');
 
   const invoke = async (instance: string, user: SyntheticUser, verb: unknown, data: unknown): Promise<Card> => {
     const started = performance.now();
-    const answer: InvokeAnswer = await d.post(instance, fromUser(user, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }));
+    // As Teams sends a click: with the id of the message whose card was clicked (a list completed later updates it).
+    const answer: InvokeAnswer = await d.post(instance, fromUser(user, { type: 'invoke', name: 'adaptiveCard/action', replyToId: `card-of-${user.index}`, value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }));
     latencies.push(performance.now() - started);
     if (answer.status !== 200 || answer.body?.statusCode !== 200) throw new Error(`HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
     return answer.body.value!;
@@ -145,7 +148,7 @@ describe(`load: ${USERS} users listing and cancelling at once on two instances`,
       botTurns: latencies.length,
       elapsedSeconds: Math.round(elapsedMs / 100) / 10,
       turnLatencyMs: { p50: at(50), p95: at(95), p99: at(99), max: Math.round(sorted.at(-1)!) },
-      answersSeen: { cards: answers.cards, throttledCards: answers.throttled, inProgressCards: answers.inProgress, outOfTimeCards: answers.outOfTime, unexpected: answers.unexpected.length },
+      answersSeen: { cards: answers.cards, throttledCards: answers.throttled, inProgressCards: answers.inProgress, outOfTimeCards: answers.outOfTime, stillCheckingCards: answers.stillChecking, unexpected: answers.unexpected.length },
       confirmedCancels: confirmed.length,
       graphCancellations: cancellations.length,
       auditCancelled: cancelledInAudit.length,
@@ -160,8 +163,9 @@ describe(`load: ${USERS} users listing and cancelling at once on two instances`,
     // What the instances logged at warn and above, kept for whoever has to explain an unexpected answer.
     writeFileSync('test-artifacts/load-warnings.log', d.logs().filter((l) => /"level":(40|50|60)/.test(l)).join('\n'));
     expect(answers.unexpected).toEqual([]);
-    // Each user who signed in during the run got one sign-in card and one list, although both instances got the exchange.
-    for (const user of users.filter(signsInDuringRun)) expect(cardsSentTo(user), `cards to user ${user.index}`).toHaveLength(2);
+    // Each user who signed in during the run got one sign-in card and one list (perhaps updated once it was complete),
+    // although both instances got the exchange.
+    for (const user of users.filter(signsInDuringRun)) expect(cardsSentTo(user).filter((c) => c.method === 'POST'), `cards to user ${user.index}`).toHaveLength(2);
     expect(new Set(confirmed).size).toBe(USERS);
     for (const id of confirmed) {
       expect(inGraph.get(id), `Graph cancellations of ${id}`).toBe(1);
