@@ -4,7 +4,6 @@
 // more; D: the longest answer of all. With --earlier-commit=<sha> (default abcedb7, the code before the scan; 'none'
 // skips it) A and B also run against that commit's bot, unpacked with git archive into a temp dir, side by side.
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +15,10 @@ import { FakeConnector } from '../test/helpers/connector.js';
 import { type LargeTenantUser, largeTenant } from '../test/helpers/largeTenant.js';
 import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
-import { BOT_APP_ID, LocalEntra, TENANT_ID } from '../test/helpers/standins/entra.js';
+import { LocalEntra } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { quantile } from './stats.js';
+import { teamsClickBody } from './teamsClick.js';
 
 const SHAPE = { businesses: 500, staffPerBusiness: 10, users: 30, placesPerUser: 3, appointmentsPerPlace: 2 };
 const LATENCY_MS = 250;
@@ -125,21 +125,7 @@ export async function largeTenantPhase(argv: string[] = process.argv): Promise<L
   async function click(bot: BotProcess, user: LargeTenantUser, at: number = performance.now()): Promise<Click> {
     const replyToId = `large-card-${++clickNumber}`;
     const conversationId = `a:large-${user.index}`;
-    const body = JSON.stringify({
-      type: 'invoke',
-      name: 'adaptiveCard/action',
-      id: randomUUID(),
-      timestamp: new Date().toISOString(),
-      channelId: 'msteams',
-      serviceUrl: connector.url,
-      from: { id: user.channelId, aadObjectId: user.directory.id, name: user.directory.displayName },
-      recipient: { id: `28:${BOT_APP_ID}`, name: 'Bookings Bot' },
-      conversation: { id: conversationId, conversationType: 'personal', tenantId: TENANT_ID },
-      channelData: { tenant: { id: TENANT_ID } },
-      replyToId,
-      locale: 'en-US',
-      value: { action: { type: 'Action.Execute', verb: 'appointments.list', data: { offset: 0 } }, trigger: 'manual' },
-    });
+    const body = teamsClickBody(connector.url, user, conversationId, 'appointments.list', { offset: 0 }, replyToId);
     const expected = user.appointments.length;
     const calledBefore = connector.calls.length;
     let status = 0;
@@ -152,12 +138,8 @@ export async function largeTenantPhase(argv: string[] = process.argv): Promise<L
       text = `(no answer: ${(error as Error).message})`;
     }
     const answerMs = performance.now() - at;
-    let answer: { statusCode?: number; type?: string; value?: unknown } = {};
-    try {
-      answer = (text ? JSON.parse(text) : {}) as typeof answer;
-    } catch {
-      /* not JSON: an error */
-    }
+    // An answer that is not JSON (no answer at all, a server's error page) counts as an error below.
+    const answer = (status === 200 && text.startsWith('{') ? JSON.parse(text) : {}) as { statusCode?: number; type?: string; value?: unknown };
     const isCard = status === 200 && answer.statusCode === 200 && answer.type === 'application/vnd.microsoft.card.adaptive';
     const error = !isCard || JSON.stringify(answer.value ?? '').includes(ERROR_CARD);
     const progress = isCard && textsOf(answer.value).some((t) => PROGRESS.test(t));

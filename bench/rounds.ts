@@ -2,7 +2,6 @@
 // waits for per click. Every stand-in (Token Service, Entra ID, Graph) adds the same latency to each request; a
 // click's rounds are (p50 at 100 ms − p50 at 0 ms) / 100. The far-side requests of each click are read at the
 // stand-ins and printed in order: "a ∥ b" ran at the same time, "a → b" one after the other.
-import { randomUUID } from 'node:crypto';
 import type { LocalGraphService } from '../src/local-graph/server.js';
 import { actionsOf } from '../test/helpers/botHarness.js';
 import type { BotProcess } from '../test/helpers/botProcess.js';
@@ -10,8 +9,8 @@ import type { FakeConnector } from '../test/helpers/connector.js';
 import type { LocalEntra } from '../test/helpers/standins/entra.js';
 import type { WireCall } from '../test/helpers/standins/http.js';
 import type { LocalTokenService } from '../test/helpers/standins/tokenService.js';
-import { BOT_APP_ID, TENANT_ID } from '../test/helpers/standins/entra.js';
 import type { SyntheticUser } from '../test/helpers/syntheticTenant.js';
+import { teamsClickBody } from './teamsClick.js';
 
 export type ClickKind = 'list' | 'show more' | 'cancel prompt' | 'confirm';
 export const CLICK_KINDS: ClickKind[] = ['list', 'show more', 'cancel prompt', 'confirm'];
@@ -44,19 +43,7 @@ type Labelled = WireCall & { label: string };
 
 /** A click as Teams sends it, answered with the card that replaces the clicked one. */
 async function click(bot: BotProcess, far: FarSide, authorization: string, user: SyntheticUser, verb: unknown, data: unknown): Promise<Card> {
-  const body = JSON.stringify({
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: randomUUID(),
-    timestamp: new Date().toISOString(),
-    channelId: 'msteams',
-    serviceUrl: far.connector.url,
-    from: { id: user.channelId, aadObjectId: user.directory.id, name: user.directory.displayName },
-    recipient: { id: `28:${BOT_APP_ID}`, name: 'Bookings Bot' },
-    conversation: { id: `a:rounds-${user.index}`, conversationType: 'personal', tenantId: TENANT_ID },
-    locale: 'en-US',
-    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-  });
+  const body = teamsClickBody(far.connector.url, user, `a:rounds-${user.index}`, verb, data);
   const response = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: authorization }, body });
   const answer = (await response.json()) as { statusCode?: number; type?: string; value?: Card };
   if (response.status !== 200 || answer.statusCode !== 200 || answer.type !== 'application/vnd.microsoft.card.adaptive') {

@@ -1,35 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StaffDirectory, userKeyOf } from '../../src/bookings/staffDirectory.js';
-import type { DirectoryUser, Seed } from '../../src/local-graph/seed.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
 import { ExpiringMemoryStorage } from '../../src/storage/expiringMemoryStorage.js';
 import { StoragePlacesCache } from '../../src/storage/storagePlacesCache.js';
 import { gatewayFor, startLocalGraph } from '../helpers/localGraph.js';
-import { syntheticTenant } from '../helpers/syntheticTenant.js';
+import { PAT, patsTenant } from '../helpers/patsTenant.js';
 
 const NOW = new Date('2026-03-02T08:00:00Z');
-const PAT: DirectoryUser = {
-  id: '9a000000-0000-4000-8000-000000000001',
-  displayName: 'Pat Person',
-  givenName: 'Pat',
-  surname: 'Person',
-  mail: 'Pat@contoso.onmicrosoft.com',
-  userPrincipalName: 'Pat@contoso.onmicrosoft.com',
-  jobTitle: 'Staff',
-};
 /** Pat's three businesses among the tenant's 500, spread across it. */
 const PATS = [37, 211, 463];
 const user = { id: '29:pat', aadObjectId: PAT.id, tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' };
-
-/** 500 businesses (Graph lists at most 500), Pat an administrator of three; half refuse outsiders with 403, half 404. */
-function tenant(): Seed {
-  const { seed } = syntheticTenant({ users: 500, staffPerBusiness: 1, listed: 1 }, NOW);
-  seed.businesses.forEach((b, i) => (b.refusesOutsidersWith = i % 2 === 0 ? 403 : 404));
-  for (const [k, i] of PATS.entries()) {
-    seed.businesses[i]!.staff.push({ id: `5a000000-0000-4000-8000-00000000000${k}`, displayName: 'Pat Person', emailAddress: PAT.mail, role: 'administrator', timeZone: 'UTC' });
-  }
-  return { ...seed, users: [...seed.users, PAT] };
-}
 
 /**
  * Finding a user's businesses in a large tenant: every business's staff read as the user (Graph lists the tenant's,
@@ -41,7 +21,7 @@ describe('a scan of 500 businesses for the three where the user is staff', () =>
     await graph.stop();
   });
   const start = async (latencyMs: number) => {
-    graph = await startLocalGraph({ seed: tenant(), now: () => NOW, latencyMs });
+    graph = await startLocalGraph({ seed: patsTenant(NOW, PATS).seed, now: () => NOW, latencyMs });
     return gatewayFor(graph, { login: PAT.userPrincipalName });
   };
   const directoryOver = (gateway: ReturnType<typeof gatewayFor>, storage = new ExpiringMemoryStorage(60_000), scanMs = Infinity) =>

@@ -1,20 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DirectoryUser, SeedBusiness } from '../../src/local-graph/seed.js';
+import type { SeedBusiness } from '../../src/local-graph/seed.js';
 import { actionsOf, type Card, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
-import { syntheticTenant } from '../helpers/syntheticTenant.js';
+import { PAT, PAT_CHANNEL_ID, patsTenant } from '../helpers/patsTenant.js';
 
 const NOW = new Date('2026-03-02T08:00:00Z');
-const PAT: DirectoryUser = {
-  id: '9a000000-0000-4000-8000-000000000001',
-  displayName: 'Pat Person',
-  givenName: 'Pat',
-  surname: 'Person',
-  mail: 'Pat@contoso.onmicrosoft.com',
-  userPrincipalName: 'Pat@contoso.onmicrosoft.com',
-  jobTitle: 'Staff',
-};
-const PAT_CHANNEL_ID = '29:tenant-Pat';
 /** Pat's three businesses among the tenant's 500, and one more Pat is added to later. */
 const PATS = [37, 211, 463];
 const ADDED_LATER = 300;
@@ -31,18 +21,9 @@ describe('a first list in a tenant of 500 businesses, Graph 100 ms away', () => 
   let businesses: SeedBusiness[];
 
   beforeEach(async () => {
-    const tenant = syntheticTenant({ users: 500, staffPerBusiness: 1, listed: 1 }, NOW);
-    businesses = tenant.seed.businesses;
-    businesses.forEach((b, i) => (b.refusesOutsidersWith = i % 2 === 0 ? 403 : 404));
-    const appointments = PATS.map((i, k) => {
-      const staffId = `5a000000-0000-4000-8000-00000000000${k}`;
-      businesses[i]!.staff.push({ id: staffId, displayName: 'Pat Person', emailAddress: PAT.mail, role: 'administrator', timeZone: 'UTC' });
-      const start = new Date(NOW.getTime() + (k + 1) * 86_400_000);
-      const a = { ...tenant.seed.appointments[i]!, id: `AAMkADpat${k}=`, start, end: new Date(start.getTime() + 1_800_000), staffMemberIds: [staffId] };
-      a.customer = { ...a.customer, name: `Pat's customer ${k}` };
-      return a;
-    });
-    const seed = { ...tenant.seed, users: [...tenant.seed.users, PAT], appointments: [...tenant.seed.appointments, ...appointments] };
+    const tenant = patsTenant(NOW, PATS);
+    businesses = tenant.businesses;
+    const { seed } = tenant;
     h = await startProductionBot({ TURN_TIMEOUT_MS: '1000', LIST_PAGE_SIZE: '20' }, { seed, clock: () => NOW });
     await h.tokenService.signInDirectly(PAT_CHANNEL_ID, PAT);
     h.graph.latencyMs = 100;
