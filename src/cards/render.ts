@@ -4,6 +4,7 @@ import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/cancellationMessage
 import type { UpcomingAppointment, UpcomingResult } from '../bookings/types.js';
 import { formatDateTime, formatDay, formatTimeRange } from './format.js';
 import { type Locale, t } from './i18n.js';
+import { asText } from './plainText.js';
 import type { RangeKey } from '../bookings/dateRange.js';
 import { Verb } from './verbs.js';
 
@@ -104,16 +105,24 @@ function when(a: UpcomingAppointment, ctx: RenderContext): string {
   return `${formatDay(a.start, ctx.locale, ctx.timeZone)} · ${formatTimeRange(a.start, a.end, ctx.locale, ctx.timeZone)}`;
 }
 
-/** The facts every appointment card shows. Never customer e-mail or phone: those are not even in the domain type. */
-/** What every card says about an appointment; lists add their own day headings and times. */
+/**
+ * What every card says about an appointment; lists add their own day headings and times. Graph's text is shown as
+ * text (asText: Teams renders markdown); `plainService` is for the card's fallbackText and speak, which are not.
+ */
 function appointmentFacts(a: UpcomingAppointment): Record<string, unknown> {
   return {
-    service: a.serviceName,
-    customer: a.customerName,
-    business: a.businessName,
+    service: asText(a.serviceName),
+    plainService: a.serviceName,
+    customer: asText(a.customerName),
+    business: asText(a.businessName),
     businessId: a.businessId,
     appointmentId: a.id,
   };
+}
+
+/** Who is scheduled, as text; "Unassigned" where nobody is. */
+function staffOf(a: UpcomingAppointment, locale: Locale): string {
+  return a.staffNames.length > 0 ? asText(a.staffNames.join(', ')) : t(locale, 'list.unassigned');
 }
 
 /** Prompt and outcome cards: one appointment's facts (their labels and verbs are in the template). */
@@ -160,7 +169,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
       : result.kind === 'notStaff'
       ? t(locale, 'list.notStaff')
       : result.kind === 'noSuchBusiness'
-        ? t(locale, 'list.noSuchBusiness', { name: result.name.slice(0, 60), businesses: result.businesses.map((b) => b.displayName).join(', ') })
+        ? t(locale, 'list.noSuchBusiness', { name: asText(result.name.slice(0, 60)), businesses: asText(result.businesses.map((b) => b.displayName).join(', ')) })
         : all.length === 0
           ? t(locale, 'list.emptyPeriod', { period })
           : '';
@@ -195,7 +204,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
     emptyText,
     range: all.length > view.pageSize ? t(locale, 'list.range', { from: offset + 1, to: offset + page.length, total: all.length }) : '',
     pager: nav,
-    businessLine: shown ? t(locale, 'list.businessShown', { business: shown.displayName }) : switches.length > 0 ? t(locale, 'list.chooseBusiness') : '',
+    businessLine: shown ? t(locale, 'list.businessShown', { business: asText(shown.displayName) }) : switches.length > 0 ? t(locale, 'list.chooseBusiness') : '',
     businessSwitches: switches,
     // Grouped by day: a day's heading above its first appointment on the page, then times only.
     items: page.map((a, i) => {
@@ -204,7 +213,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
         ...appointmentFacts(a),
         dayHeading: i === 0 || formatDay(page[i - 1]!.start, locale, ctx.timeZone) !== day ? day : '',
         time: formatTimeRange(a.start, a.end, locale, ctx.timeZone),
-        staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
+        staff: staffOf(a, locale),
         joinUrl: a.joinWebUrl ?? '',
         canCancel: a.canCancel,
         openable: a.openableById,
@@ -242,12 +251,12 @@ export function renderDetails(a: UpcomingAppointment, ctx: RenderContext, option
   return expand('details', {
     ...singleAppointment(a, ctx),
     title: t(locale, 'details.title'),
-    staff: a.staffNames.length > 0 ? a.staffNames.join(', ') : t(locale, 'list.unassigned'),
-    phone: options.showPhone ? (details.customerPhone ?? '') : '',
-    location: details.location ?? '',
+    staff: staffOf(a, locale),
+    phone: options.showPhone ? asText(details.customerPhone ?? '') : '',
+    location: asText(details.location ?? ''),
     price: details.price ? formatPrice(details.price, locale) : '',
-    serviceNotes: details.serviceNotes ?? '',
-    customerNotes: details.customerNotes ?? '',
+    serviceNotes: asText(details.serviceNotes ?? ''),
+    customerNotes: asText(details.customerNotes ?? ''),
     joinUrl: a.joinWebUrl ?? '',
     canCancel: a.canCancel,
     back: t(locale, 'actions.back'),
@@ -298,7 +307,7 @@ export function renderCancelled(a: UpcomingAppointment, cancellationMessage: str
     ...singleAppointment(a, ctx),
     title: t(locale, 'cancelled.title'),
     messageSent: t(locale, 'cancelled.messageSent'),
-    message: cancellationMessage,
+    message: asText(cancellationMessage),
     showAppointments: t(locale, 'actions.showAppointments'),
   }, locale);
 }

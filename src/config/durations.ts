@@ -85,3 +85,8 @@ export const SCAN_SAVE_EVERY_MS = 1_000;
 
 /** Requests of scans (a batch counts once) one instance has in flight at once, all users together. */
 export const GRAPH_REQUESTS_IN_FLIGHT = 64;
+
+/** A request's headers must arrive within this (Node's default is 60 s): nobody types them by hand. */
+export const HEADERS_READ_MS = 10_000;
+/** A request's body (at most 256 KiB) must arrive within this; a channel sends it at once. */
+export const BODY_READ_MS = 10_000;

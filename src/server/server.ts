@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import getRawBody from 'raw-body';
 import restify, { type Request } from 'restify';
+import { BODY_READ_MS, HEADERS_READ_MS } from '../config/durations.js';
 
 const STATIC_PAGES: [path: string, file: string, contentType: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
@@ -29,6 +30,8 @@ export interface ServerOptions {
   onMessage: (request: MessageRequest) => Promise<{ status: number; body?: unknown }>;
   /** Figures for operators; /healthz shows them only to callers on this machine. */
   health: () => Record<string, unknown>;
+  /** How long a request's body may take to arrive (BODY_READ_MS): a body trickled slower is answered 408. */
+  bodyTimeoutMs?: number;
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -39,15 +42,21 @@ const MAX_BODY_BYTES = 256 * 1024;
  */
 export async function startServer(options: ServerOptions): Promise<BotServer> {
   const server = restify.createServer({ name: 'bookings-bot', handleUncaughtExceptions: false });
+  // Node waits 60 s for headers and 300 s for a whole request by default: a client trickling bytes holds a socket
+  // and memory that long. Headers now get HEADERS_READ_MS; bodies bodyTimeoutMs (bodyOf).
+  server.server.headersTimeout = HEADERS_READ_MS;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_READ_MS;
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
   // Only JSON, checked before the body is read: a web page can post a form, multipart or text body to a bot on the
   // user's machine without a CORS preflight, but not application/json.
   server.post('/api/messages', refuseNonJson, async (req, res) => {
-    const raw = await bodyOf(req);
+    const raw = await bodyOf(req, bodyTimeoutMs);
     if (typeof raw === 'number') {
-      res.send(raw, { error: raw === 413 ? 'Payload too large.' : 'Bad request: the body could not be read.' });
+      // The rest of a refused body is not waited for: the connection ends with the answer.
+      if (raw === 408) res.setHeader('Connection', 'close');
+      res.send(raw, { error: BODY_REFUSALS[raw] });
       return;
     }
     const body = parseJson(raw);
@@ -116,13 +125,24 @@ function refuseNonJson(req: Request, res: restify.Response, next: restify.Next):
  * 400 for a body that ended short of its Content-Length. Not restify's bodyReader: its `new Buffer(0)` makes Node
  * walk the call stack on each of a process's first 10,000 requests, to see whether to warn about it.
  */
-async function bodyOf(req: Request): Promise<Buffer | 413 | 400> {
+async function bodyOf(req: Request, timeoutMs: number): Promise<Buffer | 413 | 400 | 408> {
+  const read = getRawBody(req, { limit: MAX_BODY_BYTES, length: req.header('content-length') || null }).catch((error: unknown) =>
+    (error as { type?: string }).type === 'entity.too.large' ? (413 as const) : (400 as const),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<408>((resolve) => (timer = setTimeout(() => resolve(408), timeoutMs)));
   try {
-    return await getRawBody(req, { limit: MAX_BODY_BYTES, length: req.header('content-length') || null });
-  } catch (error) {
-    return (error as { type?: string }).type === 'entity.too.large' ? 413 : 400;
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+const BODY_REFUSALS: Record<413 | 400 | 408, string> = {
+  413: 'Payload too large.',
+  400: 'Bad request: the body could not be read.',
+  408: 'Request timeout: the body did not arrive in time.',
+};
 
 /** The body read as UTF-8 JSON (RFC 8259 allows no other encoding), or undefined when it is not JSON. */
 function parseJson(raw: Buffer): unknown {
