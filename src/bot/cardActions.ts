@@ -44,7 +44,8 @@ export type ActionData = { [V in keyof ActionDataOf]: { verb: V; data: ActionDat
  * a card is refused with InvalidAction.
  */
 export function parseCardAction(verb: unknown, data: unknown): ActionData {
-  if (typeof verb !== 'string' || !(verb in schemas)) throw new CodedError(ErrorCode.InvalidAction, 'Unknown verb');
+  // Own keys only: "constructor" or "__proto__" is in every object.
+  if (typeof verb !== 'string' || !Object.hasOwn(schemas, verb)) throw new CodedError(ErrorCode.InvalidAction, 'Unknown verb');
   const parsed = schemas[verb as keyof typeof schemas].safeParse(data ?? {});
   if (!parsed.success) throw new CodedError(ErrorCode.InvalidAction, `Bad data for ${verb}`);
   return { verb, data: parsed.data } as ActionData;

@@ -20,6 +20,7 @@ import {
   parsePerson,
   parseStaffMember,
   isAddressable,
+  isPathSegment,
 } from './parse.js';
 
 interface Collection<T> {
@@ -241,7 +242,9 @@ export class BookingsGraphClient implements BookingsGateway {
     return { requestId: response.headers.get('request-id') ?? undefined };
   }
 
+  /** The business's path; an id that cannot be one path segment is refused before anything is sent. */
   private business(businessId: string): string {
+    if (!isPathSegment(businessId)) throw new CodedError(ErrorCode.InvalidAction, 'A business id that cannot stand as one path segment');
     return `${this.options.bookingsRoot}/${segment(businessId)}`;
   }
 

@@ -102,7 +102,15 @@ export function parseAppointment(raw: GraphAppointment, businessId: string): App
  * OData/odata.net#2477). "+" and "=" are sent percent-encoded and work.
  */
 export function isAddressable(id: string): boolean {
-  return !id.includes('/');
+  return isPathSegment(id) && !id.includes('/');
+}
+
+/**
+ * Whether an id can stand as one path segment once encoded: "." and ".." (and the empty id) cannot, since a URL's
+ * dot segments are resolved before the request is sent (RFC 3986 §5.2.4): `…/appointments/..` reads the business.
+ */
+export function isPathSegment(id: string): boolean {
+  return id !== '' && id !== '.' && id !== '..';
 }
 
 export function parseStaffMember(raw: GraphStaffMember): StaffMember | undefined {

@@ -151,6 +151,10 @@ describe('Bookings Bot when things go wrong', () => {
     for (const [verb, data, type] of [
       ['appointment.cancel.confirm', { businessId: 'ContosoLunchDelivery@contoso.onmicrosoft.com' }, 'Action.Execute'],
       ['appointment.delete', {}, 'Action.Execute'],
+      // Verbs named like Object's own properties: no schema of Object's is taken for the verb's.
+      ['constructor', {}, 'Action.Execute'],
+      ['__proto__', {}, 'Action.Execute'],
+      ['toString', {}, 'Action.Execute'],
       ['appointments.list', { offset: 'lots' }, 'Action.Execute'],
       ['appointments.list', {}, 'Action.Submit'],
       [{ nested: true }, [], 'Action.Execute'],

@@ -35,4 +35,24 @@ describe('an appointment whose id Graph cannot address', () => {
     expect(h.graph.requests.slice(before).filter((r) => decodeURIComponent(r.path).includes('/appointments/'))).toEqual([]);
     expect(h.graph.store.cancellations).toEqual([]);
   });
+
+  it('an id of "." or ".." in card data is refused before anything is sent: a URL would resolve it to another resource', async () => {
+    const before = h.graph.requests.length;
+    for (const verb of ['appointment.details', 'appointment.cancel.prompt', 'appointment.cancel.confirm']) {
+      for (const appointmentId of ['.', '..']) {
+        const answer = await press(verb, { businessId: FABRIKAM, appointmentId, cancellationMessage: 'Sorry' });
+        expect(textsOf(answer), `${verb} ${appointmentId}`).toContain(NOT_ADDRESSABLE);
+      }
+      for (const businessId of ['.', '..']) {
+        const answer = await h.click(verb, { businessId, appointmentId: 'AAMkADc3=', cancellationMessage: 'Sorry' });
+        // Bad card data: refused as such (400, invalidAction), as any other forged id would be.
+        expect(answer.status, `${verb} business ${businessId}`).toBe(400);
+        expect(answer.body).toMatchObject({ statusCode: 400, value: { code: 'invalidAction' } });
+      }
+    }
+    // Nothing reached Graph but what the local sign-in and the user's own places need: no read of a resolved path.
+    const paths = h.graph.requests.slice(before).map((r) => r.path);
+    expect(paths.filter((p) => !/\/(me|staffMembers|\$batch|bookingBusinesses)$/.test(p))).toEqual([]);
+    expect(h.graph.store.cancellations).toEqual([]);
+  });
 });
