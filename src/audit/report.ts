@@ -24,9 +24,16 @@ function columnsOf(rows: AuditEntry[]): (keyof AuditEntry)[] {
   return withMessages ? [...COLUMNS, 'cancellationMessage'] : [...COLUMNS];
 }
 
+/**
+ * Characters a terminal or a text view acts on instead of showing: C0 and C1 controls (ESC starts a terminal's escape
+ * sequences) other than tab and line breaks, and the Unicode bidirectional controls, which reorder what follows
+ * (the "Trojan Source" characters, CVE-2021-42574). Card data and messages are others' text.
+ */
+const UNPRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
 function cell(entry: AuditEntry, column: keyof AuditEntry): string {
   const value = entry[column];
-  return value === undefined ? '' : String(value);
+  return value === undefined ? '' : String(value).replace(UNPRINTABLE, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
 }
 
 /** RFC 4180 CSV; a cell that a spreadsheet would run as a formula is prefixed with ' (the message is free text). */
