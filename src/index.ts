@@ -29,7 +29,7 @@ import { BookingsService } from './bookings/service.js';
 import { cancelGrantMs, cancelTimingFor, GRAPH_REQUESTS_IN_FLIGHT, membershipCacheMs, PLACES_KEPT_MS, SCAN_SAVE_EVERY_MS, scanBudgetMs, scanWaitMs } from './config/durations.js';
 import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
 import { Verb } from './cards/verbs.js';
-import { type Config, ConfigError, loadConfig, type ProductionModeConfig } from './config/config.js';
+import { type Config, ConfigError, loadConfig, type ProductionModeConfig, unknownSettings } from './config/config.js';
 import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
 import { createGraphClient } from './graph/clientFactory.js';
 import { GraphPacer } from './graph/graphPacer.js';
@@ -55,12 +55,16 @@ export interface StartOptions {
   /** Where logs go (tests capture them); stdout by default. */
   logDestination?: NodeJS.WritableStream;
   clock?: () => Date;
+  /** The names a .env file set: any the bot does not know is reported (it would be ignored). */
+  envFileNames?: readonly string[];
 }
 
 /** The composition root: reads configuration once and wires every part. */
 export async function start(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningBot> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, options.logDestination);
+  const unknown = unknownSettings(options.envFileNames ?? []);
+  if (unknown.length > 0) logger.warn({ unknown }, '.env sets names that are no setting of the bot: they are ignored (see README.md, "Configuration")');
   const clock = options.clock ?? (() => new Date());
 
   let localGraph: LocalGraphService | undefined;
@@ -207,10 +211,10 @@ function memoryMiB(): { rss: number; heapUsed: number } {
 
 async function main(): Promise<void> {
   const { config: loadDotenv } = await import('dotenv');
-  loadDotenv({ quiet: true });
+  const { parsed } = loadDotenv({ quiet: true });
   let running: RunningBot;
   try {
-    running = await start(process.env);
+    running = await start(process.env, { envFileNames: Object.keys(parsed ?? {}) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\nSee README.md ("Configuration") and .env.sample.\n`);

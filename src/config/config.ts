@@ -123,8 +123,32 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Settings that mean something only in production mode: set without MicrosoftAppId, they would be ignored. */
+const PRODUCTION_ONLY = ['MicrosoftAppPassword', 'MicrosoftAppTenantId', 'MicrosoftAppCertificateThumbprint', 'MicrosoftAppCertificateKeyFile', 'OAUTH_CONNECTION_NAME'] as const;
+
+/** A name as a person might misspell it: case and underscores aside (MICROSOFT_APP_ID, MicrosoftAppID, LIST_PAGESIZE). */
+const looseName = (name: string) => name.toLowerCase().replace(/_/g, '');
+const KNOWN_BY_LOOSE_NAME = new Map(ENV_VARIABLES.map((name) => [looseName(name), name]));
+
+/** Variables set under a near-miss of a known name: each would be silently ignored. */
+function misspelt(source: Record<string, string | undefined>): string[] {
+  return Object.keys(source)
+    .filter((name) => source[name] !== undefined && !ENV_VARIABLES.includes(name))
+    .flatMap((name) => {
+      const meant = KNOWN_BY_LOOSE_NAME.get(looseName(name));
+      return meant ? [`${name}: not a setting; did you mean ${meant}? (names are case-sensitive)`] : [];
+    });
+}
+
+/** Names in `names` (a .env file's) that are no setting of the bot: reported, since each is ignored. */
+export function unknownSettings(names: readonly string[]): string[] {
+  return names.filter((name) => !ENV_VARIABLES.includes(name));
+}
+
 /** Parses and checks the environment once; the message names every variable that is wrong. */
 export function loadConfig(source: Record<string, string | undefined>): Config {
+  const nearMisses = misspelt(source);
+  if (nearMisses.length > 0) throw new ConfigError(`Invalid configuration:\n  ${nearMisses.join('\n  ')}`);
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -138,6 +162,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     throw new ConfigError('Invalid configuration:\n  GRAPH_BOOKINGS_PATH: /bookingBusinesses exists only on the beta endpoint; set GRAPH_API_VERSION=beta');
   }
   const local = env.MicrosoftAppId === undefined;
+  const strayed = PRODUCTION_ONLY.filter((name) => env[name] !== undefined);
+  if (local && strayed.length > 0) {
+    // Without the app id the bot would start in local mode: no authentication, demo data, and not a word about it.
+    throw new ConfigError(`Invalid configuration:\n  MicrosoftAppId: required with ${strayed.join(', ')} (production mode); without it the bot would run in local mode, unauthenticated, on demo data`);
+  }
   return {
     port: env.PORT,
     // Local mode serves only this machine; production must be reachable by Azure Bot Service.

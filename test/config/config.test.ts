@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { ConfigError, ENV_VARIABLES, loadConfig } from '../../src/config/config.js';
+import { ConfigError, ENV_VARIABLES, loadConfig, unknownSettings } from '../../src/config/config.js';
 
 const production = {
   MicrosoftAppId: '3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6',
@@ -21,6 +21,29 @@ function errorOf(env: Record<string, string>): string {
   }
   throw new Error('expected a ConfigError');
 }
+
+describe('a misspelt or stray setting is never silent', () => {
+  it('refuses a near-miss of a known name, naming the one meant: MicrosoftAppID, MICROSOFT_APP_ID, LIST_PAGESIZE', () => {
+    const { MicrosoftAppId, ...rest } = production;
+    expect(errorOf({ ...rest, MicrosoftAppID: MicrosoftAppId })).toContain('MicrosoftAppID: not a setting; did you mean MicrosoftAppId?');
+    expect(errorOf({ ...rest, MICROSOFT_APP_ID: MicrosoftAppId })).toContain('MICROSOFT_APP_ID: not a setting; did you mean MicrosoftAppId?');
+    expect(errorOf({ LIST_PAGESIZE: '2' })).toContain('LIST_PAGESIZE: not a setting; did you mean LIST_PAGE_SIZE?');
+    // Other variables of the environment (PATH, HOME…) are nobody's misspelling.
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', LIST_PAGE_SIZE: '2' }).pageSize).toBe(2);
+  });
+
+  it('refuses production-only settings without MicrosoftAppId instead of starting in local mode', () => {
+    const withoutAppId: Record<string, string> = { ...production };
+    delete withoutAppId.MicrosoftAppId;
+    expect(errorOf(withoutAppId)).toMatch(/MicrosoftAppId: required with MicrosoftAppPassword, MicrosoftAppTenantId, OAUTH_CONNECTION_NAME \(production mode\)/);
+    expect(errorOf({ OAUTH_CONNECTION_NAME: 'bookings-sso' })).toMatch(/MicrosoftAppId: required with OAUTH_CONNECTION_NAME/);
+    expect(loadConfig({ ...production }).mode.kind).toBe('production');
+  });
+
+  it('names the .env entries that are no setting of the bot', () => {
+    expect(unknownSettings(['PORT', 'MicrosoftAppId', 'BOT_ID', 'TEAMS_APP_ID'])).toEqual(['BOT_ID', 'TEAMS_APP_ID']);
+  });
+});
 
 describe('configuration', () => {
   it('defaults to local mode on 3978 with the embedded Graph, loopback only', () => {

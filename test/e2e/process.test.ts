@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
-import { HAND_LIST_CLICK, temporaryAuditDir } from '../helpers/botHarness.js';
+import { start } from '../../src/index.js';
+import { captureLogs, HAND_LIST_CLICK, temporaryAuditDir } from '../helpers/botHarness.js';
 import { startFlags } from '../helpers/nodeFlags.js';
 
 const root = new URL('../../', import.meta.url);
@@ -39,6 +40,14 @@ describe('the bot process', () => {
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(0);
     expect(output()).toContain('Bookings Bot stopped');
+  });
+
+  it('reports the names a .env file sets that are no setting of the bot (each would be ignored), and starts', async () => {
+    const { logs, logDestination } = captureLogs();
+    const bot = await start({ PORT: '0', LOCAL_GRAPH_PORT: '0', AUDIT_DIR: temporaryAuditDir() }, { logDestination, envFileNames: ['PORT', 'BOT_ID', 'LIST_SIZE'] });
+    await bot.stop();
+    const warning = logs.map((l) => JSON.parse(l) as { level: number; unknown?: string[] }).find((l) => l.unknown);
+    expect(warning).toMatchObject({ level: 40, unknown: ['BOT_ID', 'LIST_SIZE'] });
   });
 
   it('refuses to start with a clear message naming the bad variable', async () => {
