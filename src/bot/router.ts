@@ -28,12 +28,24 @@ const ROUTES = new Map<string, Route>([
   ['invoke.signin/failure', signInFailure],
 ]);
 
+/**
+ * Turns one user may have in flight at once: a double click and a card refresh fit; a client firing hundreds of
+ * turns for one user does not hold hundreds of turns' memory and Graph calls. Keyed by channel and the channel's
+ * user id (turns that are not this user's own cost them nothing: the key is the activity's, after authentication).
+ */
+const TURNS_PER_USER = 4;
+
+/** The answer to an invoke over TURNS_PER_USER: try again later, as HTTP says it. */
+const TOO_MANY: InvokeResponse = { status: 429, body: { statusCode: 429, type: 'application/vnd.microsoft.error', value: { code: 'TooManyRequests', message: 'Too many requests at once; try again in a moment.' } } };
+
 /** botbuilder would answer 501; an invoke this bot has no route for is the caller's mistake, not a server fault. */
 const NO_ROUTE: InvokeResponse = { status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'This bot does not handle that invoke.' } } };
 
 /** The Bot Framework edge: routes each activity, and runs every action the same way whichever route it came by. */
 export class ActivityRouter {
   private readonly kit: RouteKit;
+  /** Turns in flight per user (see TURNS_PER_USER); an entry lives only while its user has one. */
+  private readonly turnsOf = new Map<string, number>();
 
   constructor(
     private readonly handlers: ActionHandlers,
@@ -45,6 +57,25 @@ export class ActivityRouter {
   }
 
   async run(context: TurnContext): Promise<void> {
+    const { type, name, channelId, from } = context.activity;
+    const user = `${channelId}|${from?.id ?? ''}`;
+    const inFlight = this.turnsOf.get(user) ?? 0;
+    if (inFlight >= TURNS_PER_USER) {
+      this.parts.logger.warn({ ...logFieldsOf(context), channel: channelId, activityType: type }, 'too many turns of one user at once; refused');
+      if (type === 'invoke') await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: TOO_MANY });
+      return;
+    }
+    this.turnsOf.set(user, inFlight + 1);
+    try {
+      await this.route(context);
+    } finally {
+      const left = this.turnsOf.get(user)! - 1;
+      if (left > 0) this.turnsOf.set(user, left);
+      else this.turnsOf.delete(user);
+    }
+  }
+
+  private async route(context: TurnContext): Promise<void> {
     const { type, name } = context.activity;
     beginTurn(context, this.turnTimeoutMs);
     const isInvoke = type === 'invoke';

@@ -266,3 +266,28 @@ describe('one greeting per conversation', () => {
     expect(welcomes()).toBe(1);
   });
 });
+
+describe('one user cannot hold any number of turns at once', () => {
+  let h: BotHarness;
+  beforeEach(async () => {
+    h = await startBot();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('answers the 5th and 6th concurrent clicks of one user 429; another user meanwhile, and the same user afterwards, are served', async () => {
+    // Every Graph request takes a while, so that the first turns are still running when the others arrive.
+    h.graph.latencyMs = 400;
+    const list = { offset: 0 };
+    const mine = Array.from({ length: 6 }, () => h.click('appointments.list', list));
+    const someoneElse = h.click('appointments.list', list, { from: { id: '29:someone-else', aadObjectId: '00000000-0000-4000-8000-00000000beef', name: 'Someone Else' } });
+    const statuses = (await Promise.all(mine)).map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect((await someoneElse).status).toBe(200);
+    h.graph.latencyMs = 0;
+    const after = await h.click('appointments.list', list);
+    expect(after.status).toBe(200);
+    expect(textsOf(after.body.value)[0]).toBe('Your upcoming appointments');
+  });
+});
