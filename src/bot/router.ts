@@ -57,7 +57,7 @@ export class ActivityRouter {
   }
 
   async run(context: TurnContext): Promise<void> {
-    const { type, name, channelId, from } = context.activity;
+    const { type, channelId, from } = context.activity;
     const user = `${channelId}|${from?.id ?? ''}`;
     const inFlight = this.turnsOf.get(user) ?? 0;
     if (inFlight >= TURNS_PER_USER) {
