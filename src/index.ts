@@ -91,7 +91,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       'Local mode: activities are accepted WITHOUT authentication (Emulator / Agents Playground); Graph is the local Bookings service',
     );
     tokens = new LocalTokenProvider(`${graphBaseUrl}local/token`, login);
-    signIn = new LocalSignIn();
+    signIn = new LocalSignIn(login);
   } else {
     const { mode } = config;
     logger.info(

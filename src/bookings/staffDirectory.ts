@@ -304,7 +304,11 @@ function sameId(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-/** One entry per user as the channel authenticated them: tenant, Entra object id and channel id together. */
+/**
+ * Everything kept per user (places and roles, business choices, grants, the audit's "who") is keyed by the channel
+ * and the identity in the user's token: its tenant and object id (UserRef, after sign-in). A user known by no such
+ * identity (tests, scripts) is keyed by their channel id, apart from every token identity.
+ */
 export function userKeyOf(user: UserRef): string {
-  return `${user.tenantId ?? ''}/${user.aadObjectId ?? ''}/${user.id}`;
+  return `${user.channel ?? ''}/${user.tenantId ?? ''}/${user.aadObjectId ?? `channel-user:${user.id}`}`;
 }

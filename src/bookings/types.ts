@@ -1,12 +1,17 @@
 import type { Secret } from './secret.js';
 import type { ScanProgress } from './staffDirectory.js';
 
-/** Who is acting. Channel ids are not Entra ids; aadObjectId is present on Teams. */
+/**
+ * Who is acting. Once the user is signed in, `tenantId` and `aadObjectId` are those of the token the bot acts with
+ * (never ids the client chose: on Web Chat and Direct Line the client writes `from`); before, the channel's.
+ */
 export interface UserRef {
   /** The channel's id for the user (Teams: 29:..., Emulator: any string). */
   id: string;
+  /** The channel the user came through (msteams, webchat, emulator…). */
+  channel?: string;
   aadObjectId?: string;
-  /** The user's Entra tenant, when the channel says (Teams does). */
+  /** The user's Entra tenant. */
   tenantId?: string;
   name?: string;
   /** Proof of the user's sign-in for this turn (production: their token for the bot's app), passed through to the token provider. */

@@ -9,7 +9,7 @@ import type { TurnInput } from './handlers/types.js';
 /** The user behind an activity, as the domain sees them. */
 export function userOf(activity: Activity): UserRef {
   const tenantId = activity.conversation?.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
-  return { id: activity.from?.id ?? 'unknown', aadObjectId: activity.from?.aadObjectId, tenantId, name: activity.from?.name };
+  return { id: activity.from?.id ?? 'unknown', channel: activity.channelId, aadObjectId: activity.from?.aadObjectId, tenantId, name: activity.from?.name };
 }
 
 interface ClientInfoEntity {

@@ -5,7 +5,7 @@ import { CancelGrants } from '../../src/bookings/cancelGrant.js';
 import type { UpcomingAppointment } from '../../src/bookings/types.js';
 
 const TTL = 15 * 60_000;
-const adele = { id: '29:adele', aadObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' };
+const adele = { id: '29:adele', channel: 'msteams', aadObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', tenantId: 'a7b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d' };
 const appointment: UpcomingAppointment = {
   id: 'AAMkADc7=',
   businessId: 'Contoso@contoso.onmicrosoft.com',
@@ -44,7 +44,8 @@ describe('CancelGrants: the signed proof a prompt gives its Confirm', () => {
 
   it("is worth nothing for anyone else, for another appointment or business, or from another bot's key", () => {
     const grant = issued();
-    for (const other of [{ ...adele, id: '29:megan' }, { ...adele, aadObjectId: '00000000-0000-4000-8000-000000000001' }, { ...adele, tenantId: 'another-tenant' }]) {
+    // Another identity (token's object id or tenant), or the same user on another channel than the prompt's.
+    for (const other of [{ ...adele, channel: 'webchat' }, { ...adele, aadObjectId: '00000000-0000-4000-8000-000000000001' }, { ...adele, tenantId: 'another-tenant' }]) {
       expect(grants.verify(grant, other, appointment.businessId, appointment.id)).toBeUndefined();
     }
     expect(grants.verify(grant, adele, appointment.businessId, 'AAMkADother=')).toBeUndefined();

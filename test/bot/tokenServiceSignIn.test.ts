@@ -46,7 +46,8 @@ describe('TokenServiceSignIn.remembered', () => {
   const signIn = () => new TokenServiceSignIn('bookings-sso', obo);
 
   it('lets an activity the channel authenticated go on with the cached token', async () => {
-    expect(await signIn().remembered(turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer)))).toEqual({});
+    // As the Teams user whose own Token Service token got the cached Graph token: the activity's ids, checked by it.
+    expect(await signIn().remembered(turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer)))).toEqual({ who: { tenantId: TENANT_ID, objectId: entra.user(ADELE).id } });
   });
 
   it('never for an activity admitted as the Emulator\'s: its ids are whatever its sender wrote', async () => {

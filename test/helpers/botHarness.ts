@@ -137,15 +137,20 @@ export function cardOf(call: { activity: { attachments?: { contentType: string; 
   return attachment.content;
 }
 
-/** Every text a card shows, in order (for assertions a reader can follow). */
+/** Markdown's backslash escapes and the zero-width spaces in addresses (cards/plainText.ts), undone: what a reader sees. */
+function asShown(text: string): string {
+  return text.replace(/\\([!-/:-@[-`{-~])/g, '$1').replace(/\u200B/g, '');
+}
+
+/** Every text a card shows (TextBlocks, FactSet lines), in order and as a reader sees it. */
 export function textsOf(card: unknown): string[] {
   const out: string[] = [];
   const walk = (node: unknown) => {
     if (Array.isArray(node)) return node.forEach(walk);
     if (node === null || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
-    if (n.type === 'TextBlock' && typeof n.text === 'string') out.push(n.text);
-    if (n.type === 'FactSet') (n.facts as { title: string; value: string }[]).forEach((f) => out.push(`${f.title}: ${f.value}`));
+    if (n.type === 'TextBlock' && typeof n.text === 'string') out.push(asShown(n.text));
+    if (n.type === 'FactSet') (n.facts as { title: string; value: string }[]).forEach((f) => out.push(asShown(`${f.title}: ${f.value}`)));
     Object.values(n).forEach(walk);
   };
   walk(card);

@@ -1,13 +1,14 @@
 import { windowOf } from '../../bookings/dateRange.js';
 import type { BookingsService } from '../../bookings/service.js';
+import { userKeyOf } from '../../bookings/staffDirectory.js';
 import { type AdaptiveCard, renderList } from '../../cards/render.js';
 import type { DataOf, TurnInput } from './types.js';
 import type { Verb } from '../../cards/verbs.js';
 
-/** Where each user's chosen business is remembered ("all" or a business id). */
+/** Where each user's chosen business is remembered ("all" or a business id), by user key (userKeyOf). */
 export interface BusinessChoices {
-  get(userId: string): Promise<string | undefined>;
-  put(userId: string, business: string): Promise<void>;
+  get(userKey: string): Promise<string | undefined>;
+  put(userKey: string, business: string): Promise<void>;
 }
 
 export interface ListSettings {
@@ -29,10 +30,10 @@ export function listAppointments(bookings: BookingsService, choices: BusinessCho
   return async (turn: TurnInput, data: DataOf<typeof Verb.ListAppointments>): Promise<AdaptiveCard> => {
     const window = windowOf(data.range, settings.clock(), turn.render.timeZone, settings.windowDays);
     // A switch on the card or a typed name wins and is remembered; otherwise the user's last choice applies.
-    const chosen = data.business ?? (data.businessName ? undefined : await choices.get(turn.user.id));
+    const chosen = data.business ?? (data.businessName ? undefined : await choices.get(userKeyOf(turn.user)));
     const filter = { id: chosen === 'all' ? undefined : chosen, name: data.businessName };
     const result = await bookings.upcoming(turn.user, window, data.scope, filter, { answerBy: performance.now() + settings.scanWaitMs, rescan });
-    if ((data.business || data.businessName) && result.kind === 'appointments') await choices.put(turn.user.id, result.business?.id ?? 'all');
+    if ((data.business || data.businessName) && result.kind === 'appointments') await choices.put(userKeyOf(turn.user), result.business?.id ?? 'all');
     const { windowDays, pageSize } = settings;
     const render = (listed: typeof result) => renderList({ result: listed, offset: data.offset, range: data.range, windowDays, pageSize, refreshFor: turn.refreshFor }, turn.render);
     const scanning = result.kind === 'appointments' ? result.scanning : undefined;

@@ -7,6 +7,7 @@ import { languageOf, parseCardAction, submitOf } from '../cardActions.js';
 import { parseCommand } from '../commands.js';
 import type { TurnInput } from '../handlers/types.js';
 import { isSharedConversation } from '../turnContextInfo.js';
+import { signedInUser } from '../signIn/signIn.js';
 import { resumeAfterSignIn } from './afterSignIn.js';
 import type { ActionRequest, Route, RouteKit } from './route.js';
 
@@ -55,13 +56,19 @@ async function magicCode(context: TurnContext, kit: RouteKit, turn: TurnInput, c
   await context.sendActivity(t(turn.render.locale, 'signIn.codeRejected'));
 }
 
-/** Ends the sign-in, drops the waiting action and forgets what the bot remembers of the user, on every instance. */
+/**
+ * Ends the sign-in, drops the waiting action and forgets what the bot remembers of the user, on every instance. What
+ * is forgotten is the signed-in identity's (the token's, found before the sign-in ends), not the activity's ids.
+ */
 async function signOut(context: TurnContext, kit: RouteKit, turn: TurnInput): Promise<void> {
   const { locale } = turn.render;
   try {
     await kit.signIn.pending.take(context);
-    const ended = await kit.signIn.provider.signOut(context, turn.user);
-    await kit.signIn.forgetUser(turn.user);
+    const { provider } = kit.signIn;
+    const signedIn = (await provider.remembered(context)) ?? (await provider.userToken(context));
+    const user = signedIn ? signedInUser(turn.user, signedIn) : turn.user;
+    const ended = await provider.signOut(context, user);
+    await kit.signIn.forgetUser(user);
     await context.sendActivity(t(locale, ended ? 'signIn.signedOut' : 'signIn.localSignOut'));
   } catch (error) {
     await sendCard(context, kit.sink.ofAction(context, error, undefined, locale).card, kit.logger);

@@ -1,12 +1,36 @@
+import { createHash } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import type { Attachment, TurnContext } from 'botbuilder';
 import type { ConsentLinks } from '../../auth/consentLinks.js';
 import type { Secret } from '../../bookings/secret.js';
 import type { UserRef } from '../../bookings/types.js';
 import type { PendingActions } from './pendingActions.js';
 
+/** Who the signed-in user is: the tenant and object id of the token the bot acts with. */
+export interface Identity {
+  tenantId: string;
+  objectId: string;
+}
+
 /** The user may go on: in production with their token for the bot's app; in local mode with nothing to show. */
 export interface SignedIn {
   credential?: Secret;
+  who: Identity;
+}
+
+/**
+ * The identity in a user token (its `tid` and `oid` claims). It came from the Token Service over the bot's
+ * authenticated call, and Entra checks it again when it is exchanged. A token without them (not a work or school
+ * account's) is known only as itself: its hash, which nothing else shares.
+ */
+export function identityOfToken(token: string): Identity {
+  try {
+    const { tid, oid } = decodeJwt(token);
+    if (typeof tid === 'string' && typeof oid === 'string') return { tenantId: tid, objectId: oid };
+  } catch {
+    // Not a JWT: known by its hash, below.
+  }
+  return { tenantId: '', objectId: `token:${createHash('sha256').update(token).digest('base64url')}` };
 }
 
 /**
@@ -90,4 +114,9 @@ export async function signInStep(provider: SignInProvider, context: TurnContext,
   if (proof && 'ssoToken' in proof) return (await provider.exchange(context, proof.ssoToken)) ?? 'interactive';
   if (proof && 'magicCode' in proof) return (await provider.userToken(context, proof.magicCode)) ?? 'codeRejected';
   return (await provider.remembered(context)) ?? (await provider.userToken(context)) ?? 'signIn';
+}
+
+/** The user as the turn acts for them once signed in: as the token's identity, with its credential. */
+export function signedInUser(user: UserRef, { credential, who }: SignedIn): UserRef {
+  return { ...user, credential, tenantId: who.tenantId, aadObjectId: who.objectId };
 }

@@ -8,7 +8,7 @@ import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { UserRef } from '../../bookings/types.js';
 import { byDeadline, msUntil, settledWithin } from '../../bookings/deadline.js';
 import { turnDeadlineOf, userOf } from '../turnContextInfo.js';
-import type { LoginRequest, SignedIn, SignInProvider, SignInReason, SignInTexts } from './signIn.js';
+import { identityOfToken, type LoginRequest, type SignedIn, type SignInProvider, type SignInReason, type SignInTexts } from './signIn.js';
 
 /**
  * Production sign-in through the Azure Bot resource's OAuth connection. The Bot Framework Token Service does the
@@ -37,20 +37,21 @@ export class TokenServiceSignIn implements SignInProvider {
       if (error instanceof CodedError && error.code === ErrorCode.Timeout) return false;
       throw error;
     });
-    return fresh ? {} : undefined;
+    // Teams' ids, here the same user's whose Token Service token got the cached Graph token (hasFreshToken).
+    return fresh ? { who: { tenantId: user.tenantId!, objectId: user.aadObjectId! } } : undefined;
   }
 
   async userToken(context: TurnContext, magicCode?: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
     const response = await reach(context, () => this.client(context).getUserToken(from.id, this.connectionName, channelId, magicCode as string));
-    return response?.token ? { credential: new Secret(response.token) } : undefined;
+    return response?.token ? signedInWith(response.token) : undefined;
   }
 
   async exchange(context: TurnContext, ssoToken: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
     try {
       const response = await reach(context, () => this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken }));
-      return response?.token ? { credential: new Secret(response.token) } : undefined;
+      return response?.token ? signedInWith(response.token) : undefined;
     } catch {
       // A token the Token Service will not exchange (expired, consent missing), or no answer in time: sign in the regular way.
       return undefined;
@@ -137,4 +138,9 @@ async function reach<T>(context: TurnContext, call: () => Promise<T>): Promise<T
     }
     throw new CodedError(ErrorCode.SignInUnavailable, 'The Bot Framework Token Service failed', { cause });
   }
+}
+
+/** A sign-in with the user's token: the bot acts with it, as the identity it names. */
+function signedInWith(token: string): SignedIn {
+  return { credential: new Secret(token), who: identityOfToken(token) };
 }
