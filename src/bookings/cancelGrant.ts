@@ -23,6 +23,12 @@ interface GrantPayload {
   appointment: StoredAppointment;
 }
 
+/** A grant that holds: the appointment as the prompt showed it, and when the prompt was drawn (epoch ms). */
+export interface Grant {
+  appointment: UpcomingAppointment;
+  issuedAt: number;
+}
+
 /**
  * Proof, carried in the Cancel prompt's Confirm data, that the access rule let this user cancel this appointment a
  * few minutes ago: so Confirm needs only Graph's POST, not the reads before it. An HMAC-SHA256 over the payload with a
@@ -45,8 +51,11 @@ export class CancelGrants {
     return `${body}.${this.mac(body)}`;
   }
 
-  /** The granted appointment, if `grant` is one this bot issued to `user` for exactly this appointment and it still holds. */
-  verify(grant: string | undefined, user: UserRef, businessId: string, appointmentId: string): UpcomingAppointment | undefined {
+  /**
+   * The granted appointment and when the grant was issued (epoch ms), if `grant` is one this bot issued to `user` for
+   * exactly this appointment and it still holds.
+   */
+  verify(grant: string | undefined, user: UserRef, businessId: string, appointmentId: string): Grant | undefined {
     const [body, mac, extra] = (grant ?? '').split('.');
     if (!body || !mac || extra !== undefined || !this.sameMac(mac, this.mac(body))) return undefined;
     let payload: GrantPayload;
@@ -63,7 +72,7 @@ export class CancelGrants {
       payload.expiresAt > this.now() &&
       appointment?.id === appointmentId &&
       appointment.businessId?.toLowerCase() === businessId.toLowerCase();
-    return holds ? restoreAppointment(appointment) : undefined;
+    return holds ? { appointment: restoreAppointment(appointment), issuedAt: payload.expiresAt - this.ttlMs } : undefined;
   }
 
   private mac(body: string): string {

@@ -27,6 +27,11 @@ export interface CancelParts {
   pollMs: number;
   /** Whether audit entries keep the cancellation message (AUDIT_MESSAGES). */
   auditMessages: boolean;
+  /**
+   * How long a grant is trusted as it stands: an older one has the appointment read again before the POST, and a
+   * changed time asks to confirm again (the cancelled card must not name a time Graph no longer has).
+   */
+  grantTrustedMs: number;
 }
 
 export interface CancelRequest {
@@ -40,6 +45,8 @@ export interface CancelRequest {
    * the run sends nothing: it answers from the ledger, or reads and checks the appointment for the user to confirm again.
    */
   granted?: UpcomingAppointment;
+  /** When the grant was issued (epoch ms); see CancelParts.grantTrustedMs. Absent: as fresh as it gets. */
+  grantedAt?: number;
 }
 
 /** How a confirm ends: cancelled (now, or earlier by a turn the ledger recorded), or to be confirmed again on a fresh prompt. */
@@ -76,8 +83,9 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
   async readLedger(run) {
     const seen = await run.stored(run.parts.ledger.get(run.key));
     if (seen && (seen.record.state === 'cancelled' || seen.record.leaseUntil > run.parts.leaseClock())) return { at: 'joinRecorded', entry: seen };
-    const { granted } = run.request;
-    return granted && !seen ? { at: 'claim', appointment: granted } : { at: 'fetch', seen };
+    const { granted, grantedAt } = run.request;
+    const trusted = grantedAt === undefined || run.parts.clock().getTime() - grantedAt < run.parts.grantTrustedMs;
+    return granted && trusted && !seen ? { at: 'claim', appointment: granted } : { at: 'fetch', seen };
   },
 
   /** Another turn's cancel is answered only to a user who could have made it themselves. */
@@ -92,7 +100,10 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
     try {
       const [context, fetched] = await Promise.all([run.context(), forgettingRefusal(run.parts.directory, user, businessId, run.parts.gateway.getAppointment(user, businessId, appointmentId))]);
       const appointment = authorized(context, fetched, 'cancel');
-      return run.request.granted ? { at: 'claim', seen, appointment } : { at: 'done', result: { kind: 'confirmAgain', appointment } };
+      const { granted } = run.request;
+      // Moved since the prompt was drawn: the user confirms the appointment as it is now.
+      const asGranted = granted && granted.start.getTime() === appointment.start.getTime() && granted.end.getTime() === appointment.end.getTime();
+      return asGranted ? { at: 'claim', seen, appointment } : { at: 'done', result: { kind: 'confirmAgain', appointment } };
     } catch (error) {
       if (!isNotFound(error)) throw error;
       if (seen) {
@@ -195,13 +206,14 @@ export class Cancellations {
   /**
    * @param granted the appointment as the user's Cancel prompt granted it (see CancelRequest.granted); without it the
    * appointment is read and checked against the access rule first.
+   * @param grantedAt when that grant was issued (epoch ms): an old one has the appointment read first.
    */
-  cancel(user: UserRef, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment): Promise<CancelResult> {
+  cancel(user: UserRef, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment, grantedAt?: number): Promise<CancelResult> {
     // Shared only between confirms of the same user (granted or not): another user's confirm makes its own access check.
     const flight = `${userKeyOf(user)}|${ledgerKey(businessId, appointmentId)}|${granted ? 'granted' : 'ungranted'}`;
     const running = this.inFlight.get(flight);
     if (running) return running;
-    const attempt = new CancelRun(this.parts, { user, businessId, appointmentId, message, granted }).outcome().finally(() => this.inFlight.delete(flight));
+    const attempt = new CancelRun(this.parts, { user, businessId, appointmentId, message, granted, grantedAt }).outcome().finally(() => this.inFlight.delete(flight));
     this.inFlight.set(flight, attempt);
     return attempt;
   }

@@ -51,10 +51,9 @@ export function timeMemoSizes(): { formatters: number; zones: number } {
   return { formatters: formatters.size, zones: canonicalZones.size };
 }
 
-const STYLES: Record<'day' | 'time' | 'dateTime', Intl.DateTimeFormatOptions> = {
+const STYLES: Record<'day' | 'time', Intl.DateTimeFormatOptions> = {
   day: { weekday: 'short', day: 'numeric', month: 'short' },
   time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
-  dateTime: { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
 };
 
 /** A time zone the runtime knows, by its canonical name, else UTC (clients sometimes send Windows names or nothing). */
@@ -71,9 +70,4 @@ export function formatDay(date: Date, locale: Locale, timeZone: string): string 
 export function formatTimeRange(start: Date, end: Date, locale: Locale, timeZone: string): string {
   const time = formatter(locale, timeZone, 'time');
   return `${time.format(start)}–${time.format(end)}`;
-}
-
-/** "Fri, 27 Nov 2026, 14:30" / "2026年11月27日周五 14:30": a full moment, for messages. */
-export function formatDateTime(date: Date, locale: Locale, timeZone: string): string {
-  return formatter(locale, timeZone, 'dateTime').format(date);
 }

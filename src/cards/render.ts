@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Template } from 'adaptivecards-templating';
 import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/cancellationMessage.js';
 import type { UpcomingAppointment, UpcomingResult } from '../bookings/types.js';
-import { formatDateTime, formatDay, formatTimeRange } from './format.js';
+import { formatDay, formatTimeRange } from './format.js';
 import { type Locale, t } from './i18n.js';
 import { asText } from './plainText.js';
 import type { RangeKey } from '../bookings/dateRange.js';
@@ -289,7 +289,8 @@ export function renderCancelPrompt(a: UpcomingAppointment, ctx: RenderContext, s
     title: t(locale, 'prompt.title'),
     error: state.error ?? '',
     grant: state.grant ?? '',
-    message: state.message ?? t(locale, 'prompt.defaultMessage', { service: a.serviceName, date: formatDateTime(a.start, locale, ctx.timeZone) }),
+    // No time: a message the bot wrote must not name one that Graph may no longer have (the appointment can move).
+    message: state.message ?? t(locale, 'prompt.defaultMessage', { service: a.serviceName }),
     messageLabel: t(locale, 'prompt.messageLabel'),
     placeholder: t(locale, 'prompt.messagePlaceholder'),
     maxLength: MAX_CANCELLATION_MESSAGE_LENGTH,

@@ -45,6 +45,8 @@ export interface CancelTiming {
   awaitOtherTurnMs: number;
   /** How often that wait looks at the ledger. */
   pollMs: number;
+  /** How long a grant is trusted without reading the appointment again (GRANT_TRUSTED_MS). */
+  grantTrustedMs: number;
 }
 
 /**
@@ -53,8 +55,14 @@ export interface CancelTiming {
  * within Teams' 15 s invoke limit.
  */
 export function cancelTimingFor(turnTimeoutMs: number): CancelTiming {
-  return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200 };
+  return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200, grantTrustedMs: GRANT_TRUSTED_MS };
 }
+
+/**
+ * A Cancel prompt's grant is trusted as it stands (Confirm is the POST alone) this long after the prompt was drawn;
+ * then the appointment is read first, so a moved appointment is confirmed again at its new time.
+ */
+export const GRANT_TRUSTED_MS = 2 * MINUTE_MS;
 
 /**
  * How old a user's businesses and roles may be before a list reads them again, in the background

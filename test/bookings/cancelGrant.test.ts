@@ -28,8 +28,8 @@ describe('CancelGrants: the signed proof a prompt gives its Confirm', () => {
 
   it('verifies what it issued, for that user and appointment, and gives back the appointment as shown (no details)', () => {
     const granted = grants.verify(issued(), adele, 'contoso@CONTOSO.onmicrosoft.com', appointment.id);
-    expect(granted).toEqual({ ...appointment, details: undefined });
-    expect(granted).not.toHaveProperty('details');
+    expect(granted).toEqual({ appointment: { ...appointment, details: undefined }, issuedAt: now });
+    expect(granted!.appointment).not.toHaveProperty('details');
     // The phone and notes of the Details card never travel in a card's data.
     expect(inflateRawSync(Buffer.from(issued().split('.')[0]!, 'base64url')).toString()).not.toMatch(/555-0199|Gate code/);
   });
@@ -77,6 +77,6 @@ describe('CancelGrants: the signed proof a prompt gives its Confirm', () => {
     const crowded = { ...appointment, staffMemberIds: staff.map((m) => m.id), staffNames: staff.map((m) => m.name) };
     const grant = grants.issue(adele, crowded);
     expect(grant.length).toBeLessThanOrEqual(8_192);
-    expect(grants.verify(grant, adele, crowded.businessId, crowded.id)?.staffNames).toHaveLength(150);
+    expect(grants.verify(grant, adele, crowded.businessId, crowded.id)?.appointment.staffNames).toHaveLength(150);
   });
 });

@@ -86,6 +86,43 @@ describe('the signed grant of a Cancel prompt (production mode, every peer a sta
     expect(posts()).toHaveLength(1);
   });
 
+  /** The appointment in the local Graph: what Bookings would show once someone moves it. */
+  const stored = (appointmentId: string) => h.graph.store.appointment(h.graph.store.business(CONTOSO)!, appointmentId)!;
+  const whenOf = (card: Card) => textsOf(card).find((t) => t.startsWith('When: '));
+
+  it('an appointment moved after the prompt: a Confirm more than 2 minutes later reads it first, sends nothing, and asks again at its new time', async () => {
+    const { confirm } = await prompted();
+    const shownAt = whenOf((await h.click('appointment.cancel.prompt', { businessId: confirm.businessId, appointmentId: confirm.appointmentId })).body.value);
+    const appointment = stored(confirm.appointmentId);
+    const threeDays = 3 * 86_400_000;
+    appointment.start = new Date(appointment.start.getTime() + threeDays);
+    appointment.end = new Date(appointment.end.getTime() + threeDays);
+    now += 3 * 60_000;
+    const again = (await h.click('appointment.cancel.confirm', { ...confirm, cancellationMessage: MESSAGE })).body.value;
+    expectPromptAgain(again);
+    expect(whenOf(again)).not.toBe(shownAt);
+    expect(posts()).toHaveLength(0);
+
+    const fresh = actionsOf(again).find((a) => a.title === 'Confirm cancellation')!;
+    const done = (await h.click(fresh.verb, { ...(fresh.data as object), cancellationMessage: MESSAGE })).body.value;
+    expect(textsOf(done)[0]).toBe('✓ Appointment cancelled');
+    // The cancelled card names the time Graph has.
+    expect(whenOf(done)).toBe(whenOf(again));
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('the same Confirm more than 2 minutes later, the appointment unmoved: one read of it, then the POST', async () => {
+    const { confirm } = await prompted();
+    now += 3 * 60_000;
+    const before = h.graph.requests.length;
+    const done = (await h.click('appointment.cancel.confirm', { ...confirm, cancellationMessage: MESSAGE })).body.value;
+    expect(textsOf(done)[0]).toBe('✓ Appointment cancelled');
+    expect(h.graph.requests.slice(before).map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`)).toEqual([
+      `GET appointments/${encodeURIComponent(confirm.appointmentId!)}`,
+      `POST ${encodeURIComponent(confirm.appointmentId!)}/cancel`,
+    ]);
+  });
+
   it("sends nothing for someone else's grant, even one who may cancel the appointment too", async () => {
     const { confirm } = await prompted();
     const megan = { from: { ...asMegan.from, aadObjectId: h.entra.user(MEGAN).id } };

@@ -23,8 +23,8 @@ export function confirmCancel(bookings: BookingsService, cancellations: Cancella
       renderCancelPrompt(appointment, turn.render, { message: data.cancellationMessage, error, grant: grants.issue(turn.user, appointment) });
     const problem = messageProblem(data.cancellationMessage);
     if (problem) return again(await bookings.appointmentToCancel(turn.user, data.businessId, data.appointmentId), failureText(problem, locale));
-    const granted = grants.verify(data.grant, turn.user, data.businessId, data.appointmentId);
-    const result = await cancellations.cancel(turn.user, data.businessId, data.appointmentId, data.cancellationMessage, granted);
+    const grant = grants.verify(data.grant, turn.user, data.businessId, data.appointmentId);
+    const result = await cancellations.cancel(turn.user, data.businessId, data.appointmentId, data.cancellationMessage, grant?.appointment, grant?.issuedAt);
     if (result.kind === 'confirmAgain') return again(result.appointment, t(locale, 'prompt.expired'));
     return renderCancelled(result.outcome.appointment, result.outcome.cancellationMessage, turn.render);
   };
