@@ -65,6 +65,18 @@ describe("a Web Chat client claiming another user's Teams ids", () => {
     expect(h.graph.store.cancellations[0]!.by).toBe(megan.userPrincipalName);
   });
 
+  it('a sign-out on Web Chat, where activities carry no aadObjectId, forgets the Graph token the sign-in obtained', async () => {
+    await h.tokenService.signInDirectly('webchat-adele', h.entra.user(ADELE), 'webchat');
+    const fromAdele = (text: string) => ({ ...webChat(text), from: { id: 'webchat-adele', name: 'Adele Vance' }, conversation: { id: 'webchat-adele-chat' } });
+    const tokensCached = async () => ((await (await fetch(`${h.bot.url}/healthz`)).json()) as { graphTokensCached: number }).graphTokensCached;
+    await h.post(fromAdele('appointments'));
+    await h.connector.waitForCards(1);
+    expect(await tokensCached()).toBe(1);
+    await h.post(fromAdele('sign out'));
+    await expect.poll(() => h.connector.calls.some((c) => c.activity.text?.includes('signed out'))).toBe(true);
+    expect(await tokensCached()).toBe(0);
+  });
+
   it("writes nothing Adele's Teams turns then read: her business choice and her places stay hers", async () => {
     await h.post(webChat(`appointments ${'Contoso'}`));
     await h.connector.waitForCards(1);
