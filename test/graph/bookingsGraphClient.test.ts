@@ -58,6 +58,19 @@ describe('BookingsGraphClient against the local Graph service', () => {
     expect((await alex.getBusiness(user, CONTOSO)).displayName).toBe('Contoso Lunch Delivery');
   });
 
+  it('asks for the roles after unknownFutureValue (teamMember, scheduler) on every staff read, alone and in a batch', async () => {
+    const gateway = gatewayFor(graph);
+    // Adele is a team member at Fabrikam: without Prefer: include-unknown-enum-members Graph says unknownFutureValue.
+    const alone = await gateway.listStaff(user, FABRIKAM);
+    expect(alone.map((s) => s.role)).toContain('teamMember');
+    const batched = new Map<string, unknown>();
+    await gateway.staffOfEach(user, [CONTOSO, FABRIKAM], (id, staff) => batched.set(id, staff));
+    expect((batched.get(FABRIKAM) as { role: string }[]).map((s) => s.role)).toContain('teamMember');
+    const staffReads = graph.requests.filter((r) => r.path.endsWith('/staffMembers'));
+    expect(staffReads).toHaveLength(3);
+    for (const read of staffReads) expect(read.prefer).toContain('include-unknown-enum-members');
+  });
+
   it('follows every @odata.nextLink of the calendar view and sends UTC bounds without milliseconds', async () => {
     const gateway = gatewayFor(graph);
     const window = fortnight();
@@ -248,6 +261,20 @@ describe('BookingsGraphClient against answers that are not Graph\'s JSON (a gate
   it('keeps the Retry-After of a throttled read whose body is an HTML page', async () => {
     const gateway = await gatewayAnswering(429, { 'Content-Type': 'text/html', 'Retry-After': '7' }, '<html>Too many requests</html>');
     expect(await codeOf(gateway.listBusinesses(user))).toMatchObject({ code: ErrorCode.Throttled, retryAfterSeconds: 7 });
+  });
+
+  it('never follows an @odata.nextLink to another host: the user\'s token stays on the configured Graph', async () => {
+    const elsewhere = new StandInServer(false, (_req, _url, _body, res) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"value":[]}'));
+    const otherHost = await elsewhere.start();
+    try {
+      const gateway = await gatewayAnswering(200, { 'Content-Type': 'application/json' }, JSON.stringify({ value: [{ id: 'a@contoso.com', displayName: 'A' }], '@odata.nextLink': `${otherHost}/v1.0/solutions/bookingBusinesses?$skiptoken=2` }));
+      expect(await codeOf(gateway.listBusinesses(user))).toMatchObject({ code: ErrorCode.Unavailable });
+      // Refused at once: not followed there, nor sent as some other path to the configured host.
+      expect(elsewhere.wire).toEqual([]);
+      expect(server!.wire).toHaveLength(1);
+    } finally {
+      await elsewhere.stop();
+    }
   });
 
   it('answers a 200 whose body is not JSON (a sign-in page) as unavailable, not as an empty list', async () => {
