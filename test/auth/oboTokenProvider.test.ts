@@ -67,6 +67,24 @@ describe('OboTokenProvider', () => {
     expect(oboCalls()).toBe(2);
   });
 
+  it('exchanges anew 5 minutes before the Graph token expires (as MSAL renews), not at its expiry', async () => {
+    const adele = await user();
+    await obo.getToken(adele);
+    // Four minutes before expiry: still valid, but within the renewal margin.
+    now += (entra.graphTokenLifetimeSeconds - 4 * 60) * 1000;
+    await obo.getToken(adele);
+    expect(oboCalls()).toBe(2);
+  });
+
+  it('a sign-out drops the Graph token on this instance at once (no shared cache): the next turn exchanges again', async () => {
+    const adele = await user();
+    await obo.getToken(adele);
+    await obo.forgetEverywhere(adele);
+    expect(obo.cachedTokens).toBe(0);
+    await obo.getToken(adele);
+    expect(oboCalls()).toBe(2);
+  });
+
   it('forgets a user on sign-out', async () => {
     const adele = await user();
     await obo.getToken(adele);

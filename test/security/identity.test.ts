@@ -77,6 +77,18 @@ describe("a Web Chat client claiming another user's Teams ids", () => {
     expect(await tokensCached()).toBe(0);
   });
 
+  it('a sign-out forgets where the user is staff, on every instance: after signing in again, the next list reads the tenant again', async () => {
+    await listInTeams();
+    const staffReads = () => h.graph.requests.filter((r) => r.path.endsWith('/staffMembers')).length;
+    const before = staffReads();
+    expect(before).toBeGreaterThan(0);
+    await h.post(teamsActivity({ type: 'message', text: 'sign out' }));
+    await expect.poll(() => h.connector.calls.some((c) => c.activity.text?.includes('signed out'))).toBe(true);
+    await h.tokenService.signInDirectly(ADELE_IDS.id, h.entra.user(ADELE));
+    await listInTeams();
+    expect(staffReads()).toBe(2 * before);
+  });
+
   it("writes nothing Adele's Teams turns then read: her business choice and her places stay hers", async () => {
     await h.post(webChat(`appointments ${'Contoso'}`));
     await h.connector.waitForCards(1);
