@@ -93,7 +93,7 @@ describe('the signed grant of a Cancel prompt (production mode, every peer a sta
   it('an appointment moved after the prompt: a Confirm more than 2 minutes later reads it first, sends nothing, and asks again at its new time', async () => {
     const { confirm } = await prompted();
     const shownAt = whenOf((await h.click('appointment.cancel.prompt', { businessId: confirm.businessId, appointmentId: confirm.appointmentId })).body.value);
-    const appointment = stored(confirm.appointmentId);
+    const appointment = stored(confirm.appointmentId!);
     const threeDays = 3 * 86_400_000;
     appointment.start = new Date(appointment.start.getTime() + threeDays);
     appointment.end = new Date(appointment.end.getTime() + threeDays);
