@@ -7,7 +7,7 @@ import { validCancellationMessage } from './cancellationMessage.js';
 import { byDeadline, msUntil } from './deadline.js';
 import { CodedError, ErrorCode, toCodedError } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
-import { type StaffDirectory, userKeyOf } from './staffDirectory.js';
+import type { StaffDirectory } from './staffDirectory.js';
 import type { CancelOutcome, UpcomingAppointment, UserRef } from './types.js';
 
 /** What a cancel run works with; every instance's runs meet in the ledger. */
@@ -198,9 +198,6 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
  * the user's turn deadline at the latest, whatever the reads before it took.
  */
 export class Cancellations {
-  /** Cancels under way, so concurrent confirms of one appointment by one user share a single run. */
-  private readonly inFlight = new Map<string, Promise<CancelResult>>();
-
   constructor(private readonly parts: CancelParts) {}
 
   /**
@@ -209,13 +206,8 @@ export class Cancellations {
    * @param grantedAt when that grant was issued (epoch ms): an old one has the appointment read first.
    */
   cancel(user: UserRef, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment, grantedAt?: number): Promise<CancelResult> {
-    // Shared only between confirms of the same user (granted or not): another user's confirm makes its own access check.
-    const flight = `${userKeyOf(user)}|${ledgerKey(businessId, appointmentId)}|${granted ? 'granted' : 'ungranted'}`;
-    const running = this.inFlight.get(flight);
-    if (running) return running;
-    const attempt = new CancelRun(this.parts, { user, businessId, appointmentId, message, granted, grantedAt }).outcome().finally(() => this.inFlight.delete(flight));
-    this.inFlight.set(flight, attempt);
-    return attempt;
+    // Concurrent confirms (a double click, a re-delivery, another instance) meet in the ledger: one claims, the others wait for its outcome.
+    return new CancelRun(this.parts, { user, businessId, appointmentId, message, granted, grantedAt }).outcome();
   }
 }
 
