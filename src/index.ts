@@ -8,7 +8,6 @@ import type { TokenProvider } from './auth/tokenProvider.js';
 import { createAdapter, type ProductionAdapterParts } from './bot/adapter.js';
 import { describe, FailureSink } from './bot/failures.js';
 import { InboundGate } from './bot/inbound/gate.js';
-import { routeLibraryConsole } from './bot/libraryConsole.js';
 import { confirmCancel } from './bot/handlers/confirmCancel.js';
 import { help, welcome } from './bot/handlers/help.js';
 import { listAppointments } from './bot/handlers/listAppointments.js';
@@ -161,7 +160,6 @@ export async function start(env: Record<string, string | undefined>, options: St
     },
     turnTimeoutMs,
   );
-  routeLibraryConsole(logger);
   const gate = new InboundGate(
     createAdapter(config.mode, sink, production),
     (context) => router.run(context),

@@ -22,11 +22,6 @@ export const STORAGE_DEFAULT_TTL_MS = HOUR_MS;
  * keeps the result of) lasts. An exchange that ends later than this after its turn began keeps nothing.
  */
 export const SIGN_OUT_REMEMBERED_MS = 10 * MINUTE_MS;
-/**
- * A channel token botbuilder verified is verified again after this long at most, however long it lives: a signing
- * key withdrawn from the channel's metadata stops being accepted within it.
- */
-export const VERIFIED_CHANNEL_TOKEN_MS = 10 * MINUTE_MS;
 /** MSAL renews a cached token this long before it expires (msal-common DEFAULT_TOKEN_RENEWAL_OFFSET_SEC); so do we. */
 export const TOKEN_RENEWAL_MARGIN_MS = 5 * MINUTE_MS;
 /**

@@ -4,7 +4,6 @@ import type { Logger } from '../../logging/logger.js';
 import { checkActivity } from './activity.js';
 import { ReusedClientsAuthentication } from './reusedClients.js';
 import { type AdmittedPath, screenToken, type TokenScreenOptions } from './tokenScreen.js';
-import { VerifiedRequests } from './verifiedRequests.js';
 
 /** One POST to /api/messages as the HTTP server hands it over: already known to be JSON. */
 export interface InboundRequest {
@@ -80,20 +79,16 @@ export class InboundGate {
 }
 
 /**
- * CloudAdapter with its HTTP part left to the gate: botbuilder's token validation and the turn, nothing else. Its
- * Bot Connector and Token Service clients are made once, not for every activity (see reusedClients.ts), and a token
- * it verified is not verified again for the same channel and service URL (see verifiedRequests.ts).
+ * CloudAdapter with its HTTP part left to the gate: botbuilder's token validation (in full, on every activity) and
+ * the turn, nothing else. Its Bot Connector and Token Service clients are made once, not for every activity (see
+ * reusedClients.ts).
  */
 export class InboundAdapter extends CloudAdapter {
-  private readonly verified: VerifiedRequests;
-
-  constructor(auth: BotFrameworkAuthentication, nowMs: () => number = Date.now) {
+  constructor(auth: BotFrameworkAuthentication) {
     super(new ReusedClientsAuthentication(auth));
-    this.verified = new VerifiedRequests(nowMs);
   }
 
-  async turnOf(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
-    const authenticated = await this.verified.verify(activity, authorization, () => this.botFrameworkAuthentication.authenticateRequest(activity, authorization));
-    return this.processActivity(authenticated, activity, logic);
+  turnOf(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authorization, activity, logic);
   }
 }
