@@ -82,9 +82,13 @@ export async function start(env: Record<string, string | undefined>, options: St
   if (config.mode.kind === 'local') {
     if (graphBaseUrl === undefined) {
       localGraph = new LocalGraphService({ port: config.mode.graphPort, pageSize: config.mode.graphPageSize, now: clock });
-      graphBaseUrl = await localGraph.start();
+      graphBaseUrl = await localGraph.start().catch(inUse('LOCAL_GRAPH_PORT', config.mode.graphPort));
     }
     const login = config.mode.user ?? DEFAULT_LOCAL_USER;
+    if (localGraph && !localGraph.identity.findUser(login)) {
+      await localGraph.stop();
+      throw new ConfigError(`Invalid configuration:\n  LOCAL_USER: ${login} is not in the local directory; the seeded users are ${localGraph.identity.logins.join(', ')}`);
+    }
     logger.info(
       { mode: 'local', graph: graphBaseUrl, embeddedGraph: localGraph !== undefined, signedInAs: login },
       'Local mode: activities are accepted WITHOUT authentication (Emulator / Agents Playground); Graph is the local Bookings service',
@@ -178,6 +182,9 @@ export async function start(env: Record<string, string | undefined>, options: St
       graphTokensCached: obo?.cachedTokens,
       auditBacklog: audit.backlog,
     }),
+  }).catch(async (error: unknown) => {
+    await localGraph?.stop();
+    return inUse('PORT', config.port)(error);
   });
   logger.info({ url: `${server.url}/api/messages` }, 'Bookings Bot listening');
 
@@ -193,6 +200,16 @@ export async function start(env: Record<string, string | undefined>, options: St
       await localGraph?.stop();
       logger.info('Bookings Bot stopped');
     },
+  };
+}
+
+/** A port another process holds, said by the setting that chose it rather than as a stack trace. */
+function inUse(setting: string, port: number): (error: unknown) => never {
+  return (error) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConfigError(`Invalid configuration:\n  ${setting}: port ${port} is in use by another process; stop it, or set ${setting} to a free port`);
+    }
+    throw error;
   };
 }
 

@@ -43,6 +43,11 @@ export class LocalIdentity {
     if (trusted) this.trustedKeys = createRemoteJWKSet(new URL(trusted.jwksUri));
   }
 
+  /** Everyone who can sign in here, by the name they sign in with. */
+  get logins(): string[] {
+    return this.users.map((u) => u.userPrincipalName);
+  }
+
   findUser(login: string): DirectoryUser | undefined {
     const wanted = login.toLowerCase();
     return this.users.find((u) => u.userPrincipalName.toLowerCase() === wanted || u.mail.toLowerCase() === wanted);

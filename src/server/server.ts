@@ -90,7 +90,8 @@ export async function startServer(options: ServerOptions): Promise<BotServer> {
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
+    // restify re-emits its http server's errors as its own: a busy port arrives there.
+    server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address();

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 
 import { start } from '../../src/index.js';
@@ -48,6 +49,29 @@ describe('the bot process', () => {
     await bot.stop();
     const warning = logs.map((l) => JSON.parse(l) as { level: number; unknown?: string[] }).find((l) => l.unknown);
     expect(warning).toMatchObject({ level: 40, unknown: ['BOT_ID', 'LIST_SIZE'] });
+  });
+
+  it('refuses an unknown LOCAL_USER at start, naming the seeded users, instead of asking for a sign-in that does not exist', async () => {
+    const { child, output } = launch({ LOCAL_USER: 'nobody@contoso.onmicrosoft.com' });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(output()).toContain('LOCAL_USER: nobody@contoso.onmicrosoft.com is not in the local directory; the seeded users are AdeleV@contoso.onmicrosoft.com');
+    expect(output()).not.toMatch(/\n\s+at /);
+  });
+
+  it.each(['PORT', 'LOCAL_GRAPH_PORT'])('a %s that another process holds is named, not shown as a stack trace', async (setting) => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const { child, output } = launch({ [setting]: String(port) });
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(code).toBe(1);
+      expect(output()).toContain(`${setting}: port ${port} is in use by another process`);
+      expect(output()).not.toMatch(/\n\s+at /);
+    } finally {
+      holder.close();
+    }
   });
 
   it('refuses to start with a clear message naming the bad variable', async () => {
