@@ -15,6 +15,20 @@ export default tseslint.config(
     },
   },
   {
+    // One error path: a failure is answered or logged where it is met, never dropped.
+    files: ['src/**'],
+    rules: {
+      'no-empty': ['error', { allowEmptyCatch: false }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='catch'] > ArrowFunctionExpression[params.length=0]",
+          message: 'A .catch that ignores the error drops a failure: log it (FailureSink.noted) or let it through.',
+        },
+      ],
+    },
+  },
+  {
     // The layers (docs/architecture.md). The domain (bookings/, cards/) imports no SDK and nothing of the outer
     // folders: a port to another bot SDK or Graph client leaves it as it is.
     files: ['src/bookings/**', 'src/cards/**'],

@@ -129,6 +129,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     onScanFailed: (error) => logger.warn({ err: describe(error), code: (error as { code?: unknown }).code }, 'business scan stopped short; the next list resumes it'),
   });
   const bookings = new BookingsService(gateway, directory, clock, config.windowDays);
+  const sink = new FailureSink(logger, consentLinks);
   const cancellations = new Cancellations({
     gateway,
     directory,
@@ -137,12 +138,12 @@ export async function start(env: Record<string, string | undefined>, options: St
     clock,
     leaseClock: Date.now,
     auditMessages: config.auditMessages,
+    noted: (error, what) => sink.noted(undefined, error, what),
     ...cancelTimingFor(turnTimeoutMs),
   });
   // Production: every instance derives the same key from the bot's credential; local mode has no credential and one process.
   const grantKey = config.mode.kind === 'production' ? derivedKey(credentialOf(config.mode), 'cancel grant v1') : randomBytes(32);
   const grants = new CancelGrants(grantKey, cancelGrantMs(config.membershipCacheSeconds), () => clock().getTime());
-  const sink = new FailureSink(logger, consentLinks);
   const choices = new StoredBusinessChoices(storage);
   const listSettings = { windowDays: config.windowDays, pageSize: config.pageSize, clock, scanWaitMs: scanWaitMs(turnTimeoutMs), followUpMs: turnTimeoutMs };
   const router = new ActivityRouter(

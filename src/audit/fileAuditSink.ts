@@ -20,7 +20,11 @@ export class FileAuditSink implements AuditSink {
   }
 
   async read(since: Date): Promise<AuditEntry[]> {
-    const names = await readdir(this.directory).catch(() => [] as string[]);
+    // No directory yet: nothing was ever written. Any other failure is the caller's to hear.
+    const names = await readdir(this.directory).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw error;
+    });
     const days = names.filter((name) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && name.slice(0, 10) >= dayOf(since));
     const texts = await Promise.all(days.map((name) => readFile(join(this.directory, name), 'utf8')));
     return texts.flatMap((text) => fromJsonLines(text, since));

@@ -32,6 +32,8 @@ export interface CancelParts {
    * changed time asks to confirm again (the cancelled card must not name a time Graph no longer has).
    */
   grantTrustedMs: number;
+  /** A failure the run goes on past (best-effort storage writes): logged, the user hears the cancel's own outcome. */
+  noted: (error: unknown, what: string) => void;
 }
 
 export interface CancelRequest {
@@ -143,7 +145,7 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
       // Best effort: the user must hear Graph's answer, and a claim left behind only delays a retry by its lease.
       const { ledger } = run.parts;
       const release = error instanceof CodedError && OUTCOME_UNKNOWN.has(error.code) ? ledger.put(run.key, { ...attempt, leaseUntil: 0 }) : ledger.delete(run.key);
-      await run.stored(release).catch(() => undefined);
+      await run.stored(release).catch((releaseError: unknown) => run.parts.noted(releaseError, 'release of a cancel claim after a failed POST'));
       throw error;
     }
   },
@@ -182,7 +184,7 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
     const cancelled: CancelRecord = { ...attempt, state: 'cancelled', at: run.parts.clock().toISOString() };
     // The appointment is cancelled whatever happens here: if storage fails now, the claim stays "attempted" and a
     // retry settles it through Graph's 404 (same attemptId), so the user still gets the truth.
-    await run.stored(run.parts.ledger.put(run.key, cancelled)).catch(() => undefined);
+    await run.stored(run.parts.ledger.put(run.key, cancelled)).catch((error: unknown) => run.parts.noted(error, 'ledger record of a landed cancel'));
     return { at: 'done', result: { kind: 'cancelled', outcome: outcomeOf(cancelled) } };
   },
 
@@ -260,8 +262,8 @@ export class CancelRun {
   context(): Promise<BusinessContext> {
     if (!this.place) {
       this.place = contextOf(this.parts.directory, this.request.user, this.request.businessId);
-      // Awaited by whichever transition needs it; a failure it meets while none waits is not a crash.
-      this.place.catch(() => undefined);
+      // Awaited by whichever transition needs it, which hears its failure; one met while none waits is not a crash.
+      this.place.catch((_heardByTheAwaiter: unknown) => undefined);
     }
     return this.place;
   }

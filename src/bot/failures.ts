@@ -38,6 +38,16 @@ export class FailureSink {
     return { error: coded, treatment, text: errorText(coded, treatment, locale), card: errorCard(coded, treatment, action, locale, links) };
   }
 
+  /**
+   * A failure the turn answers in its own way (a sign-in that did not complete is asked again; a reply that could not
+   * be sent is not sent twice): one log line, as every failure has, with what failed.
+   */
+  noted(context: TurnFacts | undefined, error: unknown, what: string): void {
+    const { error: coded } = treatmentOf(error);
+    const turn = context ? { ...logFieldsOf(context), channel: context.activity.channelId } : {};
+    this.logger.warn({ ...turn, code: coded.code, what, cause: describe(coded.cause ?? error) }, 'failure answered in place');
+  }
+
   /** A failure no route answered (the adapter's onTurnError): an invoke gets a status, the user a sentence. */
   async unanswered(context: TurnContext, error: Error): Promise<void> {
     const { error: coded, treatment } = treatmentOf(error);
@@ -46,10 +56,10 @@ export class FailureSink {
     const { type, channelId } = context.activity;
     this.logger.error({ ...logFieldsOf(context), err: { type: error.name, code: errorCode ?? coded.code }, activityType: type, channel: channelId }, 'unhandled turn error');
     if (type === 'invoke') {
-      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: unansweredInvokeStatus(treatment) } }).catch(() => undefined);
+      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: unansweredInvokeStatus(treatment) } }).catch((sendError: unknown) => this.noted(context, sendError, 'invoke answer of an unanswered failure'));
     }
     if (type === 'message' || type === 'invoke') {
-      await context.sendActivity(errorText(coded, treatment, renderContextOf(context.activity).locale)).catch(() => undefined);
+      await context.sendActivity(errorText(coded, treatment, renderContextOf(context.activity).locale)).catch((sendError: unknown) => this.noted(context, sendError, 'reply to an unanswered failure'));
     }
   }
 }

@@ -104,7 +104,7 @@ export class ActivityRouter {
     try {
       action = actionOf();
       // Each of its calls ends by the turn's deadline (the provider bounds them), with an answer that says which failed.
-      const signedIn = await signInStep(this.parts.signIn.provider, context, proof);
+      const signedIn = await signInStep(this.parts.signIn.provider, context, proof, (error, what) => this.parts.sink.noted(context, error, what));
       if (typeof signedIn === 'string') {
         if (await answer.signInNeeded(signedIn, action)) return;
         throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
@@ -115,7 +115,8 @@ export class ActivityRouter {
       for (const card of followUps) this.followUp(context, cardId, card, action, turn.render.locale);
     } catch (error) {
       const failure = this.parts.sink.ofAction(context, error, action, turn.render.locale);
-      if (failure.treatment.asksSignIn && action && (await answer.signInNeeded('signIn', action).catch(() => false))) return;
+      const asked = failure.treatment.asksSignIn && action && (await answer.signInNeeded('signIn', action).catch((error: unknown) => void this.parts.sink.noted(context, error, 'sign-in prompt after a failure')));
+      if (asked) return;
       await answer.failed(failure);
     }
   }

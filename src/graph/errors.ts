@@ -16,7 +16,8 @@ export function toDomainError(error: unknown): CodedError {
 
 /** Graph's error for a response read raw: its JSON error body ({error: {code, message, innerError}}) and headers. */
 export async function graphErrorOf(response: Pick<Response, 'status' | 'statusText' | 'headers' | 'text'>): Promise<GraphError> {
-  const text = await response.text().catch(() => '');
+  // The status is the error; a body that cannot be read adds nothing to it.
+  const text = await response.text().catch((_unreadable: unknown) => '');
   let body: { error?: { code?: string; message?: string; innerError?: { 'request-id'?: string } } } | undefined;
   try {
     body = JSON.parse(text) as typeof body;

@@ -22,6 +22,8 @@ describe('the cancel state machine, transition by transition', () => {
   let graph: LocalGraphService;
   let ledger: StorageCancelLedger;
   let audited: AuditEntry[];
+  /** What the runs went on past (best-effort writes that failed). */
+  const noted: string[] = [];
   let target: UpcomingAppointment;
   let key: string;
 
@@ -35,6 +37,7 @@ describe('the cancel state machine, transition by transition', () => {
       clock: () => new Date(),
       leaseClock: Date.now,
       auditMessages: false,
+      noted: (_error, what) => void noted.push(what),
       ...cancelTimingFor(12_000),
       ...timing,
     };

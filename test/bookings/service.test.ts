@@ -29,7 +29,7 @@ function serviceOver(gateway: BookingsGateway, clock: () => Date, audited: Audit
   const audit = { record: (entry: AuditEntry) => Promise.resolve(void audited.push(entry)) };
   const directory = new StaffDirectory(gateway, new StoragePlacesCache(memoryStorage(), 300_000));
   const reads = new BookingsService(gateway, directory, clock, 14);
-  const cancels = new Cancellations({ gateway, directory, ledger, audit, clock, leaseClock: Date.now, ...cancelTimingFor(12_000), auditMessages: false, ...options });
+  const cancels = new Cancellations({ gateway, directory, ledger, audit, clock, leaseClock: Date.now, ...cancelTimingFor(12_000), auditMessages: false, noted: () => undefined, ...options });
   /** A confirm: `granted` is the appointment as the user's prompt granted it; without it nothing is sent (see CancelRequest). */
   const cancel = async (who: UserRef, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment) => {
     const result = await cancels.cancel(who, businessId, appointmentId, message, granted);

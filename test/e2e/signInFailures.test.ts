@@ -66,6 +66,17 @@ describe('sign-in that fails, and how the bot answers', () => {
     expect(h.tokenService.calls.filter((c) => c.op === 'exchange').map((c) => c.status)).toEqual([400]);
   });
 
+  it('a click retried with an SSO token while the Token Service hangs is answered within the turn, and a log line says the exchange failed', async () => {
+    h = await startProductionBot({ TURN_TIMEOUT_MS: '1000' });
+    h.tokenService.delayMs = 5_000;
+    const sso = await h.entra.ssoToken(ADELE);
+    const retried = await click('appointments.list', listAction, { authentication: { token: sso } });
+    // The whole turn went on the exchange: the card says sign-in could not be reached.
+    expect(retried.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    const noted = h.logs.map((l) => JSON.parse(l) as { msg?: string; what?: string; code?: string }).filter((l) => l.msg === 'failure answered in place');
+    expect(noted).toEqual([expect.objectContaining({ what: 'SSO token exchange', code: 'signInUnavailable' })]);
+  });
+
   it('a click retried with a magic code that does not work gets invalidAuthCode', async () => {
     h = await startProductionBot();
     const answer = await click('appointments.list', listAction, { state: '123456' });

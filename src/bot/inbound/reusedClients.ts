@@ -91,7 +91,8 @@ class KeptPromises<T> {
     if (this.kept.size >= MAX_CLIENTS) this.kept.delete(this.kept.keys().next().value!);
     const made = make();
     this.kept.set(key, made);
-    made.catch(() => this.kept.get(key) === made && this.kept.delete(key));
+    // The failure is heard by whoever awaits `made`; here a client that could not be made is only not kept.
+    made.catch((_heardByTheCaller: unknown) => this.kept.get(key) === made && this.kept.delete(key));
     return made;
   }
 }

@@ -51,7 +51,7 @@ async function privateList(context: TurnContext, kit: RouteKit, turn: TurnInput)
 }
 
 async function magicCode(context: TurnContext, kit: RouteKit, turn: TurnInput, code: string): Promise<void> {
-  const signedIn = await kit.signIn.provider.userToken(context, code).catch(() => undefined);
+  const signedIn = await kit.signIn.provider.userToken(context, code).catch((error: unknown) => kit.sink.noted(context, error, 'magic code'));
   if (signedIn) return resumeAfterSignIn(context, kit, signedIn);
   await context.sendActivity(t(turn.render.locale, 'signIn.codeRejected'));
 }

@@ -8,7 +8,7 @@ import type { Route } from './route.js';
  */
 export const tokenExchange: Route = async (context, kit) => {
   const { id, connectionName } = (context.activity.value ?? {}) as { id?: unknown; connectionName?: unknown };
-  const signedIn = await kit.signIn.provider.userToken(context).catch(() => undefined);
+  const signedIn = await kit.signIn.provider.userToken(context).catch((error: unknown) => kit.sink.noted(context, error, 'user token after SSO'));
   if (signedIn) await resumeAfterSignIn(context, kit, signedIn);
   else await context.sendActivity(t(kit.turn(context).render.locale, 'signIn.incomplete'));
   return { status: 200, body: { id, connectionName, failureDetail: null } };

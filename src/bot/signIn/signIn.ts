@@ -108,10 +108,13 @@ export function proofOfClick(value: ClickValue | undefined): SignInProof {
   return undefined;
 }
 
-/** The step before every action: the user's sign-in, or what they need to do first. */
-export async function signInStep(provider: SignInProvider, context: TurnContext, proof: SignInProof): Promise<SignedIn | SignInNeed> {
+/**
+ * The step before every action: the user's sign-in, or what they need to do first. An SSO token the Token Service
+ * would not exchange (expired, consent missing, no answer in time) is `noted` and leads to the regular sign-in.
+ */
+export async function signInStep(provider: SignInProvider, context: TurnContext, proof: SignInProof, noted: (error: unknown, what: string) => void): Promise<SignedIn | SignInNeed> {
   if (proof && 'signedIn' in proof) return proof.signedIn;
-  if (proof && 'ssoToken' in proof) return (await provider.exchange(context, proof.ssoToken)) ?? 'interactive';
+  if (proof && 'ssoToken' in proof) return (await provider.exchange(context, proof.ssoToken).catch((error: unknown) => noted(error, 'SSO token exchange'))) ?? 'interactive';
   if (proof && 'magicCode' in proof) return (await provider.userToken(context, proof.magicCode)) ?? 'codeRejected';
   return (await provider.remembered(context)) ?? (await provider.userToken(context)) ?? 'signIn';
 }

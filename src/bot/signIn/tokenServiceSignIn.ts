@@ -49,13 +49,8 @@ export class TokenServiceSignIn implements SignInProvider {
 
   async exchange(context: TurnContext, ssoToken: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
-    try {
-      const response = await reach(context, () => this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken }));
-      return response?.token ? signedInWith(response.token) : undefined;
-    } catch {
-      // A token the Token Service will not exchange (expired, consent missing), or no answer in time: sign in the regular way.
-      return undefined;
-    }
+    const response = await reach(context, () => this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken }));
+    return response?.token ? signedInWith(response.token) : undefined;
   }
 
   async prompt(context: TurnContext, reason: SignInReason, texts: SignInTexts): Promise<Attachment> {
