@@ -142,7 +142,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     ...cancelTimingFor(turnTimeoutMs),
   });
   // Production: every instance derives the same key from the bot's credential; local mode has no credential and one process.
-  const grantKey = config.mode.kind === 'production' ? derivedKey(credentialOf(config.mode), 'cancel grant v1') : randomBytes(32);
+  const grantKey = config.mode.kind === 'production' ? derivedKey(credentialOf(config.mode), 'cancel grant v2') : randomBytes(32);
   const grants = new CancelGrants(grantKey, cancelGrantMs(config.membershipCacheSeconds), () => clock().getTime());
   const choices = new StoredBusinessChoices(storage);
   const listSettings = { windowDays: config.windowDays, pageSize: config.pageSize, clock, scanWaitMs: scanWaitMs(turnTimeoutMs), followUpMs: turnTimeoutMs };

@@ -63,7 +63,7 @@ export interface StaffMember {
   membershipStatus: string;
 }
 
-/** An appointment with only what the bot shows. Customer e-mail and phone are deliberately not carried. */
+/** An appointment with only what the bot shows. The customer's e-mail is never carried; their phone only in `details`. */
 export interface Appointment {
   id: string;
   businessId: string;

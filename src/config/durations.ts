@@ -1,6 +1,7 @@
 /**
- * Every duration the bot waits for or remembers something, in one place: the fixed ones as constants, the ones that
- * follow a setting from `durationsOf`. Teams answers no invoke after 15 s; everything a turn waits for fits in that.
+ * The durations the bot's domain and edge wait for or remember something: the fixed ones as constants, the ones that
+ * follow a setting (TURN_TIMEOUT_MS, MEMBERSHIP_CACHE_SECONDS) as functions of it. Teams answers no invoke after 15 s;
+ * everything a turn waits for fits in that.
  */
 
 const MINUTE_MS = 60_000;
