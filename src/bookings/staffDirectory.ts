@@ -123,7 +123,7 @@ export class StaffDirectory {
     const kept = running && !running.quiet ? undefined : await this.cache.get(key);
     const age = kept ? this.timing.now() - (kept.scannedAt ?? 0) : Infinity;
     if (kept && !kept.left && !rescan) {
-      if (!running && age >= this.timing.refreshAfterMs) void this.scanFor(user, key, { ...kept, left: undefined }, true);
+      if (!running && age >= this.timing.refreshAfterMs) this.scanFor(user, key, { ...kept, left: undefined }, true).catch(this.timing.onScanFailed);
       return { places: kept.places };
     }
     const scan = running ?? (await this.scanFor(user, key, kept, false))!;
