@@ -63,7 +63,7 @@ export async function start(env: Record<string, string | undefined>, options: St
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, options.logDestination);
   const unknown = unknownSettings(options.envFileNames ?? []);
-  if (unknown.length > 0) logger.warn({ unknown }, '.env sets names that are no setting of the bot: they are ignored (see README.md, "Configuration")');
+  if (unknown.length > 0) logger.warn({ unknown }, '.env sets names that are no setting of the bot: they are ignored (see docs/configuration.md)');
   const clock = options.clock ?? (() => new Date());
 
   let localGraph: LocalGraphService | undefined;
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     running = await start(process.env, { envFileNames: Object.keys(parsed ?? {}) });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee README.md ("Configuration") and .env.sample.\n`);
+      process.stderr.write(`${error.message}\nSee docs/configuration.md and .env.sample.\n`);
       process.exit(1);
     }
     throw error;

@@ -242,7 +242,7 @@ describe('provisioning: the Azure resources as code (infra/)', () => {
     expect(text).toContain('httpsOnly: true');
     expect(text).toContain('reserved: true // Linux');
     expect(text).toContain("messagingEndpoint: 'https://${webApp.properties.defaultHostName}/api/messages'");
-    // Its app settings are the bot's own variables (README, "Configuration") or the host's.
+    // Its app settings are the bot's own variables (docs/configuration.md) or the host's.
     const settings = [...text.matchAll(/\{ name: '(\w+)', value: ('[^']*'|\w+)/g)].map((m) => ({ name: m[1]!, value: m[2]! }));
     const host = ['NODE_ENV', 'SCM_DO_BUILD_DURING_DEPLOYMENT', 'WEBSITE_RUN_FROM_PACKAGE'];
     for (const { name } of settings) expect(ENV_VARIABLES.includes(name) || host.includes(name), name).toBe(true);

@@ -145,8 +145,8 @@ describe('configuration', () => {
     expect(errorOf({ ...production, MicrosoftAppTenantId: '', MicrosoftAppPassword: 'hunter2-secret' })).not.toContain('hunter2');
   });
 
-  it('is documented: every variable is in README.md and .env.sample, and the sample as-is means local mode', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  it('is documented: every variable is in docs/configuration.md and .env.sample, and the sample as-is means local mode', () => {
+    const readme = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     const sample = parse(readFileSync(new URL('../../.env.sample', import.meta.url)));
     for (const name of ENV_VARIABLES) {
       expect(readme, name).toContain(`| \`${name}\` |`);

@@ -49,7 +49,7 @@ const reachable = (url: string) => fetch(url).then(
   () => 'refused',
 );
 
-/** README, "Scripts": each npm script does what the table says, started as a person starts it. */
+/** docs/configuration.md, "Scripts": each npm script does what the table says, started as a person starts it. */
 describe('the npm scripts', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {

@@ -8,7 +8,7 @@ const clock = () => NOW;
 const DAY_MS = 86_400_000;
 
 /**
- * README, "Configuration": APPOINTMENT_WINDOW_DAYS, GRAPH_MAX_RETRY_WAIT_SECONDS and LOCAL_GRAPH_PAGE_SIZE each
+ * docs/configuration.md: APPOINTMENT_WINDOW_DAYS, GRAPH_MAX_RETRY_WAIT_SECONDS and LOCAL_GRAPH_PAGE_SIZE each
  * change what the table says, read from the environment by the real configuration, in bots started as tests start them.
  */
 describe('settings that change what the user gets', () => {
