@@ -28,7 +28,7 @@ const STEADY_ROUNDS = 6;
 /** Every wait is bounded: an answer, and the complete card after it. */
 const ANSWER_TIMEOUT_MS = 30_000;
 const COMPLETE_TIMEOUT_MS = 90_000;
-const PROGRESS = /^Still checking (\d+) of (\d+) businesses for yours…|^Looking for the businesses where you are staff…/;
+const PROGRESS = /^Still checking (\d+) of (\d+) businesses for yours…/;
 const ERROR_CARD = "Couldn't show";
 
 const log = (text: string) => process.stdout.write(`${text}\n`);

@@ -35,7 +35,7 @@ export interface KnownPlaces {
 }
 
 export interface ScanProgress {
-  /** Businesses read so far, of `total` (0 of 0 until Graph has listed them). */
+  /** Businesses read so far (at least one: a list waits for that), of `total`. */
   checked: number;
   total: number;
   /** Resolves once every business is read (the places are then complete); rejects when the scan stopped short. */
@@ -89,8 +89,8 @@ export function isRefusedBusiness(error: unknown): boolean {
 interface Scan {
   state: UserPlaces;
   done: Promise<void>;
-  /** Resolves once Graph has listed the tenant's businesses (the scan's progress has a total). */
-  listed: Promise<void>;
+  /** Resolves once a business's staff has been read: the scan has something to show. */
+  progressed: Promise<void>;
   /** A refresh of places the user already sees: lists meanwhile show those, not its progress. */
   quiet: boolean;
 }
@@ -128,11 +128,12 @@ export class StaffDirectory {
     }
     const scan = running ?? (await this.scanFor(user, key, kept, false))!;
     let finished = await Promise.race([scan.done.then(() => true), sleepUntil(answerBy).then(() => false)]);
-    // Progress needs the tenant's list: until Graph gives it, the turn waits (by its deadline) as for any read.
-    if (!finished && !scan.state.left) finished = await byDeadline(Promise.race([scan.done.then(() => true), scan.listed.then(() => false)]), user.deadline ?? Infinity, 'Microsoft Graph');
+    // An answer with nothing read yet shows nothing: until a first business is read, the turn waits (by its
+    // deadline) as for any read. A small tenant is then read whole; a large one answers with what it has.
+    if (!finished && checkedOf(scan.state) === 0) finished = await byDeadline(Promise.race([scan.done.then(() => true), scan.progressed.then(() => false)]), user.deadline ?? Infinity, 'Microsoft Graph');
     const { places, left } = scan.state;
     if (finished) return { places };
-    return { places, scanning: { checked: left ? left.total - left.businesses.length : 0, total: left?.total ?? 0, done: scan.done } };
+    return { places, scanning: { checked: checkedOf(scan.state), total: left?.total ?? 0, done: scan.done } };
   }
 
   /** The business (its name) and the user's place in it, remembered or read; no place where they are not staff. */
@@ -191,8 +192,8 @@ export class StaffDirectory {
    * stopped, or its budget ran out), this instance takes the scan over from where it got.
    */
   private watch(user: UserRef, key: string, from: UserPlaces | undefined): Scan {
-    let listed = () => {};
-    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), listed: new Promise((resolve) => (listed = resolve)), quiet: false };
+    let progressed = () => {};
+    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), progressed: new Promise((resolve) => (progressed = resolve)), quiet: false };
     const run = async (): Promise<void> => {
       const until = performance.now() + this.timing.scanMs;
       while (performance.now() < until) {
@@ -200,13 +201,13 @@ export class StaffDirectory {
         const seen = await this.cache.get(key);
         if (seen) {
           scan.state = seen;
-          listed();
+          if (checkedOf(seen) > 0) progressed();
           if (!seen.left) return;
         }
         if (await this.cache.claimScan(key, this.timing.scanMs)) {
           this.scans.delete(key);
           const own = this.startScan(user, key, seen?.left ? seen : undefined, false);
-          void own.listed.then(listed);
+          void own.progressed.then(progressed);
           scan.state = own.state;
           await own.done;
           scan.state = own.state;
@@ -231,8 +232,8 @@ export class StaffDirectory {
   private startScan(user: UserRef, key: string, from: UserPlaces | undefined, quiet: boolean): Scan {
     // The scan may outlive the turn that started it: its own deadline (its calls still log as that turn's).
     const scanner: UserRef = { ...user, deadline: performance.now() + this.timing.scanMs };
-    let listed = () => {};
-    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), listed: new Promise((resolve) => (listed = resolve)), quiet };
+    let progressed = () => {};
+    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), progressed: new Promise((resolve) => (progressed = resolve)), quiet };
     let savedAt = this.timing.now();
     let saving = Promise.resolve();
     const save = (force: boolean) => {
@@ -249,7 +250,6 @@ export class StaffDirectory {
         const places = (from?.places ?? []).filter((p) => listed.has(p.business.id.toLowerCase()));
         scan.state = { person, places, scannedAt: this.timing.now(), left: { businesses, total: businesses.length } };
       }
-      listed();
       const { state } = scan;
       const left = state.left!;
       let failure: CodedError | undefined;
@@ -261,6 +261,7 @@ export class StaffDirectory {
           const place = staff instanceof CodedError ? undefined : placeAmong(state.person, business, staff);
           state.places = [...state.places.filter((p) => !sameId(p.business.id, businessId)), ...(place ? [place] : [])].sort(byName);
           left.businesses = left.businesses.filter((b) => b !== business);
+          progressed();
           if (!quiet) save(false);
         });
       } finally {
@@ -279,6 +280,11 @@ export class StaffDirectory {
     this.scans.set(key, scan);
     return scan;
   }
+}
+
+/** How many businesses a scan has read: none until Graph has listed them. */
+function checkedOf(state: UserPlaces): number {
+  return state.left ? state.left.total - state.left.businesses.length : 0;
 }
 
 /** Places in the order a person looks for them: by business name. */

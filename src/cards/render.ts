@@ -197,7 +197,7 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
   const card = expand('list', {
     title: t(locale, scope === 'business' ? 'list.titleBusiness' : 'list.title'),
     // While the tenant is still being read, the list is what was found so far; the card is replaced when done.
-    progress: scanning ? (scanning.total > 0 ? t(locale, 'list.scanning', { left: scanning.total - scanning.checked, total: scanning.total }) : t(locale, 'list.scanningStarted')) : '',
+    progress: scanning ? t(locale, 'list.scanning', { left: scanning.total - scanning.checked, total: scanning.total }) : '',
     refresh: scanning ? [] : [{ title: t(locale, 'actions.refreshBusinesses'), data: { offset: 0, range, scope, business } }],
     subtitle: t(locale, 'list.subtitle', { period, timeZone: ctx.timeZone }),
     fallbackText: t(locale, 'list.fallbackText', { count: all.length }),

@@ -9,7 +9,7 @@ const NOW = new Date('2026-03-02T08:00:00Z');
 const PATS = [37, 211, 463];
 const ADDED_LATER = 300;
 /** The list card's progress line while the tenant is still being read, with the figures it names. */
-const PROGRESS = /^Still checking (\d+) of 500 businesses for yours…|^Looking for the businesses where you are staff…/;
+const PROGRESS = /^Still checking (\d+) of 500 businesses for yours…/;
 
 /**
  * A large tenant at a scaled-down Graph: 500 businesses, every request 100 ms (Graph takes hundreds), a turn of 1 s
