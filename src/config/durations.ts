@@ -47,11 +47,11 @@ export interface CancelTiming {
 
 /**
  * The cancel's timing for a turn budget (TURN_TIMEOUT_MS). A claimed cancel outlives its turn's Graph budget. A
- * second confirm waits for it two thirds of its turn, 8 s at most, so that if it then has to cancel itself, a third
- * of the turn is left for that and its deadline still ends it within Teams' 15 s invoke limit.
+ * second confirm waits for it at most 8 s, so that if it then has to cancel itself, the turn's deadline still ends it
+ * within Teams' 15 s invoke limit.
  */
 export function cancelTimingFor(turnTimeoutMs: number): CancelTiming {
-  return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(Math.round((turnTimeoutMs * 2) / 3), 8_000), pollMs: 200, grantTrustedMs: GRANT_TRUSTED_MS };
+  return { attemptLeaseMs: turnTimeoutMs + 1_000, awaitOtherTurnMs: Math.min(turnTimeoutMs, 8_000), pollMs: 200, grantTrustedMs: GRANT_TRUSTED_MS };
 }
 
 /**
