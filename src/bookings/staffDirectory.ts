@@ -192,8 +192,7 @@ export class StaffDirectory {
    * stopped, or its budget ran out), this instance takes the scan over from where it got.
    */
   private watch(user: UserRef, key: string, from: UserPlaces | undefined): Scan {
-    let progressed = () => {};
-    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), progressed: new Promise((resolve) => (progressed = resolve)), quiet: false };
+    const { scan, progressed } = newScan(from, false);
     const run = async (): Promise<void> => {
       const until = performance.now() + this.timing.scanMs;
       while (performance.now() < until) {
@@ -232,8 +231,7 @@ export class StaffDirectory {
   private startScan(user: UserRef, key: string, from: UserPlaces | undefined, quiet: boolean): Scan {
     // The scan may outlive the turn that started it: its own deadline (its calls still log as that turn's).
     const scanner: UserRef = { ...user, deadline: performance.now() + this.timing.scanMs };
-    let progressed = () => {};
-    const scan: Scan = { state: from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] }, done: Promise.resolve(), progressed: new Promise((resolve) => (progressed = resolve)), quiet };
+    const { scan, progressed } = newScan(from, quiet);
     let savedAt = this.timing.now();
     let saving = Promise.resolve();
     const save = (force: boolean) => {
@@ -280,6 +278,14 @@ export class StaffDirectory {
     this.scans.set(key, scan);
     return scan;
   }
+}
+
+/** A scan not yet begun: from what is known (nobody, before `/me`), and the call that says it has read something. */
+function newScan(from: UserPlaces | undefined, quiet: boolean): { scan: Scan; progressed: () => void } {
+  let progressed = () => {};
+  const state = from ?? { person: { id: '', displayName: '', emailAddresses: [] }, places: [] };
+  const scan: Scan = { state, done: Promise.resolve(), progressed: new Promise((resolve) => (progressed = resolve)), quiet };
+  return { scan, progressed };
 }
 
 /** How many businesses a scan has read: none until Graph has listed them. */

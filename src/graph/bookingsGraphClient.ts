@@ -8,6 +8,7 @@ import { graphErrorOf, toDomainError } from './errors.js';
 import { TurnDeadline } from './clientFactory.js';
 import { TurnMeter } from './graphWait.js';
 import { DecodedPages } from './decodedPages.js';
+import { GRAPH_REQUESTS_IN_FLIGHT } from '../config/durations.js';
 import { GraphPacer } from './graphPacer.js';
 import type { GraphAnswer } from './transport.js';
 import {
@@ -54,7 +55,7 @@ interface StaffRead {
 }
 
 /** Graph takes at most 20 requests in one JSON batch (DC concepts/json-batching.md, "Batch size limitations"). */
-export const BATCH_LIMIT = 20;
+const BATCH_LIMIT = 20;
 /** One user's batches in flight at once: 5 × 20 staff reads, so 500 businesses take five rounds. */
 const BATCHES_PER_USER = 5;
 /** Back-off for a throttled or failed read that named no Retry-After: 1 s, doubling. */
@@ -118,7 +119,7 @@ export class BookingsGraphClient implements BookingsGateway {
     private readonly tokens: TokenProvider,
     private readonly options: BookingsGraphOptions,
     /** The instance's slots at Graph, shared by every user: per mailbox, and in all. */
-    private readonly pacer = new GraphPacer(64),
+    private readonly pacer = new GraphPacer(GRAPH_REQUESTS_IN_FLIGHT),
   ) {
     this.linkPrefix = `${options.baseUrl}${options.version}/`;
   }
