@@ -34,6 +34,9 @@ export function windowOf(range: RangeKey, now: Date, timeZone: string, upcomingD
   }
 }
 
+/** Sunday first, as Date.getUTCDay counts. */
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const CHINESE_WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const WORDS: Record<string, RangeKey> = {
   '': 'upcoming',
@@ -70,7 +73,41 @@ export function parseRange(text: string, now: Date, timeZone: string): RangeKey 
   const [monthName, day, year] = monthFirst ? [monthFirst[1]!, monthFirst[2]!, monthFirst[3]] : dayFirst ? [dayFirst[2]!, dayFirst[1]!, dayFirst[3]] : [];
   const month = monthName ? MONTHS.indexOf(monthName.slice(0, 3)) + 1 : 0;
   if (month > 0 && day) return withYear(year, month, Number(day), now, timeZone);
-  return undefined;
+  return weekday(words, now, timeZone);
+}
+
+/**
+ * "tuesday", "this tue", "周二", "星期二": the next Tuesday, today included; "next tuesday": the next one after today;
+ * "下周二": Tuesday of next week (weeks from Monday, as "this week").
+ */
+function weekday(words: string, now: Date, timeZone: string): RangeKey | undefined {
+  const english = /^(this |next )?(sun|mon|tue|tues|wed|thu|thur|thurs|fri|sat|(?:sun|mon|tues|wednes|thurs|fri|satur)day)$/.exec(words);
+  const englishDay = english ? WEEKDAYS.indexOf(english[2]!.slice(0, 3)) : -1;
+  const chinese = /^(下)?(?:周|星期|礼拜)([一二三四五六日天])$/.exec(words);
+  const chineseDay = chinese ? CHINESE_WEEKDAYS.indexOf(chinese[2] === '天' ? '日' : chinese[2]!) : -1;
+  if (englishDay < 0 && chineseDay < 0) return undefined;
+  const today = dateInZone(now, timeZone);
+  const todayWeekday = new Date(Date.UTC(today.year, today.month - 1, today.day)).getUTCDay();
+  let ahead: number;
+  if (englishDay >= 0) {
+    ahead = (englishDay - todayWeekday + 7) % 7;
+    if (english![1] === 'next ' && ahead === 0) ahead = 7;
+  } else {
+    // Monday-first positions (0 = Monday … 6 = Sunday).
+    const [target, from] = [(chineseDay + 6) % 7, (todayWeekday + 6) % 7];
+    ahead = chinese![1] ? 7 - from + target : (target - from + 7) % 7;
+  }
+  const day = new Date(Date.UTC(today.year, today.month - 1, today.day + ahead));
+  return dateKey(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate());
+}
+
+/**
+ * Whether what follows "appointments" reads as a try at a date ("next month", "yesterday", "3/12", "下个月") rather
+ * than a business name: such words are answered with the forms understood, not searched for among businesses.
+ */
+export function looksLikeDate(text: string): boolean {
+  const words = text.trim().toLowerCase();
+  return /^(\d|(next|last|this|yesterday|tonight|on|in|from|until|after|before|day|week|month|year|weekend)\b)/.test(words) || new RegExp(`^(${[...MONTHS, ...WEEKDAYS].join('|')})`).test(words) || /^[上下本这今明昨后前]|[月日号天周]$/.test(words);
 }
 
 /** A date without a year is the next one to come (today included). */

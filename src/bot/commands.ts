@@ -1,4 +1,4 @@
-import { parseRange, type RangeKey } from '../bookings/dateRange.js';
+import { looksLikeDate, parseRange, type RangeKey } from '../bookings/dateRange.js';
 
 /** What a typed message asks for. Anything else gets help. */
 export type Command =
@@ -9,6 +9,7 @@ export type Command =
   | { kind: 'signOut' }
   /** Six digits: the code a sign-in page shows where SSO is not available (Emulator, Web Chat). */
   | { kind: 'magicCode'; code: string }
+  /** Not understood also when what followed "appointments" was meant as a date the bot does not read ("next month"). */
   | { kind: 'help'; understood: boolean };
 
 const LIST_COMMANDS = ['my appointments', 'appointments', 'appointment', 'upcoming', 'list'];
@@ -28,7 +29,8 @@ export function parseCommand(text: string, now: Date, timeZone: string): Command
   const rest = listCommandRest(command);
   if (rest !== undefined) {
     const range = parseRange(rest, now, timeZone);
-    return range ? { kind: 'list', range } : { kind: 'list', range: 'upcoming', businessName: rest.trim() };
+    if (range) return { kind: 'list', range };
+    return looksLikeDate(rest) ? { kind: 'help', understood: false } : { kind: 'list', range: 'upcoming', businessName: rest.trim() };
   }
   if (REFRESH_COMMANDS.has(command)) return { kind: 'refreshBusinesses' };
   if (SIGN_OUT_COMMANDS.has(command)) return { kind: 'signOut' };

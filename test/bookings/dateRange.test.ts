@@ -25,11 +25,24 @@ describe('reading the days a user asks for', () => {
     ['12月3日', '2026-12-03'],
     ['2027年1月5号', '2027-01-05'],
     ['未来14天', 'upcoming'],
+    // Weekdays, from Friday 27 November in Chicago.
+    ['friday', '2026-11-27'],
+    ['next friday', '2026-12-04'],
+    ['tuesday', '2026-12-01'],
+    ['next tuesday', '2026-12-01'],
+    ['on Tue', '2026-12-01'],
+    ['this sunday', '2026-11-29'],
+    ['周五', '2026-11-27'],
+    ['星期二', '2026-12-01'],
+    ['下周二', '2026-12-01'],
+    ['下周五', '2026-12-04'],
+    ['礼拜天', '2026-11-29'],
+    ['下周日', '2026-12-06'],
   ])('%j → %s', (text, key) => {
     expect(parseRange(text, now, 'America/Chicago')).toBe(key);
   });
 
-  it.each(['feb 30', '2026-13-01', 'yesterday', 'soon', '13月1日'])('refuses %j', (text) => {
+  it.each(['feb 30', '2026-13-01', 'yesterday', 'soon', '13月1日', 'next month', 'thursdays', '周八'])('refuses %j', (text) => {
     expect(parseRange(text, now, 'America/Chicago')).toBeUndefined();
   });
 
