@@ -28,6 +28,22 @@ export interface AppPackage {
   files: Record<string, Buffer>;
 }
 
+/**
+ * What each placeholder of appPackage/ is, for a message that says what to set: `npx atk provision` writes them all
+ * into env/.env.<env>; before that they can be given in the shell.
+ */
+const PLACEHOLDER_MEANINGS: Record<string, string> = {
+  TEAMS_APP_ID: "the Teams app's id, a GUID",
+  BOT_ID: "the bot's Entra application (client) id, a GUID",
+  BOT_DOMAIN: "the bot's host name, e.g. bookings-bot.contoso.com",
+  APP_NAME_SUFFIX: 'added to the app name, e.g. "dev" (may be empty)',
+};
+
+function unresolvedProblem(file: string, name: string, env: string): string {
+  const meaning = PLACEHOLDER_MEANINGS[name];
+  return `${file}: \${{${name}}} has no value in env/.env.${env}${meaning ? ` (${meaning})` : ''}`;
+}
+
 /** The environment the placeholders are filled from: the toolkit's env files, then overrides. */
 function environmentFor(root: string, env: string, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const read = (name: string) => (existsSync(join(root, 'env', name)) ? parse(readFileSync(join(root, 'env', name))) : {});
@@ -43,14 +59,14 @@ export function assembleAppPackage(options: PackageOptions): AppPackage {
   const dir = join(options.root, 'appPackage');
   const values = environmentFor(options.root, options.env, options.overrides);
   const filled = fillPlaceholders(readFileSync(join(dir, 'manifest.json'), 'utf8'), values);
-  const problems = filled.unresolved.map((name) => `manifest.json: \${{${name}}} has no value in env/.env.${options.env}`);
+  const problems = filled.unresolved.map((name) => unresolvedProblem('manifest.json', name, options.env));
   const manifest = withTokenServiceDomain(JSON.parse(filled.text) as TeamsManifest, values.BOT_TOKEN_SERVICE_URL);
 
   const files: Record<string, Buffer> = { 'manifest.json': Buffer.from(JSON.stringify(manifest, null, 2)) };
   const localizations: Record<string, object> = {};
   for (const { file } of manifest.localizationInfo?.additionalLanguages ?? []) {
     const text = fillPlaceholders(readFileSync(join(dir, file), 'utf8'), values);
-    problems.push(...text.unresolved.map((name) => `${file}: \${{${name}}} has no value in env/.env.${options.env}`));
+    problems.push(...text.unresolved.map((name) => unresolvedProblem(file, name, options.env)));
     localizations[file] = JSON.parse(text.text) as object;
     files[file] = Buffer.from(JSON.stringify(localizations[file], null, 2));
   }

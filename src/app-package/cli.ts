@@ -16,5 +16,11 @@ try {
 } catch (error) {
   if (!(error instanceof AppPackageError)) throw error;
   process.stderr.write(`${error.message}\n`);
+  if (error.problems.some((problem) => problem.includes('has no value'))) {
+    process.stderr.write(
+      `\n\`npx atk provision --env ${values.env}\` writes these values into env/.env.${values.env}. To check or build the package before that, give them in the shell,\n` +
+        `e.g. TEAMS_APP_ID=$(node -p "crypto.randomUUID()") BOT_ID=<the bot's app id> BOT_DOMAIN=<its host name> npm run validate:manifest -- --env ${values.env}\n`,
+    );
+  }
   process.exitCode = 1;
 }

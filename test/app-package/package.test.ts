@@ -71,8 +71,8 @@ describe('the Teams app package', () => {
 
   it('refuses unresolved placeholders, naming each one and the env file', () => {
     expect(problemsOf(() => assembleAppPackage({ root, env: 'dev', overrides: { BOT_ID } }))).toEqual([
-      'manifest.json: ${{BOT_DOMAIN}} has no value in env/.env.dev',
-      'manifest.json: ${{TEAMS_APP_ID}} has no value in env/.env.dev',
+      "manifest.json: ${{BOT_DOMAIN}} has no value in env/.env.dev (the bot's host name, e.g. bookings-bot.contoso.com)",
+      "manifest.json: ${{TEAMS_APP_ID}} has no value in env/.env.dev (the Teams app's id, a GUID)",
     ]);
   });
 
