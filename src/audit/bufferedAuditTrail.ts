@@ -1,4 +1,5 @@
 import type { AuditEntry, AuditTrail } from '../bookings/audit.js';
+import { AUDIT_RETRY_EVERY_MS } from '../config/durations.js';
 import type { Logger } from '../logging/logger.js';
 import type { AuditSink } from './auditSink.js';
 
@@ -18,7 +19,7 @@ export class BufferedAuditTrail implements AuditTrail {
     private readonly sink: AuditSink,
     private readonly logger: Logger,
     private readonly maxPending = 10_000,
-    retryIntervalMs = 30_000,
+    retryIntervalMs = AUDIT_RETRY_EVERY_MS,
   ) {
     this.timer = setInterval(() => void this.flush(), retryIntervalMs).unref();
   }

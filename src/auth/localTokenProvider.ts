@@ -1,4 +1,5 @@
 import { CodedError, ErrorCode } from '../bookings/errors.js';
+import { LOCAL_SIGN_IN_CALL_MS, TOKEN_RENEWAL_MARGIN_MS } from '../config/durations.js';
 import type { TokenProvider } from './tokenProvider.js';
 
 interface TokenResponse {
@@ -38,7 +39,7 @@ export class LocalTokenProvider implements TokenProvider {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ user: this.login }),
-        signal: AbortSignal.timeout(5000),
+        signal: AbortSignal.timeout(LOCAL_SIGN_IN_CALL_MS),
       });
       body = (await response.json()) as TokenResponse;
     } catch (cause) {
@@ -47,8 +48,8 @@ export class LocalTokenProvider implements TokenProvider {
     if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
       throw new CodedError(ErrorCode.SignInRequired, 'Local sign-in refused the configured user');
     }
-    // Renew a minute early so a token never expires between being handed out and reaching Graph.
-    this.cached = { token: body.access_token, refreshAt: this.now() + Math.max(0, body.expires_in - 60) * 1000 };
+    // Renewed early, as MSAL renews real tokens, so a token never expires between being handed out and reaching Graph.
+    this.cached = { token: body.access_token, refreshAt: this.now() + Math.max(0, body.expires_in * 1_000 - TOKEN_RENEWAL_MARGIN_MS) };
     return body.access_token;
   }
 }

@@ -7,7 +7,7 @@ import type { UserRef } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
 import type { CachedGraphToken, SharedTokenCache } from './sharedTokenCache.js';
 import type { TokenProvider } from './tokenProvider.js';
-import { SIGN_OUT_REMEMBERED_MS, TOKEN_RENEWAL_MARGIN_MS } from '../config/durations.js';
+import { SIGN_OUT_REMEMBERED_MS, SWEEP_EVERY_MS, TOKEN_RENEWAL_MARGIN_MS } from '../config/durations.js';
 
 export interface OboOptions {
   /** Delegated Graph scopes, full URIs. */
@@ -50,7 +50,7 @@ export class OboTokenProvider implements TokenProvider {
     private readonly options: OboOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.sweeper = setInterval(() => this.evictExpired(), options.sweepIntervalMs ?? 60_000).unref();
+    this.sweeper = setInterval(() => this.evictExpired(), options.sweepIntervalMs ?? SWEEP_EVERY_MS).unref();
   }
 
   /** Stops the sweeper (at shutdown). */

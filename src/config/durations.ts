@@ -90,6 +90,22 @@ export const SCAN_SAVE_EVERY_MS = 1_000;
 /** Requests of scans (a batch counts once) one instance has in flight at once, all users together. */
 export const GRAPH_REQUESTS_IN_FLIGHT = 64;
 
+/** The longest a scan's lease is held (one with no budget, which JSON could not store as Infinity). */
+export const SCAN_LEASE_MAX_MS = DAY_MS;
+/** Back-off for a throttled or failed staff read that named no Retry-After: 1 s, doubling, at most 32 s. */
+export function staffReadBackOffMs(tries: number): number {
+  return 1_000 * 2 ** Math.min(tries, 5);
+}
+
+/** How often in-memory caches (users' Graph tokens, local storage) drop what has expired. */
+export const SWEEP_EVERY_MS = 60_000;
+/** How often audit entries a sink could not take are offered to it again. */
+export const AUDIT_RETRY_EVERY_MS = 30_000;
+/** At shutdown, how long turns still running may finish before their connections are closed. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+/** One call to local mode's sign-in service (on this machine: it answers at once or not at all). */
+export const LOCAL_SIGN_IN_CALL_MS = 5_000;
+
 /** A request's headers must arrive within this (Node's default is 60 s): nobody types them by hand. */
 export const HEADERS_READ_MS = 10_000;
 /** A request's body (at most 256 KiB) must arrive within this; a channel sends it at once. */

@@ -7,7 +7,7 @@ import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } 
 import { graphErrorOf, toDomainError } from './errors.js';
 import { TurnDeadline } from './clientFactory.js';
 import { TurnMeter } from './graphWait.js';
-import { GRAPH_REQUESTS_IN_FLIGHT } from '../config/durations.js';
+import { GRAPH_REQUESTS_IN_FLIGHT, staffReadBackOffMs } from '../config/durations.js';
 import { GraphPacer } from './graphPacer.js';
 import {
   type GraphAppointment,
@@ -56,8 +56,6 @@ interface StaffRead {
 const BATCH_LIMIT = 20;
 /** One user's batches in flight at once: 5 × 20 staff reads, so 500 businesses take five rounds. */
 const BATCHES_PER_USER = 5;
-/** Back-off for a throttled or failed read that named no Retry-After: 1 s, doubling. */
-const backOffMs = (tries: number) => 1_000 * 2 ** Math.min(tries, 5);
 
 /** Graph calls ids with '@' (business mailboxes) and '=', '/', '+' (appointment ids); each becomes one path segment. */
 const segment = encodeURIComponent;
@@ -182,7 +180,7 @@ export class BookingsGraphClient implements BookingsGateway {
 
   /** One batch of staff reads; what Graph throttled, or did not answer, goes back to `waiting` for later. */
   private async staffBatch(user: UserRef, reads: StaffRead[], waiting: StaffRead[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void> {
-    const later = (read: StaffRead, retryAfterSeconds?: number) => waiting.push({ ...read, tries: read.tries + 1, notBefore: performance.now() + (retryAfterSeconds !== undefined ? retryAfterSeconds * 1_000 : backOffMs(read.tries)) });
+    const later = (read: StaffRead, retryAfterSeconds?: number) => waiting.push({ ...read, tries: read.tries + 1, notBefore: performance.now() + (retryAfterSeconds !== undefined ? retryAfterSeconds * 1_000 : staffReadBackOffMs(read.tries)) });
     const requests = reads.map((read, i) => ({ id: String(i + 1), method: 'GET', url: `${this.business(read.businessId)}/staffMembers`, headers: INCLUDE_UNKNOWN_ENUM_MEMBERS }));
     let members: BatchMemberAnswer[];
     try {

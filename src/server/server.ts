@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import getRawBody from 'raw-body';
 import restify, { type Request } from 'restify';
-import { BODY_READ_MS, HEADERS_READ_MS } from '../config/durations.js';
+import { BODY_READ_MS, HEADERS_READ_MS, SHUTDOWN_GRACE_MS } from '../config/durations.js';
 
 const STATIC_PAGES: [path: string, file: string, contentType: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
@@ -99,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<BotServer> {
 
   return {
     url,
-    async close(graceMs = 10_000) {
+    async close(graceMs = SHUTDOWN_GRACE_MS) {
       const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
       server.server.closeIdleConnections();
       if (inFlight > 0) {

@@ -1,4 +1,5 @@
 import { MemoryStorage, type StoreItems } from 'botbuilder';
+import { SWEEP_EVERY_MS } from '../config/durations.js';
 import type { Expiring } from './expiry.js';
 import { StorageWriteConflict } from './writeConflict.js';
 
@@ -14,7 +15,7 @@ export class ExpiringMemoryStorage extends MemoryStorage {
   constructor(
     private readonly defaultTtlMs: number,
     private readonly now: () => number = Date.now,
-    sweepIntervalMs = 60_000,
+    sweepIntervalMs = SWEEP_EVERY_MS,
   ) {
     super();
     this.sweeper = setInterval(() => this.evictExpired(), sweepIntervalMs).unref();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SCAN_LEASE_MAX_MS } from '../config/durations.js';
 import type { Storage } from 'botbuilder';
 import type { PlacesCache, UserPlaces } from '../bookings/staffDirectory.js';
 import { type Expiring, isLive } from './expiry.js';
@@ -6,7 +7,6 @@ import { KeptItems } from './keptItems.js';
 import { whileReachable } from './whileReachable.js';
 import { StorageWriteConflict } from './writeConflict.js';
 
-const DAY_MS = 86_400_000;
 
 /**
  * Each user's places (`places/<user key>`), shared by every instance, so a sign-out or a refusal seen by one
@@ -30,7 +30,7 @@ export class StoragePlacesCache extends KeptItems<UserPlaces> implements PlacesC
   async claimScan(userKey: string, ms: number): Promise<boolean> {
     const key = `scanning/${userKey}`;
     // Stored as JSON, where Infinity would be null (no expiry at all): a scan without a budget holds it a day.
-    const lease = (eTag: string) => this.state.write({ [key]: { expiresAt: this.clock() + Math.min(ms, DAY_MS), eTag } satisfies Expiring & { eTag: string } });
+    const lease = (eTag: string) => this.state.write({ [key]: { expiresAt: this.clock() + Math.min(ms, SCAN_LEASE_MAX_MS), eTag } satisfies Expiring & { eTag: string } });
     const won = (write: Promise<void>) =>
       write.then(
         () => true,
