@@ -97,6 +97,8 @@ export function staffReadBackOffMs(tries: number): number {
   return 1_000 * 2 ** Math.min(tries, 5);
 }
 
+/** How long an idle connection to Graph is kept open for the next call. */
+export const GRAPH_KEEP_ALIVE_MS = 30_000;
 /** How often in-memory caches (users' Graph tokens, local storage) drop what has expired. */
 export const SWEEP_EVERY_MS = 60_000;
 /** How often audit entries a sink could not take are offered to it again. */

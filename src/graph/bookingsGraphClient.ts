@@ -7,8 +7,10 @@ import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } 
 import { graphErrorOf, toDomainError } from './errors.js';
 import { TurnDeadline } from './clientFactory.js';
 import { TurnMeter } from './graphWait.js';
+import { DecodedPages } from './decodedPages.js';
 import { GRAPH_REQUESTS_IN_FLIGHT, staffReadBackOffMs } from '../config/durations.js';
 import { GraphPacer } from './graphPacer.js';
+import type { GraphAnswer } from './transport.js';
 import {
   type GraphAppointment,
   type GraphStaffMember,
@@ -93,18 +95,22 @@ function memberResponse(status: number, member: BatchMemberAnswer): Pick<Respons
 }
 
 /** A read's JSON; anything else that answers 200 (a proxy's sign-in page) is not Graph's answer. */
-async function jsonOf(answer: Response): Promise<unknown> {
-  const text = await answer.text();
+function jsonOf(answer: GraphAnswer): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(answer.bodyText()) as unknown;
   } catch (cause) {
     throw new CodedError(ErrorCode.Unavailable, 'Graph answered a read with a body that is not JSON', { cause });
   }
 }
 
+/** Calendar pages kept, as bytes to compare (decoded, they take about as much again): 8 MiB, 120 pages of 50 appointments. */
+const CALENDAR_PAGE_BYTES = 8 * 1024 * 1024;
+
 /** The Bookings subset of Microsoft Graph, called as the signed-in user. */
 export class BookingsGraphClient implements BookingsGateway {
   private readonly linkPrefix: string;
+  /** Calendar pages, decoded once however many staff read them alike (a business's bytes: 70 KB for 50 appointments). */
+  private readonly calendarPages = new DecodedPages(CALENDAR_PAGE_BYTES);
 
   constructor(
     private readonly client: Client,
@@ -186,7 +192,7 @@ export class BookingsGraphClient implements BookingsGateway {
     try {
       const token = await this.tokenFor(user);
       const answer = await this.answerTo(user, () => byDeadline(this.request(user, '/$batch', token).post({ requests }), user.deadline ?? Infinity, 'Microsoft Graph'));
-      members = ((await jsonOf(answer)) as { responses?: BatchMemberAnswer[] }).responses ?? [];
+      members = (jsonOf(answer) as { responses?: BatchMemberAnswer[] }).responses ?? [];
     } catch (error) {
       if (!isPassing(error) || !reads.every(mayRetry(error))) throw error;
       for (const read of reads) later(read, error.retryAfterSeconds);
@@ -215,7 +221,7 @@ export class BookingsGraphClient implements BookingsGateway {
 
   async calendarView(user: UserRef, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
     const path = `${this.business(businessId)}/calendarView?start=${graphTime(window.start)}&end=${graphTime(window.end)}`;
-    const items = await this.getAll<GraphAppointment>(user, path, { mailbox: businessId });
+    const items = await this.getAll<GraphAppointment>(user, path, { pages: this.calendarPages, mailbox: businessId });
     const kept = staffed ? items.filter((a) => staffed(a.staffMemberIds ?? [])) : items;
     return kept.map((a) => parseAppointment(a, businessId)).filter((a) => a !== undefined);
   }
@@ -247,26 +253,29 @@ export class BookingsGraphClient implements BookingsGateway {
     return `${this.business(businessId)}/appointments/${segment(appointmentId)}`;
   }
 
-  /** A read's JSON, paced in its business's mailbox (see GraphPacer). */
-  private async get<T>(user: UserRef, path: string, { headers = {}, mailbox }: ReadOptions = {}): Promise<T> {
+  /**
+   * A read's JSON, paced in its business's mailbox (see GraphPacer); with `pages`, shared with the reads whose answer
+   * was the same bytes (see DecodedPages).
+   */
+  private async get<T>(user: UserRef, path: string, { headers = {}, pages, mailbox }: ReadOptions & { pages?: { memo: DecodedPages; key: string } } = {}): Promise<T> {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
     const token = await this.tokenFor(user);
     const deadline = user.deadline ?? Infinity;
     // By the deadline also while a retry waits out its back-off (the request's own signal ends only its fetches).
     const send = () => this.answerTo(user, () => byDeadline(this.request(user, path, token).headers(headers).get(), deadline, 'Microsoft Graph'));
     const response = await this.pacer.run(mailbox === undefined ? [] : [mailbox], deadline, send);
-    return (await jsonOf(response)) as T;
+    return (pages ? pages.memo.json(pages.key, response, jsonOf) : jsonOf(response)) as T;
   }
 
   /**
    * Graph's answer to what `send` sent, taken raw: the SDK keeps no headers (so no Retry-After) on an error whose body
    * is not JSON. A refusal, or no answer, is a coded error.
    */
-  private async answerTo(user: UserRef, send: () => Promise<unknown>): Promise<Response> {
-    let response: Response;
+  private async answerTo(user: UserRef, send: () => Promise<unknown>): Promise<GraphAnswer> {
+    let response: GraphAnswer;
     try {
-      // Raw (ResponseType.RAW): the fetch Response itself.
-      response = (await send()) as Response;
+      // The chain's last link is always GraphTransport (clientFactory.ts).
+      response = (await send()) as GraphAnswer;
     } catch (error) {
       throw await this.refused(user, toDomainError(error));
     }
@@ -292,12 +301,15 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   /** Every page of a collection, following @odata.nextLink verbatim while it stays on our Graph base URL. */
-  private async getAll<T>(user: UserRef, path: string, { headers, mailbox }: ReadOptions = {}): Promise<readonly T[]> {
+  private async getAll<T>(user: UserRef, path: string, { headers, pages, mailbox }: ReadOptions & { pages?: DecodedPages } = {}): Promise<readonly T[]> {
     const items: T[] = [];
     let next: string | undefined = path;
+    // Which page of which collection: the query (the window's start, to the second) is left to the bytes to compare.
+    const collection = path.split('?')[0]!;
     for (let page = 0; next !== undefined; page++) {
       if (page >= this.options.maxPages) throw new CodedError(ErrorCode.Unavailable, `More than ${this.options.maxPages} pages`);
-      const body: Collection<T> = await this.get<Collection<T>>(user, next, { headers, mailbox });
+      const shared = pages && { memo: pages, key: `${collection}#${page}` };
+      const body: Collection<T> = await this.get<Collection<T>>(user, next, { headers, pages: shared, mailbox });
       items.push(...(body.value ?? []));
       next = body['@odata.nextLink'] === undefined ? undefined : this.relativeLink(body['@odata.nextLink']);
     }

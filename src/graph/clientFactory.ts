@@ -1,6 +1,5 @@
 import {
   Client,
-  HTTPMessageHandler,
   type Context,
   type FetchOptions,
   type Middleware,
@@ -12,6 +11,7 @@ import {
 import { msUntil } from '../bookings/deadline.js';
 import type { Logger } from '../logging/logger.js';
 import { ClientRequestIdMiddleware, GraphWaitMiddleware } from './graphWait.js';
+import { GraphTransport } from './transport.js';
 
 export interface GraphClientOptions {
   /** e.g. https://graph.microsoft.com/ (always ends with '/'). */
@@ -48,16 +48,14 @@ class DeadlineMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     const turn = context.middlewareControl?.getMiddlewareOptions(TurnDeadline) as TurnDeadline | undefined;
     const ms = Math.max(1, Math.ceil(Math.min(this.timeoutMs, msUntil(turn?.at))));
+    // Not AbortSignal.timeout: its timer outlives the request, and firing then makes a DOMException with a stack for
+    // every request long answered. The answer is read whole inside the chain, so the timer ends with it.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException(`Graph did not answer within ${ms} ms`, 'TimeoutError')), ms);
     requestEnds.set(controller.signal, performance.now() + ms);
-    // Redirects are not followed: Graph's JSON APIs do not redirect, and a user's token must not follow one elsewhere.
-    context.options = { ...context.options, signal: controller.signal, redirect: 'manual' };
+    context.options = { ...context.options, signal: controller.signal };
     try {
       await this.next?.execute(context);
-      // The body is read here, by the same deadline: one that stops half-way must not hold the turn either.
-      const answer = context.response;
-      if (answer?.body) context.response = new Response(await answer.arrayBuffer(), { status: answer.status, statusText: answer.statusText, headers: answer.headers });
     } finally {
       clearTimeout(timer);
     }
@@ -102,6 +100,6 @@ export function createGraphClient(options: GraphClientOptions, logger?: Logger):
   return Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: options.version,
-    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new ClientRequestIdMiddleware(), new HTTPMessageHandler()],
+    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new ClientRequestIdMiddleware(), new GraphTransport()],
   });
 }

@@ -110,7 +110,7 @@ describe("the tenant's businesses: 500 listed, the user staff of 2", () => {
   });
 
   it('a staff member removed from a business sees its calendar no more, though the same page was read alike before: Graph is asked on every list', async () => {
-    // Three lists alike, each reading the same calendar pages.
+    // Three lists alike: the calendar pages are decoded once for all of them (DecodedPages).
     for (let i = 0; i < 3; i++) await list(PAT);
     const removedFrom = pats[0]!;
     removedFrom.staff.splice(removedFrom.staff.findIndex((s) => s.emailAddress === PAT.mail), 1);

@@ -1,7 +1,8 @@
 import { type Activity, CloudAdapter, type InvokeResponse, StatusCodes, type TurnContext } from 'botbuilder';
-import { AuthenticationError } from 'botframework-connector';
+import { AuthenticationError, type BotFrameworkAuthentication } from 'botframework-connector';
 import type { Logger } from '../../logging/logger.js';
 import { checkActivity } from './activity.js';
+import { ReusedClientsAuthentication } from './reusedClients.js';
 import { type AdmittedPath, screenToken, type TokenScreenOptions } from './tokenScreen.js';
 
 /** One POST to /api/messages as the HTTP server hands it over: already known to be JSON. */
@@ -79,9 +80,14 @@ export class InboundGate {
 
 /**
  * CloudAdapter with its HTTP part left to the gate: botbuilder's token validation (in full, on every activity) and
- * the turn, nothing else.
+ * the turn, nothing else. Its Bot Connector and Token Service clients are made once, not for every activity (see
+ * reusedClients.ts).
  */
 export class InboundAdapter extends CloudAdapter {
+  constructor(auth: BotFrameworkAuthentication) {
+    super(new ReusedClientsAuthentication(auth));
+  }
+
   turnOf(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
     return this.processActivity(authorization, activity, logic);
   }

@@ -25,7 +25,7 @@ async function serve(answer: (req: IncomingMessage, res: ServerResponse) => void
 
 const clientFor = (baseUrl: string) => createGraphClient({ baseUrl, version: 'v1.0', timeoutMs: 2000, maxRetries: 0, maxRetryWaitSeconds: 1 });
 
-describe('the Graph client over HTTP', () => {
+describe('the Graph transport', () => {
   it('does not follow a redirect: the user\'s token never reaches another host', async () => {
     const elsewhere = await serve((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"stolen":true}'));
     const graph = await serve((_req, res) => res.writeHead(302, { Location: `${elsewhere.url}v1.0/me` }).end());
