@@ -51,6 +51,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['botbuilder*', 'botframework-*'], message: 'Only bot/ and storage/ import botbuilder.' }] }] },
   },
   {
+    // The entry point loads the local Graph in local mode only (a dynamic import): production never carries it.
+    files: ['src/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['botbuilder*', 'botframework-*'], message: 'Only bot/ and storage/ import botbuilder.' },
+            { group: ['./local-graph/*'], allowTypeImports: true, message: 'Import the local Graph dynamically, in local mode only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The local Graph stands in for Microsoft's side of the network: it shares no code with the client it tests.
     files: ['src/local-graph/**'],
     rules: {

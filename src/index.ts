@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { type ConsentLinks, consentLinksFor } from './auth/consentLinks.js';
 import { LocalTokenProvider } from './auth/localTokenProvider.js';
+import { ManagedIdentityAssertion } from './auth/managedIdentityAssertion.js';
 import { createMsalClient } from './auth/msalClient.js';
 import { OboTokenProvider } from './auth/oboTokenProvider.js';
 import type { TokenProvider } from './auth/tokenProvider.js';
@@ -25,19 +26,19 @@ import { CancelGrants } from './bookings/cancelGrant.js';
 import { Cancellations } from './bookings/cancellations.js';
 import { derivedKey } from './auth/derivedKey.js';
 import { BookingsService } from './bookings/service.js';
-import { cancelGrantMs, cancelTimingFor, GRAPH_REQUESTS_IN_FLIGHT, membershipCacheMs, PLACES_KEPT_MS, SCAN_SAVE_EVERY_MS, scanBudgetMs, scanWaitMs } from './config/durations.js';
+import { cancelGrantMs, type CancelTiming, cancelTimingFor, GRAPH_REQUESTS_IN_FLIGHT, membershipCacheMs, PLACES_KEPT_MS, SCAN_SAVE_EVERY_MS, scanBudgetMs, scanWaitMs } from './config/durations.js';
 import { NO_PLACES_CACHE, StaffDirectory } from './bookings/staffDirectory.js';
 import { Verb } from './cards/verbs.js';
 import { type Config, ConfigError, loadConfig, type ProductionModeConfig, unknownSettings } from './config/config.js';
 import { BookingsGraphClient } from './graph/bookingsGraphClient.js';
 import { createGraphClient } from './graph/clientFactory.js';
 import { GraphPacer } from './graph/graphPacer.js';
-import { DEFAULT_LOCAL_USER } from './local-graph/seed.js';
-import { LocalGraphService } from './local-graph/server.js';
+import type { LocalGraphService } from './local-graph/server.js';
 import { createLogger } from './logging/logger.js';
 import { startServer } from './server/server.js';
-import { createStorage } from './storage/createStorage.js';
+import { type BotStorage, createStorage } from './storage/createStorage.js';
 import { StorageCancelLedger } from './storage/storageCancelLedger.js';
+import { KEY_ROOT_KEY, processKeyRoot, SharedKeyRoot } from './storage/storageKeyRoot.js';
 import { StoragePlacesCache } from './storage/storagePlacesCache.js';
 import { StorageTokenCache } from './storage/storageTokenCache.js';
 
@@ -56,6 +57,8 @@ export interface StartOptions {
   clock?: () => Date;
   /** The names a .env file set: any the bot does not know is reported (it would be ignored). */
   envFileNames?: readonly string[];
+  /** The cancel's waits, when a test shortens them (a second confirm waits 8 s for another turn's cancel). */
+  cancelTiming?: Partial<CancelTiming>;
 }
 
 /** The composition root: reads configuration once and wires every part. */
@@ -79,7 +82,10 @@ export async function start(env: Record<string, string | undefined>, options: St
   let production: ProductionAdapterParts | undefined;
   let obo: OboTokenProvider | undefined;
   let consentLinks: ConsentLinks | undefined;
+  let keyRoot: string | undefined;
   if (config.mode.kind === 'local') {
+    // The stand-in is loaded in local mode only: production never carries its code or its seed.
+    const [{ LocalGraphService }, { DEFAULT_LOCAL_USER }] = await Promise.all([import('./local-graph/server.js'), import('./local-graph/seed.js')]);
     if (graphBaseUrl === undefined) {
       localGraph = new LocalGraphService({ port: config.mode.graphPort, pageSize: config.mode.graphPageSize, now: clock });
       graphBaseUrl = await localGraph.start().catch(inUse('LOCAL_GRAPH_PORT', config.mode.graphPort));
@@ -97,17 +103,22 @@ export async function start(env: Record<string, string | undefined>, options: St
     signIn = new LocalSignIn(login);
   } else {
     const { mode } = config;
+    const identity = mode.credential.kind === 'managedIdentity' ? new ManagedIdentityAssertion(mode.credential.clientId, logger) : undefined;
     logger.info(
-      { mode: 'production', graph: graphBaseUrl, appId: mode.appId, connection: mode.connectionName, credential: mode.credential.kind },
+      { mode: 'production', graph: graphBaseUrl, appId: mode.appId, connection: mode.connectionName, credential: mode.credential.kind, managedIdentitySource: identity?.source },
       'Production mode: every activity must carry a valid Bot Framework token; Graph is called on behalf of each signed-in user',
     );
-    const msal = createMsalClient(mode, logger);
+    keyRoot = await keyRootOf(mode, storage, shared).catch((error: unknown) => {
+      logger.fatal({ err: describe(error), code: (error as { code?: unknown }).code, key: KEY_ROOT_KEY }, 'the key root cannot be read or created in the shared storage; stopping');
+      throw error;
+    });
+    const msal = createMsalClient(mode, logger, identity?.assertion);
     obo = new OboTokenProvider(msal, {
       scopes: mode.graphScopes,
       authorityHost: mode.authorityHost,
       tenantId: mode.appType === 'SingleTenant' ? mode.tenantId : undefined,
       // One instance has nothing to share; several share Graph tokens through the Blob container.
-      shared: shared ? new StorageTokenCache(storage, credentialOf(mode)) : undefined,
+      shared: shared ? new StorageTokenCache(storage, keyRoot) : undefined,
       onSharedCacheError: (error, logFields) => logger.warn({ ...logFields, err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, 'shared token cache unavailable; using this instance\'s own'),
     });
     tokens = obo;
@@ -140,9 +151,10 @@ export async function start(env: Record<string, string | undefined>, options: St
     auditMessages: config.auditMessages,
     noted: (error, what) => sink.noted(undefined, error, what),
     ...cancelTimingFor(turnTimeoutMs),
+    ...options.cancelTiming,
   });
-  // Production: every instance derives the same key from the bot's credential; local mode has no credential and one process.
-  const grantKey = config.mode.kind === 'production' ? derivedKey(credentialOf(config.mode), 'cancel grant v2') : randomBytes(32);
+  // Production: every instance derives the same key from the key root; local mode has no credential and one process.
+  const grantKey = keyRoot !== undefined ? derivedKey(keyRoot, 'cancel grant v2') : randomBytes(32);
   const grants = new CancelGrants(grantKey, cancelGrantMs(config.membershipCacheSeconds), () => clock().getTime());
   const choices = new StoredBusinessChoices(storage);
   const listSettings = { windowDays: config.windowDays, pageSize: config.pageSize, clock, scanWaitMs: scanWaitMs(turnTimeoutMs), followUpMs: turnTimeoutMs };
@@ -214,9 +226,20 @@ function inUse(setting: string, port: number): (error: unknown) => never {
   };
 }
 
-/** The bot's own credential, the root of the keys its instances share (token cache, cancel grants). */
-function credentialOf(mode: ProductionModeConfig): string {
-  return mode.credential.kind === 'secret' ? mode.credential.secret : mode.credential.privateKey;
+/**
+ * The root of the keys the bot's instances share (Graph-token cache encryption, cancel grants): the bot's own secret
+ * or certificate key, which every instance has. A managed identity has no secret: then a random root, created once in
+ * the shared storage and read by every instance, or this process's own when state is in its memory (one instance).
+ */
+function keyRootOf(mode: ProductionModeConfig, storage: BotStorage['storage'], shared: boolean): Promise<string> {
+  switch (mode.credential.kind) {
+    case 'secret':
+      return Promise.resolve(mode.credential.secret);
+    case 'certificate':
+      return Promise.resolve(mode.credential.privateKey);
+    case 'managedIdentity':
+      return shared ? new SharedKeyRoot(storage).load() : Promise.resolve(processKeyRoot());
+  }
 }
 
 /** Resident and JS-heap memory, for /healthz: what operators (and the benchmark) watch. */

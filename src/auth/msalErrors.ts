@@ -13,6 +13,8 @@ const MISCONFIGURATION_CODES = new Set(['7000215', '7000222', '700016', '700027'
  * sub-error and AADSTS number, never on message text.
  */
 export function toSignInError(error: unknown): CodedError {
+  // Coded already: the managed identity's client assertion, which MSAL asks for before it calls Entra ID.
+  if (error instanceof CodedError) return error;
   if (!(error instanceof AuthError)) return new CodedError(ErrorCode.Internal, 'On-behalf-of exchange failed', { cause: error });
   const { errorCode, subError } = error;
   // Entra sends error_codes as JSON numbers although MSAL types them as strings.

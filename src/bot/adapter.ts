@@ -41,6 +41,12 @@ function productionAdapter(mode: ProductionModeConfig, { msal, storage }: Produc
       CallerId: 'urn:botframework:azure',
     },
     // botbuilder ships with an older msal-node; its factory only calls acquireTokenByClientCredential, which both have.
+    // With a managed identity too: the one MSAL client then signs in with the identity's token (a client assertion
+    // it asks for before each request), for the Bot Connector as for on-behalf-of, with one token cache.
+    // botframework-connector 4.23's FederatedServiceClientCredentialsFactory is not used: its FederatedAppCredentials
+    // builds a second MSAL client (its own msal-node 2.x and cache) whose authority is the hard-coded
+    // https://login.microsoftonline.com/<tenant>, ignoring ToChannelFromBotLoginUrl (ENTRA_AUTHORITY_HOST: national
+    // clouds, the test stand-ins), and gives it the identity's token once, as a fixed string, not as a callback.
     new MsalServiceClientCredentialsFactory(mode.appId, msal as unknown as ConstructorParameters<typeof MsalServiceClientCredentialsFactory>[1]),
   );
   const adapter = new InboundAdapter(auth);

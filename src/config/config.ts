@@ -7,6 +7,9 @@ const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional()
 const int = (fallback: number, min: number, max: number) => z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 const url = z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional());
 
+/** The delegated Graph permissions the bot asks for (GRAPH_SCOPES' default); aad.manifest.json requests them. */
+export const DEFAULT_GRAPH_SCOPES = 'BookingsAppointment.ReadWrite.All Bookings.Read.All User.Read';
+
 const envSchema = z.object({
   PORT: int(3978, 0, 65535),
   HOST: optionalText,
@@ -17,9 +20,10 @@ const envSchema = z.object({
   MicrosoftAppType: z.preprocess(blankToUndefined, z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant')),
   MicrosoftAppCertificateThumbprint: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f]{64}$/i, 'must be the certificate\'s SHA-256 thumbprint (64 hex digits)').optional()),
   MicrosoftAppCertificateKeyFile: optionalText,
+  MANAGED_IDENTITY_CLIENT_ID: optionalText,
   OAUTH_CONNECTION_NAME: optionalText,
   ALLOW_EMULATOR_TOKENS: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
-  GRAPH_SCOPES: z.preprocess(blankToUndefined, z.string().default('BookingsAppointment.ReadWrite.All Bookings.Read.All User.Read')),
+  GRAPH_SCOPES: z.preprocess(blankToUndefined, z.string().default(DEFAULT_GRAPH_SCOPES)),
   ENTRA_AUTHORITY_HOST: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com')),
   BOT_TOKEN_SERVICE_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).default('https://api.botframework.com')),
   BOT_OPENID_METADATA_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).default('https://login.botframework.com/v1/.well-known/openidconfiguration')),
@@ -80,8 +84,15 @@ export interface LocalModeConfig {
   graphPageSize: number;
 }
 
-/** How the bot's app proves itself to Entra ID: a client secret, or a certificate (thumbprint + private key). */
-export type AppCredential = { kind: 'secret'; secret: string } | { kind: 'certificate'; thumbprintSha256: string; privateKey: string };
+/**
+ * How the bot's app proves itself to Entra ID: a client secret, a certificate (thumbprint + private key), or a
+ * federated identity credential: a token of the host's user-assigned managed identity (its client id here), which
+ * the app registration trusts. The last has no secret anywhere, so nothing for a person to rotate.
+ */
+export type AppCredential =
+  | { kind: 'secret'; secret: string }
+  | { kind: 'certificate'; thumbprintSha256: string; privateKey: string }
+  | { kind: 'managedIdentity'; clientId: string };
 
 export interface ProductionModeConfig {
   kind: 'production';
@@ -124,7 +135,7 @@ export class ConfigError extends Error {
 }
 
 /** Settings that mean something only in production mode: set without MicrosoftAppId, they would be ignored. */
-const PRODUCTION_ONLY = ['MicrosoftAppPassword', 'MicrosoftAppTenantId', 'MicrosoftAppCertificateThumbprint', 'MicrosoftAppCertificateKeyFile', 'OAUTH_CONNECTION_NAME'] as const;
+const PRODUCTION_ONLY = ['MicrosoftAppPassword', 'MicrosoftAppTenantId', 'MicrosoftAppCertificateThumbprint', 'MicrosoftAppCertificateKeyFile', 'MANAGED_IDENTITY_CLIENT_ID', 'OAUTH_CONNECTION_NAME'] as const;
 
 /** A name as a person might misspell it: case and underscores aside (MICROSOFT_APP_ID, MicrosoftAppID, LIST_PAGESIZE). */
 const looseName = (name: string) => name.toLowerCase().replace(/_/g, '');
@@ -203,10 +214,13 @@ function localMode(env: Env): LocalModeConfig {
 function productionMode(env: Env): ProductionModeConfig {
   const problems: string[] = [];
   const certificate = env.MicrosoftAppCertificateThumbprint !== undefined || env.MicrosoftAppCertificateKeyFile !== undefined;
+  const managedIdentity = env.MANAGED_IDENTITY_CLIENT_ID !== undefined;
   if (env.MicrosoftAppType === 'UserAssignedMSI') {
-    problems.push('MicrosoftAppType: UserAssignedMSI cannot sign in on behalf of users (the OBO flow needs a client secret or certificate); use SingleTenant');
+    problems.push('MicrosoftAppType: UserAssignedMSI cannot sign in on behalf of users (the OBO flow needs a client credential); use SingleTenant, with MANAGED_IDENTITY_CLIENT_ID for a managed identity');
+  } else if (managedIdentity) {
+    problems.push(...managedIdentityProblems(env, certificate));
   } else if (!env.MicrosoftAppPassword && !certificate) {
-    problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set (or MicrosoftAppCertificateThumbprint with MicrosoftAppCertificateKeyFile)');
+    problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set (or MicrosoftAppCertificateThumbprint with MicrosoftAppCertificateKeyFile, or MANAGED_IDENTITY_CLIENT_ID)');
   } else if (certificate && (!env.MicrosoftAppCertificateThumbprint || !env.MicrosoftAppCertificateKeyFile)) {
     problems.push('MicrosoftAppCertificateThumbprint and MicrosoftAppCertificateKeyFile: set both to sign in with a certificate');
   }
@@ -228,9 +242,11 @@ function productionMode(env: Env): ProductionModeConfig {
   return {
     kind: 'production',
     appId: env.MicrosoftAppId!,
-    credential: certificate
-      ? { kind: 'certificate', thumbprintSha256: env.MicrosoftAppCertificateThumbprint!, privateKey }
-      : { kind: 'secret', secret: env.MicrosoftAppPassword! },
+    credential: managedIdentity
+      ? { kind: 'managedIdentity', clientId: env.MANAGED_IDENTITY_CLIENT_ID! }
+      : certificate
+        ? { kind: 'certificate', thumbprintSha256: env.MicrosoftAppCertificateThumbprint!, privateKey }
+        : { kind: 'secret', secret: env.MicrosoftAppPassword! },
     tenantId: env.MicrosoftAppTenantId,
     appType: env.MicrosoftAppType as ProductionModeConfig['appType'],
     connectionName: env.OAUTH_CONNECTION_NAME!,
@@ -242,12 +258,27 @@ function productionMode(env: Env): ProductionModeConfig {
   };
 }
 
+/**
+ * A federated credential from a managed identity is the app's only credential, and only in the app's own tenant:
+ * the identity's token is issued there, and the app's federated identity credential trusts that tenant's issuer.
+ */
+function managedIdentityProblems(env: Env, certificate: boolean): string[] {
+  const problems: string[] = [];
+  if (env.MicrosoftAppPassword) problems.push('MANAGED_IDENTITY_CLIENT_ID and MicrosoftAppPassword: set one of them, not both (the managed identity replaces the client secret)');
+  if (certificate) problems.push('MANAGED_IDENTITY_CLIENT_ID and MicrosoftAppCertificateThumbprint/MicrosoftAppCertificateKeyFile: set one of them, not both (the managed identity replaces the certificate)');
+  if (!isGuid(env.MANAGED_IDENTITY_CLIENT_ID!)) problems.push("MANAGED_IDENTITY_CLIENT_ID: must be the user-assigned managed identity's client id, a GUID");
+  if (env.MicrosoftAppType !== 'SingleTenant' || !env.MicrosoftAppTenantId) {
+    problems.push('MANAGED_IDENTITY_CLIENT_ID: needs MicrosoftAppType=SingleTenant and MicrosoftAppTenantId (a federated identity credential is trusted only in the app\'s own tenant)');
+  }
+  return problems;
+}
+
 const GRAPH_RESOURCE = 'https://graph.microsoft.com/';
 /** Permissions that allow GET /me (Graph's user-get permissions table), User.Read the least. */
-const USER_SCOPES = new Set(['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All']);
+export const USER_SCOPES = new Set(['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All']);
 
 /** "BookingsAppointment.ReadWrite.All User.Read" (spaces or commas) → full Graph scope URIs. */
-function graphScopesOf(value: string): string[] {
+export function graphScopesOf(value: string): string[] {
   return value
     .split(/[\s,]+/)
     .filter((s) => s !== '')

@@ -9,9 +9,10 @@ const ADELE_TEAMS_ID = (teamsActivity({}).from as { id: string }).id;
 
 /**
  * README, "Exactly-once cancel": a confirm that finds a live claim waits for its outcome (up to 8 s, or
- * TURN_TIMEOUT_MS if shorter) and otherwise answers "being cancelled right now" + Try again. Two staff of one
- * business confirm the same appointment (the ledger decides between clicks, users and instances). The first
- * confirm's POST is held at Graph longer than that wait, so the second meets the claim the whole time.
+ * TURN_TIMEOUT_MS if shorter; here shortened to 1.5 s) and otherwise answers "being cancelled right now" + Try
+ * again. Two staff of one business confirm the same appointment (the ledger decides between clicks, users and
+ * instances). The first confirm's POST is held at Graph longer than that wait, so the second meets the claim the
+ * whole time.
  */
 describe('two staff confirm one appointment while the first cancel is still at Graph', () => {
   let h: ProductionHarness;
@@ -20,9 +21,9 @@ describe('two staff confirm one appointment while the first cancel is still at G
   });
 
   it('the second is told it is being cancelled right now, with Try again; exactly one cancel reaches Graph, and Try again then shows the outcome', async () => {
-    // Default TURN_TIMEOUT_MS (12 s): the second confirm waits 8 s. The POST is held 9.5 s, inside the first turn's
-    // budget and its one call's (GRAPH_TIMEOUT_MS), so the first confirm ends with the cancel and not a timeout.
-    h = await startProductionBot({ GRAPH_TIMEOUT_MS: '11000' });
+    // The second confirm waits 1.5 s. The POST is held 3 s, inside the first turn's budget (TURN_TIMEOUT_MS, 12 s)
+    // and its one call's (GRAPH_TIMEOUT_MS, 8 s), so the first confirm ends with the cancel and not a timeout.
+    h = await startProductionBot({}, { cancelTiming: { awaitOtherTurnMs: 1_500 } });
     // Adele (administrator of Contoso) and Megan (its scheduler) may both cancel any Contoso appointment.
     const megan = h.entra.user(MEGAN);
     const asMegan = { from: { id: '29:megan-teams-user', aadObjectId: megan.id, name: megan.displayName } };
@@ -36,7 +37,7 @@ describe('two staff confirm one appointment while the first cancel is still at G
     // Megan's Graph token and places, before the race: her confirm then only meets the ledger.
     expect(textsOf((await h.click('appointments.list', {}, asMegan)).body.value)[0]).toBe('Your upcoming appointments');
     const posts = () => h.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
-    h.graph.faults.add({ method: 'POST', pathIncludes: '/cancel', delayMs: 9_500 });
+    h.graph.faults.add({ method: 'POST', pathIncludes: '/cancel', delayMs: 3_000 });
 
     const first = h.click(confirm.verb, data);
     // Adele's confirm has claimed the cancel and its POST is at Graph.

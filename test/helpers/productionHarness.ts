@@ -1,4 +1,4 @@
-import { start } from '../../src/index.js';
+import { start, type StartOptions } from '../../src/index.js';
 import type { Seed } from '../../src/local-graph/seed.js';
 import { LocalGraphService } from '../../src/local-graph/server.js';
 import { BotHarness, captureLogs, temporaryAuditDir } from './botHarness.js';
@@ -18,14 +18,18 @@ export async function startProductionBot(env: Record<string, string> = {}, tenan
   const graph = new LocalGraphService({ trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri }, seed: tenant.seed, now: tenant.clock });
   await graph.start();
   const { logs, logDestination } = captureLogs();
-  const bot = await start({ ...productionEnv({ entra, tokenService, connector, graph }), LOG_LEVEL: 'debug', ...env }, { logDestination, clock: tenant.clock });
+  const bot = await start({ ...productionEnv({ entra, tokenService, connector, graph }), LOG_LEVEL: 'debug', ...env }, { logDestination, clock: tenant.clock, cancelTiming: tenant.cancelTiming });
   return new ProductionHarness(bot, connector, logs, graph, entra, tokenService);
 }
 
-/** The directory and Bookings data of the tenant (the demo seed by default), and the clock the bot and Graph share. */
+/**
+ * The directory and Bookings data of the tenant (the demo seed by default), the clock the bot and Graph share, and
+ * the cancel's waits when a test shortens them.
+ */
 export interface TenantOptions {
   seed?: Seed;
   clock?: () => Date;
+  cancelTiming?: StartOptions['cancelTiming'];
 }
 
 /** The environment of a production-mode bot whose every peer is a stand-in (also used by the benchmark). */

@@ -1,6 +1,6 @@
-import { createHash, type KeyObject, randomUUID } from 'node:crypto';
+import { createHash, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
 import type { DirectoryUser } from '../../../src/local-graph/seed.js';
 import { USERS } from '../../../src/local-graph/seed.js';
 import { sendJson, StandInServer } from './http.js';
@@ -63,6 +63,12 @@ export class LocalEntra {
   readonly mfaRequired = new Map<string, 50076 | 50079>();
   /** Public keys of certificates registered on the bot's app (client assertions signed with them are accepted). */
   readonly certificates: KeyObject[] = [];
+  /** Client secrets registered on the bot's app; cleared, every client_secret is refused (an app with none). */
+  readonly secrets = new Set([BOT_SECRET]);
+  /** Federated identity credentials on the bot's app (see "Federated identity credentials" below). */
+  readonly federatedCredentials: FederatedCredential[] = [];
+  /** How each token request authenticated the bot's app, and what Entra made of it (no secret or token kept). */
+  readonly clientAuthentications: ClientAuthentication[] = [];
   /** Lifetime of the Graph tokens issued on behalf of users. */
   graphTokenLifetimeSeconds = 3600;
   readonly server = new StandInServer(true, (req, url, body, res) => this.handle(req.method ?? 'GET', url, body, res));
@@ -180,6 +186,7 @@ export class LocalEntra {
     }
     if (method === 'GET' && url.pathname === `${base}/discovery/v2.0/keys`) return sendJson(res, 200, { keys: [this.jwk] });
     if (method === 'POST' && url.pathname === `${base}/oauth2/v2.0/token`) return this.token(tenant, new URLSearchParams(body), res);
+    if (method === 'POST' && url.pathname === `${base}/oauth2/v2.0/devicecode`) return this.deviceAuthorization(tenant, new URLSearchParams(body), res);
     if (method === 'GET' && url.pathname === `${base}/oauth2/v2.0/authorize`) return this.authorize(url, res);
     if (method === 'GET' && url.pathname === `${base}/v2.0/adminconsent`) return this.adminConsent(url, res);
     return sendJson(res, 404, { error: 'invalid_request', error_description: `AADSTS90002: No such endpoint ${url.pathname}.`, error_codes: [90002] });
@@ -236,11 +243,10 @@ export class LocalEntra {
       });
     };
     if (clientId !== BOT_APP_ID) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
-    if (form.has('client_assertion')) {
-      if (!(await this.validClientAssertion(tenant, form))) return fail(401, 'invalid_client', 700027, 'The certificate with identifier used to sign the client assertion is not registered on application.');
-    } else if (form.get('client_secret') !== BOT_SECRET) {
-      return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
-    }
+    // A public client's device code is redeemed without a credential; with public client flows off, the app is confidential.
+    if (DEVICE_CODE_GRANTS.has(grantType) && this.publicClientFlows) return this.deviceCodeGrant(tenant, form, fail, res);
+    const refused = await this.clientRefusal(tenant, form);
+    if (refused) return fail(401, 'invalid_client', refused.code, refused.description);
 
     if (grantType === 'client_credentials') {
       if (scope !== `${BOT_FRAMEWORK_AUDIENCE}/.default`) return fail(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid.');
@@ -273,28 +279,166 @@ export class LocalEntra {
       if (this.withoutConsent.has(user.id)) {
         return fail(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}' named 'Bookings Bot'. Send an interactive authorization request for this user and resource.`, { suberror: 'consent_required' });
       }
-      const requested = scope.split(' ').filter((s) => s.startsWith('https://graph.microsoft.com/')).map((s) => s.slice('https://graph.microsoft.com/'.length));
+      const requested = graphScopesIn(scope);
       if (requested.length === 0) return fail(400, 'invalid_scope', 70011, 'The provided request must include a \'scope\' input parameter.');
-      const accessToken = await this.sign(
-        { scp: requested.join(' '), oid: user.id, tid: TENANT_ID, upn: user.userPrincipalName, name: user.displayName, appid: clientId, ver: '1.0' },
-        'https://graph.microsoft.com',
-        user.id,
-        this.graphTokenLifetimeSeconds,
-      );
-      const idToken = await this.sign({ oid: user.id, tid: TENANT_ID, preferred_username: user.userPrincipalName, name: user.displayName, ver: '2.0' }, clientId, user.id, 3600);
+      const answer = await this.graphTokens(user, requested, clientId);
       this.calls.push({ tenant, grantType, clientId, scope, outcome: 'issued' });
-      return sendJson(res, 200, {
-        token_type: 'Bearer',
-        scope: requested.map((s) => `https://graph.microsoft.com/${s}`).join(' '),
-        expires_in: this.graphTokenLifetimeSeconds,
-        ext_expires_in: this.graphTokenLifetimeSeconds,
-        access_token: accessToken,
-        refresh_token: `rt.${createHash('sha256').update(randomUUID()).digest('base64url')}`,
-        id_token: idToken,
-        client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: TENANT_ID })).toString('base64url'),
-      });
+      return sendJson(res, 200, answer);
     }
     return fail(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+  }
+
+  // ---- Device authorization grant (npm run check:tenant signs its operator in this way) --------------------------
+  // RFC 8628 as Entra ID serves it (learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code; source
+  // MicrosoftDocs/entra-docs docs/identity-platform/v2-oauth2-device-code.md): POST /{tenant}/oauth2/v2.0/devicecode
+  // with client_id and scope answers device_code, user_code, verification_uri, expires_in (900 by default), interval
+  // and message; the device then polls POST /{tenant}/oauth2/v2.0/token with grant_type
+  // urn:ietf:params:oauth:grant-type:device_code, client_id and device_code, and is answered authorization_pending
+  // (AADSTS70016 "Pending end-user authorization": AzureAD/azure-activedirectory-library-for-nodejs#137) until the
+  // person has signed in at verification_uri, then the tokens; expired_token (AADSTS70020 "The provided value for the
+  // input parameter 'device_code' is not valid. This device code has expired.": Azure/azure-cli#22251) afterwards.
+  // MSAL sends the grant type as plain "device_code" (msal-common Constants.GrantType.DEVICE_CODE_GRANT), which Entra
+  // takes besides the URN the docs name.
+  // Only a public client redeems a device code without a credential: an app registration without "Allow public client
+  // flows" (isFallbackPublicClient) is confidential, and its redemption is refused as any credential-less request,
+  // AADSTS7000218 (clientRefusal above; AzureAD/microsoft-authentication-library-for-java#818). A public client that
+  // sends a secret anyway gets AADSTS700025 "Client is public so neither 'client_assertion' nor 'client_secret' should
+  // be presented." (canonical/authd#1881). Whether Entra redeems a confidential app's device code with its secret is
+  // not modelled.
+
+  /** "Allow public client flows" (isFallbackPublicClient) of the bot's app registration: off, as aad.manifest.json has it. */
+  publicClientFlows = false;
+  /** The polling interval the device authorization response asks for (Entra's is 5 s). */
+  deviceCodeIntervalSeconds = 5;
+  /** Lifetime of a device code (Entra's default is 15 minutes). */
+  deviceCodeLifetimeSeconds = 900;
+  private readonly deviceCodes = new Map<string, DeviceCodeSession>();
+
+  /**
+   * The person at verification_uri: enters `userCode` and signs in as `upn`, once the device has been told
+   * authorization_pending at least once (as it always is: nobody types a code faster than a device polls).
+   */
+  async signInWithDeviceCode(userCode: string, upn: string): Promise<void> {
+    const session = [...this.deviceCodes.values()].find((s) => s.userCode === userCode);
+    if (!session) throw new Error(`no device code session with user code ${userCode}`);
+    while (session.pendingAnswers === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    session.user = this.user(upn);
+  }
+
+  private deviceAuthorization(tenant: string, form: URLSearchParams, res: ServerResponse): void {
+    const clientId = form.get('client_id') ?? '';
+    if (clientId !== BOT_APP_ID) return sendJson(res, 400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${clientId}' was not found in the directory.`, error_codes: [700016] });
+    const scopes = graphScopesIn(form.get('scope') ?? '');
+    if (scopes.length === 0) return sendJson(res, 400, { error: 'invalid_scope', error_description: "AADSTS70011: The provided request must include a 'scope' input parameter.", error_codes: [70011] });
+    const deviceCode = createHash('sha256').update(randomUUID()).digest('base64url');
+    const userCode = Array.from(randomBytes(8), (b) => USER_CODE_LETTERS[b % USER_CODE_LETTERS.length]).join('');
+    this.deviceCodes.set(deviceCode, { tenant, userCode, scopes, expiresAt: Date.now() + this.deviceCodeLifetimeSeconds * 1000, pendingAnswers: 0 });
+    const verificationUri = `${this.url}/devicelogin`;
+    sendJson(res, 200, {
+      user_code: userCode,
+      device_code: deviceCode,
+      verification_uri: verificationUri,
+      expires_in: this.deviceCodeLifetimeSeconds,
+      interval: this.deviceCodeIntervalSeconds,
+      message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
+    });
+  }
+
+  private async deviceCodeGrant(tenant: string, form: URLSearchParams, fail: (status: number, error: string, code: number, description: string) => void, res: ServerResponse): Promise<void> {
+    if (form.has('client_secret') || form.has('client_assertion')) return fail(401, 'invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+    const session = this.deviceCodes.get(form.get('device_code') ?? '');
+    if (!session || session.tenant !== tenant || Date.now() > session.expiresAt) {
+      return fail(400, 'expired_token', 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
+    }
+    if (!session.user) {
+      session.pendingAnswers++;
+      return fail(400, 'authorization_pending', 70016, 'Pending end-user authorization.');
+    }
+    // The permissions are those the device asked for at /devicecode: the redemption names none (MSAL repeats them).
+    this.deviceCodes.delete(form.get('device_code')!);
+    const answer = await this.graphTokens(session.user, session.scopes, BOT_APP_ID);
+    this.calls.push({ tenant, grantType: form.get('grant_type') ?? '', clientId: BOT_APP_ID, scope: form.get('scope') ?? '', outcome: 'issued' });
+    sendJson(res, 200, answer);
+  }
+
+  /** A user's Graph token for `scopes` (short names), issued to the client `clientId`, as Entra's token endpoint answers it. */
+  private async graphTokens(user: DirectoryUser, scopes: string[], clientId: string): Promise<Record<string, unknown>> {
+    const accessToken = await this.sign(
+      { scp: scopes.join(' '), oid: user.id, tid: TENANT_ID, upn: user.userPrincipalName, name: user.displayName, appid: clientId, ver: '1.0' },
+      'https://graph.microsoft.com',
+      user.id,
+      this.graphTokenLifetimeSeconds,
+    );
+    const idToken = await this.sign({ oid: user.id, tid: TENANT_ID, preferred_username: user.userPrincipalName, name: user.displayName, ver: '2.0' }, clientId, user.id, 3600);
+    return {
+      token_type: 'Bearer',
+      scope: scopes.map((s) => `https://graph.microsoft.com/${s}`).join(' '),
+      expires_in: this.graphTokenLifetimeSeconds,
+      ext_expires_in: this.graphTokenLifetimeSeconds,
+      access_token: accessToken,
+      refresh_token: `rt.${createHash('sha256').update(randomUUID()).digest('base64url')}`,
+      id_token: idToken,
+      client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: TENANT_ID })).toString('base64url'),
+    };
+  }
+
+  // ---- Federated identity credentials and client authentication ------------------------------------------------
+  // Entra ID reads a client assertion signed by the app itself (iss = sub = client id) as a certificate credential,
+  // and any other as a token of a trusted issuer, matched against the app's federated identity credentials
+  // (Microsoft Entra "Workload identity federation"; Microsoft Graph federatedIdentityCredential: issuer, subject,
+  // audiences, compared case-sensitively since 2024). Every refusal is 401 invalid_client, as Entra answers
+  // (AADSTS700211/700212/700213 "No matching federated identity record found for presented assertion
+  // issuer/audience/subject", AADSTS700024 "Client assertion is not within its valid time range": seen in
+  // Azure/login#180, #482, azure-workload-identity#1200, microsoft/Agents#202). No clock tolerance: stricter than Entra.
+  // UNCONFIRMED: the number Entra gives a federated token whose signature fails (50027 here) and a wrong
+  // client_assertion_type (7000218 here); both are refusals whatever their number.
+
+  /** Whether the app may authenticate this way; why not (Entra's AADSTS number and text) otherwise. */
+  private async clientRefusal(tenant: string, form: URLSearchParams): Promise<{ code: number; description: string } | undefined> {
+    const record = (use: Omit<ClientAuthentication, 'outcome'>, refusal?: { code: number; description: string }) => {
+      this.clientAuthentications.push({ ...use, outcome: refusal ? `invalid_client/${refusal.code}` : 'accepted' });
+      return refusal;
+    };
+    const assertion = form.get('client_assertion');
+    if (assertion === null) {
+      const secret = form.get('client_secret');
+      if (secret === null) return record({ kind: 'none' }, { code: 7000218, description: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." });
+      return record({ kind: 'secret' }, this.secrets.has(secret) ? undefined : { code: 7000215, description: 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.' });
+    }
+    let claims: Record<string, unknown>;
+    try {
+      claims = decodeJwt(assertion);
+    } catch {
+      return record({ kind: 'federated' }, { code: 50027, description: 'JWT token is invalid or malformed.' });
+    }
+    if (claims.iss === form.get('client_id')) {
+      const valid = await this.validClientAssertion(tenant, form);
+      return record({ kind: 'certificate' }, valid ? undefined : { code: 700027, description: 'The certificate with identifier used to sign the client assertion is not registered on application.' });
+    }
+    const use = { kind: 'federated' as const, issuer: String(claims.iss), subject: String(claims.sub), tokenId: typeof claims.uti === 'string' ? claims.uti : undefined };
+    return record(use, await this.federatedRefusal(form, claims));
+  }
+
+  /** A token of another issuer as the app's credential: it must match one federated identity credential of the app, and verify. */
+  private async federatedRefusal(form: URLSearchParams, claims: Record<string, unknown>): Promise<{ code: number; description: string } | undefined> {
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+      return { code: 7000218, description: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." };
+    }
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const byIssuer = this.federatedCredentials.filter((c) => c.issuer === claims.iss);
+    if (byIssuer.length === 0) return { code: 700211, description: `No matching federated identity record found for presented assertion issuer '${String(claims.iss)}'.` };
+    const bySubject = byIssuer.filter((c) => c.subject === claims.sub);
+    if (bySubject.length === 0) return { code: 700213, description: `No matching federated identity record found for presented assertion subject '${String(claims.sub)}'.` };
+    const credential = bySubject.find((c) => c.audiences.some((a) => audiences.includes(a)));
+    if (!credential) return { code: 700212, description: `No matching federated identity record found for presented assertion audience '${audiences.join(',')}'.` };
+    try {
+      await jwtVerify(form.get('client_assertion')!, credential.issuerKey, { issuer: credential.issuer, subject: credential.subject, audience: credential.audiences, algorithms: ['RS256'] });
+      return undefined;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_JWT_EXPIRED' || code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return { code: 700024, description: 'Client assertion is not within its valid time range.' };
+      return { code: 50027, description: 'JWT token is invalid or malformed.' };
+    }
   }
 
   /** A certificate credential: a JWT the app signed with a registered certificate's key, for this token endpoint. */
@@ -311,4 +455,51 @@ export class LocalEntra {
     }
     return false;
   }
+}
+
+/**
+ * A federated identity credential on the bot's app registration (Microsoft Graph federatedIdentityCredential):
+ * tokens of `issuer` about `subject`, for one of `audiences`, are accepted as the app's credential.
+ */
+export interface FederatedCredential {
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  /** The issuer's signing key, which Entra ID finds through the issuer's OpenID metadata (jwks_uri). */
+  issuerKey: KeyObject | CryptoKey;
+}
+
+/** How one token request authenticated the bot's app: a secret, a certificate's assertion, a federated token, nothing. */
+export interface ClientAuthentication {
+  kind: 'secret' | 'certificate' | 'federated' | 'none';
+  /** A federated token's issuer, subject and id (`uti`). */
+  issuer?: string;
+  subject?: string;
+  tokenId?: string;
+  /** 'accepted', or Entra's error and AADSTS number, e.g. 'invalid_client/7000215'. */
+  outcome: string;
+}
+
+/** The grant type of a device code redemption: RFC 8628 §3.4's URN, and the short form MSAL sends. */
+export const DEVICE_CODE_GRANTS = new Set(['urn:ietf:params:oauth:grant-type:device_code', 'device_code']);
+/** Letters of a user code: no 0/O or 1/I to mistype. */
+const USER_CODE_LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A device authorization request, from its answer until its code is redeemed or expires. */
+interface DeviceCodeSession {
+  tenant: string;
+  userCode: string;
+  /** The Graph permissions asked for (short names). */
+  scopes: string[];
+  /** Date.now() after which the code is expired. */
+  expiresAt: number;
+  /** Polls answered authorization_pending so far. */
+  pendingAnswers: number;
+  /** Who signed in at verification_uri with the user code, once someone has. */
+  user?: DirectoryUser;
+}
+
+/** The Graph permissions (short names) among requested scopes; OpenID scopes and other resources' are left out. */
+function graphScopesIn(scope: string): string[] {
+  return scope.split(' ').filter((s) => s.startsWith('https://graph.microsoft.com/')).map((s) => s.slice('https://graph.microsoft.com/'.length));
 }
