@@ -53,7 +53,8 @@ function codeForStatus(error: GraphError): ErrorCode {
   }
 }
 
-function retryAfterSeconds(headers: Headers | undefined): number | undefined {
+/** Graph's Retry-After in whole seconds (a number of seconds, or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterSeconds(headers: Pick<Headers, 'get'> | undefined): number | undefined {
   const value = headers?.get('Retry-After');
   if (!value) return undefined;
   const seconds = Number(value);
