@@ -220,9 +220,14 @@ describe('Bookings Bot in Teams (personal chat, local Graph)', () => {
     expect(chinese[1]).toBe('明天 · 时间按 America/Chicago 显示');
     expect(chinese).toContain('3月3日周二');
 
+    // A weekday is a day; a date the bot cannot read gets the forms it can, not a business search.
+    await h.post(teamsActivity({ type: 'message', text: 'appointments next tuesday' }));
+    expect(textsOf(cardOf((await h.connector.waitForCards(3)).at(-1)!))).toContain('Tue, Mar 3');
     await h.post(teamsActivity({ type: 'message', text: 'appointments feb 30' }));
-    expect(textsOf(cardOf((await h.connector.waitForCards(3)).at(-1)!))).toContain(
-      'You are not staff in a business called "feb 30". Yours: Contoso Lunch Delivery, Fabrikam Wellness Clinic.',
+    expect(textsOf(cardOf((await h.connector.waitForCards(4)).at(-1)!))).toContain('Sorry, I didn\'t understand "appointments feb 30".');
+    await h.post(teamsActivity({ type: 'message', text: 'appointments northwind' }));
+    expect(textsOf(cardOf((await h.connector.waitForCards(5)).at(-1)!))).toContain(
+      'You are not staff in a business called "northwind". Yours: Contoso Lunch Delivery, Fabrikam Wellness Clinic.',
     );
   });
 
