@@ -3,7 +3,7 @@ import type { AuthenticationResult, ConfidentialClientApplication } from '@azure
 import { decodeJwt } from 'jose';
 import { msUntil } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
-import type { UserRef } from '../bookings/types.js';
+import type { Acting } from '../bookings/types.js';
 import { toSignInError } from './msalErrors.js';
 import type { CachedGraphToken, SharedTokenCache } from './sharedTokenCache.js';
 import type { TokenProvider } from './tokenProvider.js';
@@ -80,23 +80,23 @@ export class OboTokenProvider implements TokenProvider {
    * Whether the user's Graph token is cached and not yet due for renewal: here, and (with several instances) in the
    * shared cache too, which a sign-out on any instance clears. Then getToken needs no user token for this turn.
    */
-  async hasFreshToken(user: UserRef): Promise<boolean> {
-    if (!user.aadObjectId || !user.tenantId) return false;
-    const key = userPartition(user.tenantId, user.aadObjectId);
+  async hasFreshToken(acting: Acting): Promise<boolean> {
+    if (!acting.user.aadObjectId || !acting.user.tenantId) return false;
+    const key = userPartition(acting.user.tenantId, acting.user.aadObjectId);
     const { shared, onSharedCacheError } = this.options;
-    if (!shared) return this.isFreshFor(this.graphTokens.get(key), user);
-    const found = await shared.get(key).catch((error: unknown) => void onSharedCacheError?.(error, user.meter?.logFields));
+    if (!shared) return this.isFreshFor(this.graphTokens.get(key), acting);
+    const found = await shared.get(key).catch((error: unknown) => void onSharedCacheError?.(error, acting.meter?.logFields));
     if (!this.isFresh(found)) {
       this.graphTokens.delete(key);
       return false;
     }
     this.graphTokens.set(key, found!);
-    return this.isFreshFor(found, user);
+    return this.isFreshFor(found, acting);
   }
 
-  getToken(user: UserRef): Promise<string> {
-    if (!user.credential) return this.remembered(user);
-    const assertion = user.credential.reveal();
+  getToken(acting: Acting): Promise<string> {
+    if (!acting.credential) return this.remembered(acting);
+    const assertion = acting.credential.reveal();
     const key = partitionOf(assertion);
     const cached = this.graphTokens.get(key);
     if (cached && this.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
@@ -107,9 +107,9 @@ export class OboTokenProvider implements TokenProvider {
       };
       // No longer joined after the deadline of the turn that began it: an Entra ID that hangs must not hold the
       // user's later turns (each caller waits within its own deadline).
-      const left = msUntil(user.deadline);
+      const left = msUntil(acting.deadline);
       const timer = Number.isFinite(left) ? setTimeout(stopJoining, left).unref() : undefined;
-      const exchanging: Promise<string> = this.fromSharedOrExchange(assertion, key, user).finally(() => {
+      const exchanging: Promise<string> = this.fromSharedOrExchange(assertion, key, acting).finally(() => {
         clearTimeout(timer);
         stopJoining();
       });
@@ -120,10 +120,10 @@ export class OboTokenProvider implements TokenProvider {
   }
 
   /** A turn with no user token (see hasFreshToken): the user's cached Graph token, or SignInRequired. */
-  private remembered(user: UserRef): Promise<string> {
-    const cached = user.aadObjectId && user.tenantId ? this.graphTokens.get(userPartition(user.tenantId, user.aadObjectId)) : undefined;
-    if (this.isFreshFor(cached, user)) return Promise.resolve(cached!.accessToken);
-    return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No user token for this turn'));
+  private remembered(acting: Acting): Promise<string> {
+    const cached = acting.user.aadObjectId && acting.user.tenantId ? this.graphTokens.get(userPartition(acting.user.tenantId, acting.user.aadObjectId)) : undefined;
+    if (this.isFreshFor(cached, acting)) return Promise.resolve(cached!.accessToken);
+    return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No acting token for this turn'));
   }
 
   private isFresh(token: CachedGraphToken | undefined): boolean {
@@ -131,16 +131,16 @@ export class OboTokenProvider implements TokenProvider {
   }
 
   /** Fresh, and obtained through this same channel user's Token Service token (not only the same Entra user). */
-  private isFreshFor(token: CachedGraphToken | undefined, user: UserRef): boolean {
-    return this.isFresh(token) && token!.channelUser === user.id;
+  private isFreshFor(token: CachedGraphToken | undefined, acting: Acting): boolean {
+    return this.isFresh(token) && token!.channelUser === acting.user.id;
   }
 
   /** Drops this user's Graph token, here and (best effort) in the shared cache: Graph refused it. */
-  async forget(user: UserRef): Promise<void> {
+  async forget(acting: Acting): Promise<void> {
     await Promise.all(
-      partitionsOf(user).map(async (key) => {
+      partitionsOf(acting).map(async (key) => {
         this.graphTokens.delete(key);
-        await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error, user.meter?.logFields));
+        await this.options.shared?.delete(key).catch((error: unknown) => this.options.onSharedCacheError?.(error, acting.meter?.logFields));
       }),
     );
   }
@@ -150,13 +150,13 @@ export class OboTokenProvider implements TokenProvider {
    * exchange still under way on another instance does not store its token after it; or fails: a token left in the
    * shared cache would let any instance go on as the user without the Token Service (see hasFreshToken).
    */
-  async forgetEverywhere(user: UserRef): Promise<void> {
+  async forgetEverywhere(acting: Acting): Promise<void> {
     // Dated at the end of the sign-out's turn: a turn that begins while the Token Service is still signing the user
     // out (another Teams client, a card refresh) may yet get their token, and must not keep what it exchanges.
-    const turnLeft = msUntil(user.deadline);
+    const turnLeft = msUntil(acting.deadline);
     const at = this.now() + (Number.isFinite(turnLeft) ? turnLeft : 0);
     await Promise.all(
-      partitionsOf(user).map(async (key) => {
+      partitionsOf(acting).map(async (key) => {
         this.graphTokens.delete(key);
         this.signedOut.set(key, at);
         await this.options.shared?.signedOut(key, at);
@@ -164,29 +164,29 @@ export class OboTokenProvider implements TokenProvider {
     );
   }
 
-  private async fromSharedOrExchange(assertion: string, key: string, user: UserRef): Promise<string> {
+  private async fromSharedOrExchange(assertion: string, key: string, acting: Acting): Promise<string> {
     const { shared, onSharedCacheError } = this.options;
-    const found = await shared?.get(key).catch((error: unknown) => void onSharedCacheError?.(error, user.meter?.logFields));
+    const found = await shared?.get(key).catch((error: unknown) => void onSharedCacheError?.(error, acting.meter?.logFields));
     if (found && this.now() < found.renewAt) {
       this.graphTokens.set(key, found);
       return found.accessToken;
     }
     // The user token came from the Token Service in this turn: a sign-out since the turn began must win.
-    const began = user.turnStartedAt ?? this.now();
-    const token = { ...(await this.exchange(assertion, user)), channelUser: user.id };
+    const began = acting.startedAt ?? this.now();
+    const token = { ...(await this.exchange(assertion, acting)), channelUser: acting.user.id };
     // Kept only when the user has not signed out since (here, or anywhere: the shared cache keeps the mark), and
     // while a sign-out would still be remembered (an exchange abandoned long ago must not outlive the mark).
     // This turn, begun before, still gets its answer.
     if (this.now() - began > SIGN_OUT_REMEMBERED_MS || (this.signedOut.get(key) ?? -Infinity) >= began) return token.accessToken;
     this.graphTokens.set(key, token);
-    const stored = await shared?.set(key, token, began).catch((error: unknown) => void onSharedCacheError?.(error, user.meter?.logFields));
+    const stored = await shared?.set(key, token, began).catch((error: unknown) => void onSharedCacheError?.(error, acting.meter?.logFields));
     // Refused: the user signed out on another instance meanwhile (or another exchange stored its token first).
     if (stored === false) this.graphTokens.delete(key);
     return token.accessToken;
   }
 
-  private async exchange(assertion: string, user: UserRef): Promise<CachedGraphToken> {
-    const tenant = this.options.tenantId ?? user.tenantId ?? 'organizations';
+  private async exchange(assertion: string, acting: Acting): Promise<CachedGraphToken> {
+    const tenant = this.options.tenantId ?? acting.user.tenantId ?? 'organizations';
     let result: AuthenticationResult | null;
     try {
       result = await this.msal.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: this.options.scopes, authority: `${this.options.authorityHost}/${tenant}`, skipCache: true });
@@ -220,10 +220,10 @@ function partitionOf(assertion: string): string {
  * Every partition that may hold this user's Graph token: the activity's tenant and object id (what a turn without a
  * user token looks up), and the user token's own (where an exchange stored it), when the turn has one and they differ.
  */
-function partitionsOf(user: UserRef): string[] {
+function partitionsOf(acting: Acting): string[] {
   const keys = new Set<string>();
-  if (user.aadObjectId && user.tenantId) keys.add(userPartition(user.tenantId, user.aadObjectId));
-  if (user.credential) keys.add(partitionOf(user.credential.reveal()));
+  if (acting.user.aadObjectId && acting.user.tenantId) keys.add(userPartition(acting.user.tenantId, acting.user.aadObjectId));
+  if (acting.credential) keys.add(partitionOf(acting.credential.reveal()));
   return [...keys];
 }
 

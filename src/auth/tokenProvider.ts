@@ -1,4 +1,4 @@
-import type { UserRef } from '../bookings/types.js';
+import type { Acting } from '../bookings/types.js';
 
 /**
  * The seam between Graph calls and sign-in: Graph code asks for the current user's access token and never
@@ -6,7 +6,7 @@ import type { UserRef } from '../bookings/types.js';
  * Implementations throw CodedError(SignInRequired) when the user must sign in first.
  */
 export interface TokenProvider {
-  getToken(user: UserRef): Promise<string>;
+  getToken(acting: Acting): Promise<string>;
   /** Drops the user's cached Graph token (Graph refused it, or they signed out): the next call gets a new one. */
-  forget(user: UserRef): Promise<void>;
+  forget(acting: Acting): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { accessTo, type Membership } from './access.js';
 import { CodedError, ErrorCode } from './errors.js';
 import type { StaffDirectory } from './staffDirectory.js';
-import type { Appointment, Business, UpcomingAppointment, UserRef } from './types.js';
+import type { Acting, Appointment, Business, UpcomingAppointment } from './types.js';
 
 /** A business as this user is placed in it: its name, its staff's names, and the user's own staff record (if any). */
 export interface BusinessContext {
@@ -10,8 +10,8 @@ export interface BusinessContext {
   me: Membership;
 }
 
-export async function contextOf(directory: StaffDirectory, user: UserRef, businessId: string): Promise<BusinessContext> {
-  const { business, place } = await directory.placeOf(user, businessId);
+export async function contextOf(directory: StaffDirectory, acting: Acting, businessId: string): Promise<BusinessContext> {
+  const { business, place } = await directory.placeOf(acting, businessId);
   return { business, staffNames: place?.staffNames ?? {}, me: place?.me };
 }
 
@@ -24,11 +24,11 @@ export function losesPlace(error: unknown): boolean {
  * Graph's answer to a call in one business. A refusal of the business (the user was removed as staff, or their role
  * changed) means what the directory remembers of it is out of date: the place is dropped (StaffDirectory.drop).
  */
-export async function forgettingRefusal<T>(directory: StaffDirectory, user: UserRef, businessId: string, work: Promise<T>): Promise<T> {
+export async function forgettingRefusal<T>(directory: StaffDirectory, acting: Acting, businessId: string, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (losesPlace(error)) await directory.drop(user, businessId);
+    if (losesPlace(error)) await directory.drop(acting, businessId);
     throw error;
   }
 }
@@ -36,7 +36,7 @@ export async function forgettingRefusal<T>(directory: StaffDirectory, user: User
 /** The appointment placed in the user's context, if the access rule lets them `need` it; Forbidden otherwise. */
 export function authorized(context: BusinessContext, appointment: Appointment, need: 'see' | 'cancel'): UpcomingAppointment {
   const access = accessTo(context.me, appointment);
-  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new CodedError(ErrorCode.Forbidden, `The user may not ${need} this appointment`);
+  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new CodedError(ErrorCode.Forbidden, `The acting may not ${need} this appointment`);
   return placeInContext(appointment, context);
 }
 

@@ -8,7 +8,7 @@ import { byDeadline, msUntil } from './deadline.js';
 import { CodedError, ErrorCode, toCodedError } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
 import type { StaffDirectory } from './staffDirectory.js';
-import type { CancelOutcome, UpcomingAppointment, UserRef } from './types.js';
+import type { Acting, CancelOutcome, UpcomingAppointment } from './types.js';
 
 /** What a cancel run works with; every instance's runs meet in the ledger. */
 export interface CancelParts {
@@ -37,7 +37,7 @@ export interface CancelParts {
 }
 
 export interface CancelRequest {
-  user: UserRef;
+  acting: Acting;
   businessId: string;
   appointmentId: string;
   message: string;
@@ -98,9 +98,9 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
 
   /** Fetched first: the outcome card shows what was cancelled, and a stale card or the access rule fails here. */
   async fetch(run, { seen }) {
-    const { user, businessId, appointmentId } = run.request;
+    const { acting, businessId, appointmentId } = run.request;
     try {
-      const [context, fetched] = await Promise.all([run.context(), forgettingRefusal(run.parts.directory, user, businessId, run.parts.gateway.getAppointment(user, businessId, appointmentId))]);
+      const [context, fetched] = await Promise.all([run.context(), forgettingRefusal(run.parts.directory, acting, businessId, run.parts.gateway.getAppointment(acting, businessId, appointmentId))]);
       const appointment = authorized(context, fetched, 'cancel');
       const { granted } = run.request;
       // Moved since the prompt was drawn: the user confirms the appointment as it is now.
@@ -134,9 +134,9 @@ const TRANSITIONS: { [S in Exclude<CancelState['at'], 'done'>]: Transition<S> } 
   },
 
   async post(run, { seen, attempt }) {
-    const { user, businessId, appointmentId } = run.request;
+    const { acting, businessId, appointmentId } = run.request;
     try {
-      const sent = await forgettingRefusal(run.parts.directory, user, businessId, run.parts.gateway.cancelAppointment(user, businessId, appointmentId, run.message));
+      const sent = await forgettingRefusal(run.parts.directory, acting, businessId, run.parts.gateway.cancelAppointment(acting, businessId, appointmentId, run.message));
       run.graphRequestId = sent.requestId;
       return { at: 'recordCancelled', attempt, recovered: false };
     } catch (error) {
@@ -207,9 +207,9 @@ export class Cancellations {
    * appointment is read and checked against the access rule first.
    * @param grantedAt when that grant was issued (epoch ms): an old one has the appointment read first.
    */
-  cancel(user: UserRef, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment, grantedAt?: number): Promise<CancelResult> {
+  cancel(acting: Acting, businessId: string, appointmentId: string, message: string, granted?: UpcomingAppointment, grantedAt?: number): Promise<CancelResult> {
     // Concurrent confirms (a double click, a re-delivery, another instance) meet in the ledger: one claims, the others wait for its outcome.
-    return new CancelRun(this.parts, { user, businessId, appointmentId, message, granted, grantedAt }).outcome();
+    return new CancelRun(this.parts, { acting, businessId, appointmentId, message, granted, grantedAt }).outcome();
   }
 }
 
@@ -253,15 +253,15 @@ export class CancelRun {
     return (TRANSITIONS[state.at] as Transition<typeof state.at>)(this, state);
   }
 
-  /** By when the run must end: the turn's deadline, which the user it acts for carries. */
+  /** By when the run must end: the deadline of the turn acting for the user. */
   get deadline(): number {
-    return this.request.user.deadline ?? Infinity;
+    return this.request.acting.deadline ?? Infinity;
   }
 
   /** The user's place in the business, read once per run, whichever transition needs it first. */
   context(): Promise<BusinessContext> {
     if (!this.place) {
-      this.place = contextOf(this.parts.directory, this.request.user, this.request.businessId);
+      this.place = contextOf(this.parts.directory, this.request.acting, this.request.businessId);
       // Awaited by whichever transition needs it, which hears its failure; one met while none waits is not a crash.
       this.place.catch((_heardByTheAwaiter: unknown) => undefined);
     }
@@ -283,12 +283,12 @@ export class CancelRun {
    * write ends with the turn's deadline: a cancel that landed is never answered late because its audit write was.
    */
   async audited(note: AuditNote, cancellationMessage = this.request.message): Promise<void> {
-    const { user, businessId, appointmentId } = this.request;
+    const { acting, businessId, appointmentId } = this.request;
     const written = this.parts.audit.record({
       at: this.parts.clock().toISOString(),
       ...note,
-      userObjectId: user.aadObjectId,
-      tenantId: user.tenantId,
+      userObjectId: acting.user.aadObjectId,
+      tenantId: acting.user.tenantId,
       businessId,
       appointmentId,
       ...(this.parts.auditMessages ? { cancellationMessage } : {}),

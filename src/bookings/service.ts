@@ -3,7 +3,7 @@ import { authorized, contextOf, forgettingRefusal, placeInContext } from './busi
 import { windowOf } from './dateRange.js';
 import type { BookingsGateway } from './gateway.js';
 import { isRefusedBusiness, type StaffDirectory } from './staffDirectory.js';
-import type { Appointment, Business, BusinessFilter, ListScope, TimeWindow, UpcomingAppointment, UpcomingResult, UserRef } from './types.js';
+import type { Acting, Appointment, Business, BusinessFilter, ListScope, TimeWindow, UpcomingAppointment, UpcomingResult } from './types.js';
 
 export type Clock = () => Date;
 
@@ -34,10 +34,10 @@ export class BookingsService {
    * and those assigned to nobody (which any staff member may have to handle), soonest first. With scope
    * "business", administrators and schedulers get everyone's appointments in the businesses they run.
    */
-  async upcoming(user: UserRef, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}, find: FindPlaces = {}): Promise<UpcomingResult> {
+  async upcoming(acting: Acting, window?: TimeWindow, scope: ListScope = 'mine', filter: BusinessFilter = {}, find: FindPlaces = {}): Promise<UpcomingResult> {
     const now = this.clock();
     window ??= windowOf('upcoming', now, 'UTC', this.windowDays);
-    const { places: mine, scanning } = await this.directory.placesOf(user, find.answerBy, find.rescan);
+    const { places: mine, scanning } = await this.directory.placesOf(acting, find.answerBy, find.rescan);
     if (mine.length === 0 && !scanning) return { kind: 'notStaff', window };
     const all = mine.map((m) => m.business);
     const chosen = chooseBusiness(all, filter);
@@ -48,7 +48,7 @@ export class BookingsService {
       shown.map(async ({ business, staffNames, me }) => {
         const everyone = scope === 'business' && maySeeWholeBusiness(me);
         // Graph answers the whole calendar; others' items are dropped before being read, and the rule still holds here.
-        const appointments = await this.appointmentsIn(user, business.id, window, everyone ? undefined : (staffMemberIds) => isOwnOrUnassigned(me, { staffMemberIds }));
+        const appointments = await this.appointmentsIn(acting, business.id, window, everyone ? undefined : (staffMemberIds) => isOwnOrUnassigned(me, { staffMemberIds }));
         return appointments
           .filter((a) => a.end > now && (everyone || isOwnOrUnassigned(me, a)) && accessTo(me, a).maySee)
           .map((a) => placeInContext(a, { business, staffNames, me }));
@@ -59,30 +59,30 @@ export class BookingsService {
   }
 
   /** One appointment, fetched fresh so a stale card never acts on data that changed; Forbidden unless the user may see it. */
-  appointment(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
-    return this.fetchFor(user, businessId, appointmentId, 'see');
+  appointment(acting: Acting, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
+    return this.fetchFor(acting, businessId, appointmentId, 'see');
   }
 
   /** The appointment, if the user may cancel it; otherwise Forbidden, before anything is sent. */
-  appointmentToCancel(user: UserRef, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
-    return this.fetchFor(user, businessId, appointmentId, 'cancel');
+  appointmentToCancel(acting: Acting, businessId: string, appointmentId: string): Promise<UpcomingAppointment> {
+    return this.fetchFor(acting, businessId, appointmentId, 'cancel');
   }
 
-  private async fetchFor(user: UserRef, businessId: string, appointmentId: string, need: 'see' | 'cancel'): Promise<UpcomingAppointment> {
+  private async fetchFor(acting: Acting, businessId: string, appointmentId: string, need: 'see' | 'cancel'): Promise<UpcomingAppointment> {
     const [appointment, context] = await Promise.all([
-      forgettingRefusal(this.directory, user, businessId, this.gateway.getAppointment(user, businessId, appointmentId)),
-      contextOf(this.directory, user, businessId),
+      forgettingRefusal(this.directory, acting, businessId, this.gateway.getAppointment(acting, businessId, appointmentId)),
+      contextOf(this.directory, acting, businessId),
     ]);
     return authorized(context, appointment, need);
   }
 
   /** A business's appointments in the window; none when Graph now refuses the business: it never fails the list. */
-  private async appointmentsIn(user: UserRef, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
+  private async appointmentsIn(acting: Acting, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
     try {
-      return await this.gateway.calendarView(user, businessId, window, staffed);
+      return await this.gateway.calendarView(acting, businessId, window, staffed);
     } catch (error) {
       if (!isRefusedBusiness(error)) throw error;
-      await this.directory.drop(user, businessId);
+      await this.directory.drop(acting, businessId);
       return [];
     }
   }

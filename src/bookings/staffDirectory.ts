@@ -2,7 +2,7 @@ import { membershipOf } from './access.js';
 import { CodedError, ErrorCode } from './errors.js';
 import type { BookingsGateway } from './gateway.js';
 import { byDeadline, sleepUntil } from './deadline.js';
-import type { Business, Person, StaffMember, UserRef } from './types.js';
+import type { Acting, Business, Person, StaffMember, UserRef } from './types.js';
 
 /** A business where the user is staff: its staff's names and the user's own active record. */
 export interface StaffPlace {
@@ -117,29 +117,29 @@ export class StaffDirectory {
    * `rescan`: the user asked to read the tenant again (someone just added them to a business); one already under way
    * for them is that one.
    */
-  async placesOf(user: UserRef, answerBy = Infinity, rescan = false): Promise<KnownPlaces> {
-    const key = userKeyOf(user);
+  async placesOf(acting: Acting, answerBy = Infinity, rescan = false): Promise<KnownPlaces> {
+    const key = userKeyOf(acting.user);
     const running = this.scans.get(key);
     const kept = running && !running.quiet ? undefined : await this.cache.get(key);
     const age = kept ? this.timing.now() - (kept.scannedAt ?? 0) : Infinity;
     if (kept && !kept.left && !rescan) {
-      if (!running && age >= this.timing.refreshAfterMs) this.scanFor(user, key, { ...kept, left: undefined }, true).catch(this.timing.onScanFailed);
+      if (!running && age >= this.timing.refreshAfterMs) this.scanFor(acting, key, { ...kept, left: undefined }, true).catch(this.timing.onScanFailed);
       return { places: kept.places };
     }
-    const scan = running ?? (await this.scanFor(user, key, kept, false))!;
+    const scan = running ?? (await this.scanFor(acting, key, kept, false))!;
     let finished = await Promise.race([scan.done.then(() => true), sleepUntil(answerBy).then(() => false)]);
     // An answer with nothing read yet shows nothing: until a first business is read, the turn waits (by its
     // deadline) as for any read. A small tenant is then read whole; a large one answers with what it has.
-    if (!finished && checkedOf(scan.state) === 0) finished = await byDeadline(Promise.race([scan.done.then(() => true), scan.progressed.then(() => false)]), user.deadline ?? Infinity, 'Microsoft Graph');
+    if (!finished && checkedOf(scan.state) === 0) finished = await byDeadline(Promise.race([scan.done.then(() => true), scan.progressed.then(() => false)]), acting.deadline ?? Infinity, 'Microsoft Graph');
     const { places, left } = scan.state;
     if (finished) return { places };
     return { places, scanning: { checked: checkedOf(scan.state), total: left?.total ?? 0, done: scan.done } };
   }
 
   /** The business (its name) and the user's place in it, remembered or read; no place where they are not staff. */
-  async placeOf(user: UserRef, businessId: string): Promise<{ business: Business; place?: StaffPlace }> {
+  async placeOf(acting: Acting, businessId: string): Promise<{ business: Business; place?: StaffPlace }> {
     const unnamed = { id: businessId, displayName: businessId };
-    const key = userKeyOf(user);
+    const key = userKeyOf(acting.user);
     const scanned = this.scans.get(key)?.state;
     const kept = scanned?.left ? scanned : await this.cache.get(key);
     if (kept && !kept.left?.businesses.some((b) => sameId(b.id, businessId))) {
@@ -148,9 +148,9 @@ export class StaffDirectory {
     }
     // Not known (yet): read only this business rather than the whole tenant's, and remember nothing partial.
     const [person, business, staff] = await Promise.all([
-      this.gateway.me(user),
-      this.gateway.getBusiness(user, businessId).catch(unlessRefused(unnamed)),
-      this.gateway.listStaff(user, businessId).catch(unlessRefused([])),
+      this.gateway.me(acting),
+      this.gateway.getBusiness(acting, businessId).catch(unlessRefused(unnamed)),
+      this.gateway.listStaff(acting, businessId).catch(unlessRefused([])),
     ]);
     return { business, place: placeAmong(person, business, staff) };
   }
@@ -159,8 +159,8 @@ export class StaffDirectory {
    * Graph refused the user a business the directory placed them in (removed as staff, or a role changed): the place
    * goes at once, and the rest is read again at the next list, in the background, so a changed role comes back.
    */
-  async drop(user: UserRef, businessId: string): Promise<void> {
-    const key = userKeyOf(user);
+  async drop(acting: Acting, businessId: string): Promise<void> {
+    const key = userKeyOf(acting.user);
     const kept = await this.cache.get(key);
     if (!kept) return;
     await this.cache.put(key, { ...kept, places: kept.places.filter((p) => !sameId(p.business.id, businessId)), scannedAt: 0 });
@@ -175,7 +175,7 @@ export class StaffDirectory {
    * The user's scan: this instance's, or (when another instance holds it) that one's progress as it saves it. A
    * refresh another instance already runs is left to it.
    */
-  private async scanFor(user: UserRef, key: string, from: UserPlaces | undefined, quiet: boolean): Promise<Scan | undefined> {
+  private async scanFor(acting: Acting, key: string, from: UserPlaces | undefined, quiet: boolean): Promise<Scan | undefined> {
     const claimed = await this.cache.claimScan(key, this.timing.scanMs);
     // Another list of the user's on this instance may have started one meanwhile.
     const running = this.scans.get(key);
@@ -183,15 +183,15 @@ export class StaffDirectory {
       if (claimed) await this.cache.releaseScan(key);
       return running;
     }
-    if (claimed) return this.startScan(user, key, from, quiet);
-    return quiet ? undefined : this.watch(user, key, from);
+    if (claimed) return this.startScan(acting, key, from, quiet);
+    return quiet ? undefined : this.watch(acting, key, from);
   }
 
   /**
    * Another instance's scan for the user, followed through the progress it saves. If it stops short (its instance
    * stopped, or its budget ran out), this instance takes the scan over from where it got.
    */
-  private watch(user: UserRef, key: string, from: UserPlaces | undefined): Scan {
+  private watch(acting: Acting, key: string, from: UserPlaces | undefined): Scan {
     const { scan, progressed } = newScan(from, false);
     const run = async (): Promise<void> => {
       const until = performance.now() + this.timing.scanMs;
@@ -205,7 +205,7 @@ export class StaffDirectory {
         }
         if (await this.cache.claimScan(key, this.timing.scanMs)) {
           this.scans.delete(key);
-          const own = this.startScan(user, key, seen?.left ? seen : undefined, false);
+          const own = this.startScan(acting, key, seen?.left ? seen : undefined, false);
           void own.progressed.then(progressed);
           scan.state = own.state;
           await own.done;
@@ -228,9 +228,9 @@ export class StaffDirectory {
    * found. A visible scan writes what it found as it goes; a quiet one (a refresh) only its complete result, so the
    * places it replaces serve every list until then.
    */
-  private startScan(user: UserRef, key: string, from: UserPlaces | undefined, quiet: boolean): Scan {
+  private startScan(acting: Acting, key: string, from: UserPlaces | undefined, quiet: boolean): Scan {
     // The scan may outlive the turn that started it: its own deadline (its calls still log as that turn's).
-    const scanner: UserRef = { ...user, deadline: performance.now() + this.timing.scanMs };
+    const scanner: Acting = { ...acting, deadline: performance.now() + this.timing.scanMs };
     const { scan, progressed } = newScan(from, quiet);
     let savedAt = this.timing.now();
     let saving = Promise.resolve();

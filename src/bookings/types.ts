@@ -2,8 +2,9 @@ import type { Secret } from './secret.js';
 import type { ScanProgress } from './staffDirectory.js';
 
 /**
- * Who is acting. Once the user is signed in, `tenantId` and `aadObjectId` are those of the token the bot acts with
- * (never ids the client chose: on Web Chat and Direct Line the client writes `from`); before, the channel's.
+ * Who the user is. Once signed in, `tenantId` and `aadObjectId` are those of the token the bot acts with (never ids
+ * the client chose: on Web Chat and Direct Line the client writes `from`); before, the channel's. Keys, grants and
+ * the access rule go by this alone.
  */
 export interface UserRef {
   /** The channel's id for the user (Teams: 29:..., Emulator: any string). */
@@ -14,21 +15,22 @@ export interface UserRef {
   /** The user's Entra tenant. */
   tenantId?: string;
   name?: string;
-  /** Proof of the user's sign-in for this turn (production: their token for the bot's app), passed through to the token provider. */
-  credential?: Secret;
-  /**
-   * performance.now() by which the turn acting for the user must answer (TURN_TIMEOUT_MS from its start, under Teams'
-   * 15 s invoke limit). It travels with the user into every call made for them: each wait (Entra ID, Graph, storage,
-   * another turn's cancel) ends by then. None: no limit (scripts, tests).
-   */
-  deadline?: number;
-  /**
-   * When the turn acting for the user began (epoch ms): a token exchanged in it is not kept if the user signed out
-   * after that, on any instance.
-   */
-  turnStartedAt?: number;
+}
+
+/**
+ * A user as one turn acts for them: who, and what every call made for them carries of that turn, passed explicitly
+ * (as a per-turn context is): by when it ends, the proof of sign-in, when it began, and what it measures.
+ */
+export interface Acting {
+  readonly user: UserRef;
+  /** performance.now() by which every wait made for the user ends (Entra ID, Graph, storage). None: no limit (scripts, tests). */
+  readonly deadline?: number;
+  /** When the turn began (epoch ms): a token exchanged in it is not kept if the user signed out after that. */
+  readonly startedAt?: number;
+  /** Proof of the user's sign-in (production: their token for the bot's app), passed through to the token provider. */
+  readonly credential?: Secret;
   /** What the turn measures of the calls made for the user (its log line's Graph time). Nothing depends on it. */
-  meter?: CallMeter;
+  readonly meter?: CallMeter;
 }
 
 /** Counts a turn's calls to a far service and the time it waited on them; each call begins and ends once. */

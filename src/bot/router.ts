@@ -12,7 +12,7 @@ import type { ActionRequest, Route, RouteKit, RouteParts } from './routes/route.
 import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
-import { type ClickValue, proofOfClick, signedInUser, signInStep } from './signIn/signIn.js';
+import { type ClickValue, proofOfClick, signedInActing, signInStep } from './signIn/signIn.js';
 import { beginTurn, factsOf, logFieldsOf, turnInputOf } from './turnContextInfo.js';
 
 /**
@@ -111,7 +111,7 @@ export class ActivityRouter {
       }
       const followUps: (() => Promise<AdaptiveCard>)[] = [];
       const later = (card: () => Promise<AdaptiveCard>) => void followUps.push(card);
-      const cardId = await answer.card(await this.handle(context, { ...turn, user: signedInUser(turn.user, signedIn), later }, action.verb, action.data));
+      const cardId = await answer.card(await this.handle(context, { ...turn, acting: signedInActing(turn.acting, signedIn), later }, action.verb, action.data));
       for (const card of followUps) this.followUp(context, cardId, card, action, turn.render.locale);
     } catch (error) {
       const failure = this.parts.sink.ofAction(context, error, action, turn.render.locale);
@@ -144,7 +144,7 @@ export class ActivityRouter {
     const started = performance.now();
     const fields = logFieldsOf(context);
     const wait = new GraphWait(fields);
-    const card = await this.handlers[verb]({ ...turn, user: { ...turn.user, meter: wait } }, data);
+    const card = await this.handlers[verb]({ ...turn, acting: { ...turn.acting, meter: wait } }, data);
     this.parts.logger.info(
       { ...fields, verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
       'action handled',

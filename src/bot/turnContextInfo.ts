@@ -47,7 +47,7 @@ export function isSharedConversation(activity: Activity): boolean {
 export function turnInputOf(context: TurnContext, cardLanguage?: Locale): TurnInput {
   const { activity } = context;
   return {
-    user: { ...userOf(activity), deadline: turnDeadlineOf(context), turnStartedAt: turnStartOf(context) },
+    acting: { user: userOf(activity), deadline: turnDeadlineOf(context), startedAt: turnStartOf(context) },
     render: renderContextOf(activity, cardLanguage),
     refreshFor: supportsUniversalActions(activity) ? activity.from?.id : undefined,
     personal: !isSharedConversation(activity),

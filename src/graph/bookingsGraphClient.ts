@@ -3,7 +3,7 @@ import type { TokenProvider } from '../auth/tokenProvider.js';
 import { byDeadline, sleepUntil } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { BookingsGateway } from '../bookings/gateway.js';
-import type { Appointment, Business, Person, StaffMember, TimeWindow, UserRef } from '../bookings/types.js';
+import type { Acting, Appointment, Business, Person, StaffMember, TimeWindow } from '../bookings/types.js';
 import { graphErrorOf, toDomainError } from './errors.js';
 import { TurnDeadline } from './clientFactory.js';
 import { TurnMeter } from './graphWait.js';
@@ -122,24 +122,24 @@ export class BookingsGraphClient implements BookingsGateway {
     this.linkPrefix = `${options.baseUrl}${options.version}/`;
   }
 
-  async me(user: UserRef): Promise<Person> {
-    return parsePerson(await this.get<GraphUser>(user, '/me?$select=id,displayName,mail,userPrincipalName,proxyAddresses'));
+  async me(acting: Acting): Promise<Person> {
+    return parsePerson(await this.get<GraphUser>(acting, '/me?$select=id,displayName,mail,userPrincipalName,proxyAddresses'));
   }
 
-  async listBusinesses(user: UserRef): Promise<Business[]> {
-    const businesses = await this.getAll<{ id?: string; displayName?: string }>(user, this.options.bookingsRoot);
+  async listBusinesses(acting: Acting): Promise<Business[]> {
+    const businesses = await this.getAll<{ id?: string; displayName?: string }>(acting, this.options.bookingsRoot);
     return businesses.map(parseBusiness).filter((b) => b !== undefined);
   }
 
-  async getBusiness(user: UserRef, businessId: string): Promise<Business> {
-    const business = parseBusiness(await this.get<{ id?: string; displayName?: string }>(user, `${this.business(businessId)}?$select=id,displayName`, { mailbox: businessId }));
+  async getBusiness(acting: Acting, businessId: string): Promise<Business> {
+    const business = parseBusiness(await this.get<{ id?: string; displayName?: string }>(acting, `${this.business(businessId)}?$select=id,displayName`, { mailbox: businessId }));
     if (!business) throw new CodedError(ErrorCode.Internal, 'Graph returned a business without id or name');
     return business;
   }
 
-  async listStaff(user: UserRef, businessId: string): Promise<StaffMember[]> {
+  async listStaff(acting: Acting, businessId: string): Promise<StaffMember[]> {
     // Roles are an evolvable enum: without this preference Graph sends scheduler and teamMember as unknownFutureValue.
-    const staff = await this.getAll<GraphStaffMember>(user, `${this.business(businessId)}/staffMembers`, { headers: INCLUDE_UNKNOWN_ENUM_MEMBERS, mailbox: businessId });
+    const staff = await this.getAll<GraphStaffMember>(acting, `${this.business(businessId)}/staffMembers`, { headers: INCLUDE_UNKNOWN_ENUM_MEMBERS, mailbox: businessId });
     return staff.map(parseStaffMember).filter((s) => s !== undefined);
   }
 
@@ -148,16 +148,16 @@ export class BookingsGraphClient implements BookingsGateway {
    * member Graph throttles (or the whole batch) is asked again after its Retry-After; `found` hears every other
    * answer as it comes: the staff, or the coded error Graph gave for that business.
    */
-  async staffOfEach(user: UserRef, businessIds: readonly string[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void> {
+  async staffOfEach(acting: Acting, businessIds: readonly string[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void> {
     const waiting: StaffRead[] = businessIds.map((businessId) => ({ businessId, notBefore: 0, tries: 0 }));
     const running = new Set<Promise<void>>();
-    const deadline = user.deadline ?? Infinity;
+    const deadline = acting.deadline ?? Infinity;
     let failure: CodedError | undefined;
     while ((waiting.length > 0 || running.size > 0) && failure === undefined && performance.now() < deadline) {
       while (running.size < BATCHES_PER_USER) {
         const reads = this.nextBatch(waiting);
         if (!reads) break;
-        const sent: Promise<void> = this.staffBatch(user, reads, waiting, found)
+        const sent: Promise<void> = this.staffBatch(acting, reads, waiting, found)
           .catch((error: unknown) => void (failure ??= toDomainError(error)))
           .finally(() => {
             this.pacer.release(reads.map((r) => r.businessId), true);
@@ -185,13 +185,13 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   /** One batch of staff reads; what Graph throttled, or did not answer, goes back to `waiting` for later. */
-  private async staffBatch(user: UserRef, reads: StaffRead[], waiting: StaffRead[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void> {
+  private async staffBatch(acting: Acting, reads: StaffRead[], waiting: StaffRead[], found: (businessId: string, staff: StaffMember[] | CodedError) => void): Promise<void> {
     const later = (read: StaffRead, retryAfterSeconds?: number) => waiting.push({ ...read, tries: read.tries + 1, notBefore: performance.now() + (retryAfterSeconds !== undefined ? retryAfterSeconds * 1_000 : staffReadBackOffMs(read.tries)) });
     const requests = reads.map((read, i) => ({ id: String(i + 1), method: 'GET', url: `${this.business(read.businessId)}/staffMembers`, headers: INCLUDE_UNKNOWN_ENUM_MEMBERS }));
     let members: BatchMemberAnswer[];
     try {
-      const token = await this.tokenFor(user);
-      const answer = await this.answerTo(user, () => byDeadline(this.request(user, '/$batch', token).post({ requests }), user.deadline ?? Infinity, 'Microsoft Graph'));
+      const token = await this.tokenFor(acting);
+      const answer = await this.answerTo(acting, () => byDeadline(this.request(acting, '/$batch', token).post({ requests }), acting.deadline ?? Infinity, 'Microsoft Graph'));
       members = (jsonOf(answer) as { responses?: BatchMemberAnswer[] }).responses ?? [];
     } catch (error) {
       if (!isPassing(error) || !reads.every(mayRetry(error))) throw error;
@@ -203,7 +203,7 @@ export class BookingsGraphClient implements BookingsGateway {
       const read = reads[Number(member.id) - 1];
       if (!read || answered.has(read)) continue;
       answered.add(read);
-      const outcome = await this.staffIn(user, read.businessId, member);
+      const outcome = await this.staffIn(acting, read.businessId, member);
       if (isPassing(outcome) && mayRetry(outcome)(read)) later(read, outcome.retryAfterSeconds);
       else found(read.businessId, outcome);
     }
@@ -211,33 +211,33 @@ export class BookingsGraphClient implements BookingsGateway {
   }
 
   /** A batch member's staff, or its error; a roster longer than one page is read on its own, all pages. */
-  private async staffIn(user: UserRef, businessId: string, member: BatchMemberAnswer): Promise<StaffMember[] | CodedError> {
+  private async staffIn(acting: Acting, businessId: string, member: BatchMemberAnswer): Promise<StaffMember[] | CodedError> {
     const status = member.status ?? 500;
-    if (status < 200 || status >= 300) return this.refused(user, toDomainError(await graphErrorOf(memberResponse(status, member))));
+    if (status < 200 || status >= 300) return this.refused(acting, toDomainError(await graphErrorOf(memberResponse(status, member))));
     const body = (member.body ?? {}) as Collection<GraphStaffMember>;
-    if (body['@odata.nextLink'] !== undefined) return this.listStaff(user, businessId).catch(toDomainError);
+    if (body['@odata.nextLink'] !== undefined) return this.listStaff(acting, businessId).catch(toDomainError);
     return (body.value ?? []).map(parseStaffMember).filter((s) => s !== undefined);
   }
 
-  async calendarView(user: UserRef, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
+  async calendarView(acting: Acting, businessId: string, window: TimeWindow, staffed?: (staffMemberIds: readonly string[]) => boolean): Promise<Appointment[]> {
     const path = `${this.business(businessId)}/calendarView?start=${graphTime(window.start)}&end=${graphTime(window.end)}`;
-    const items = await this.getAll<GraphAppointment>(user, path, { pages: this.calendarPages, mailbox: businessId });
+    const items = await this.getAll<GraphAppointment>(acting, path, { pages: this.calendarPages, mailbox: businessId });
     const kept = staffed ? items.filter((a) => staffed(a.staffMemberIds ?? [])) : items;
     return kept.map((a) => parseAppointment(a, businessId)).filter((a) => a !== undefined);
   }
 
-  async getAppointment(user: UserRef, businessId: string, appointmentId: string): Promise<Appointment> {
-    const raw = await this.get<GraphAppointment>(user, this.appointment(businessId, appointmentId), { mailbox: businessId });
+  async getAppointment(acting: Acting, businessId: string, appointmentId: string): Promise<Appointment> {
+    const raw = await this.get<GraphAppointment>(acting, this.appointment(businessId, appointmentId), { mailbox: businessId });
     const appointment = parseAppointment(raw, businessId);
     if (!appointment) throw new CodedError(ErrorCode.Internal, 'Graph returned an appointment without id or times');
     return { ...appointment, details: parseAppointmentDetails(raw) };
   }
 
-  async cancelAppointment(user: UserRef, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }> {
+  async cancelAppointment(acting: Acting, businessId: string, appointmentId: string, cancellationMessage: string): Promise<{ requestId?: string }> {
     const path = `${this.appointment(businessId, appointmentId)}/cancel`;
-    const token = await this.tokenFor(user);
+    const token = await this.tokenFor(acting);
     // A 204 has no body: the request-id that the audit trail keeps is in the headers.
-    const response = await this.pacer.run([businessId], user.deadline ?? Infinity, () => this.answerTo(user, () => this.request(user, path, token).post({ cancellationMessage })));
+    const response = await this.pacer.run([businessId], acting.deadline ?? Infinity, () => this.answerTo(acting, () => this.request(acting, path, token).post({ cancellationMessage })));
     return { requestId: response.headers.get('request-id') ?? undefined };
   }
 
@@ -257,12 +257,12 @@ export class BookingsGraphClient implements BookingsGateway {
    * A read's JSON, paced in its business's mailbox (see GraphPacer); with `pages`, shared with the reads whose answer
    * was the same bytes (see DecodedPages).
    */
-  private async get<T>(user: UserRef, path: string, { headers = {}, pages, mailbox }: ReadOptions & { pages?: { memo: DecodedPages; key: string } } = {}): Promise<T> {
+  private async get<T>(acting: Acting, path: string, { headers = {}, pages, mailbox }: ReadOptions & { pages?: { memo: DecodedPages; key: string } } = {}): Promise<T> {
     // The token is fetched before the call: errors thrown inside the SDK's chain lose their type.
-    const token = await this.tokenFor(user);
-    const deadline = user.deadline ?? Infinity;
+    const token = await this.tokenFor(acting);
+    const deadline = acting.deadline ?? Infinity;
     // By the deadline also while a retry waits out its back-off (the request's own signal ends only its fetches).
-    const send = () => this.answerTo(user, () => byDeadline(this.request(user, path, token).headers(headers).get(), deadline, 'Microsoft Graph'));
+    const send = () => this.answerTo(acting, () => byDeadline(this.request(acting, path, token).headers(headers).get(), deadline, 'Microsoft Graph'));
     const response = await this.pacer.run(mailbox === undefined ? [] : [mailbox], deadline, send);
     return (pages ? pages.memo.json(pages.key, response, jsonOf) : jsonOf(response)) as T;
   }
@@ -271,37 +271,37 @@ export class BookingsGraphClient implements BookingsGateway {
    * Graph's answer to what `send` sent, taken raw: the SDK keeps no headers (so no Retry-After) on an error whose body
    * is not JSON. A refusal, or no answer, is a coded error.
    */
-  private async answerTo(user: UserRef, send: () => Promise<unknown>): Promise<GraphAnswer> {
+  private async answerTo(acting: Acting, send: () => Promise<unknown>): Promise<GraphAnswer> {
     let response: GraphAnswer;
     try {
       // The chain's last link is always GraphTransport (clientFactory.ts).
       response = (await send()) as GraphAnswer;
     } catch (error) {
-      throw await this.refused(user, toDomainError(error));
+      throw await this.refused(acting, toDomainError(error));
     }
-    if (!response.ok) throw await this.refused(user, toDomainError(await graphErrorOf(response)));
+    if (!response.ok) throw await this.refused(acting, toDomainError(await graphErrorOf(response)));
     return response;
   }
 
   /** The user's Graph token, within what is left of the turn: an Entra ID that hangs must not hold the turn. */
-  private tokenFor(user: UserRef): Promise<string> {
-    return byDeadline(this.tokens.getToken(user), user.deadline ?? Infinity, 'Entra ID');
+  private tokenFor(acting: Acting): Promise<string> {
+    return byDeadline(this.tokens.getToken(acting), acting.deadline ?? Infinity, 'Entra ID');
   }
 
   /** A request as the user, answered raw (see answerTo), ending by their turn's deadline (retries included), counted by their turn's meter. */
-  private request(user: UserRef, path: string, token: string): GraphRequest {
-    const options = [new TurnDeadline(user.deadline ?? Infinity), ...(user.meter ? [new TurnMeter(user.meter)] : [])];
+  private request(acting: Acting, path: string, token: string): GraphRequest {
+    const options = [new TurnDeadline(acting.deadline ?? Infinity), ...(acting.meter ? [new TurnMeter(acting.meter)] : [])];
     return this.client.api(path).header('Authorization', `Bearer ${token}`).middlewareOptions(options).responseType(ResponseType.RAW);
   }
 
   /** A token Graph refused (revoked, expired early) is never offered again: the next call gets a new one. */
-  private async refused(user: UserRef, error: CodedError): Promise<CodedError> {
-    if (error.code === ErrorCode.Unauthorized) await this.tokens.forget(user);
+  private async refused(acting: Acting, error: CodedError): Promise<CodedError> {
+    if (error.code === ErrorCode.Unauthorized) await this.tokens.forget(acting);
     return error;
   }
 
   /** Every page of a collection, following @odata.nextLink verbatim while it stays on our Graph base URL. */
-  private async getAll<T>(user: UserRef, path: string, { headers, pages, mailbox }: ReadOptions & { pages?: DecodedPages } = {}): Promise<readonly T[]> {
+  private async getAll<T>(acting: Acting, path: string, { headers, pages, mailbox }: ReadOptions & { pages?: DecodedPages } = {}): Promise<readonly T[]> {
     const items: T[] = [];
     let next: string | undefined = path;
     // Which page of which collection: the query (the window's start, to the second) is left to the bytes to compare.
@@ -309,7 +309,7 @@ export class BookingsGraphClient implements BookingsGateway {
     for (let page = 0; next !== undefined; page++) {
       if (page >= this.options.maxPages) throw new CodedError(ErrorCode.Unavailable, `More than ${this.options.maxPages} pages`);
       const shared = pages && { memo: pages, key: `${collection}#${page}` };
-      const body: Collection<T> = await this.get<Collection<T>>(user, next, { headers, pages: shared, mailbox });
+      const body: Collection<T> = await this.get<Collection<T>>(acting, next, { headers, pages: shared, mailbox });
       items.push(...(body.value ?? []));
       next = body['@odata.nextLink'] === undefined ? undefined : this.relativeLink(body['@odata.nextLink']);
     }

@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
  * How long one turn waited on Graph: the union of its Graph calls' lifetimes (retries included), so calls made in
  * parallel count once. The bot logs it beside the turn's own time, which tells the bot's overhead from Graph's.
  * Measurement only, like the turn's log fields: nothing the bot does depends on it. It travels with the user
- * (UserRef.meter) into each request's middleware options, as the deadline does: no implicit async context, which on
+ * (Acting.meter) into each request's middleware options, as the deadline does: no implicit async context, which on
  * Node 20 would put a hook on every promise of the process.
  */
 export class GraphWait implements CallMeter {

@@ -1,3 +1,4 @@
+import type { Acting } from '../../src/bookings/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { createMsalClient } from '../../src/auth/msalClient.js';
 import type { OboTokenProvider } from '../../src/auth/oboTokenProvider.js';
@@ -26,7 +27,8 @@ describe('OboTokenProvider', () => {
     await entra.stop();
   });
 
-  const user = async () => ({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
+  /** Adele as a turn acts for her, with her Token Service token as the credential. */
+  const user = async (): Promise<Acting> => ({ user: { id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID }, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
   const oboCalls = () => entra.oboCalls().length;
 
   it('fails a sign-out whose shared cache cannot be cleared (an instance could go on as the user), and forgets best-effort after a Graph 401', async () => {
@@ -95,7 +97,8 @@ describe('OboTokenProvider', () => {
   });
 
   it('forgets the token stored under the user token\'s own tenant and object id, also when the activity names others', async () => {
-    const adele = { ...(await user()), aadObjectId: 'an-object-id-the-activity-claims' };
+    const signedIn = await user();
+    const adele = { ...signedIn, user: { ...signedIn.user, aadObjectId: 'an-object-id-the-activity-claims' } };
     await obo.getToken(adele);
     await obo.forget(adele); // Graph refused the token
     expect(obo.cachedTokens).toBe(0);
@@ -140,7 +143,7 @@ describe('OboTokenProvider', () => {
   it('keeps no token from an exchange that ends after the user signed out on this instance (no shared cache)', async () => {
     const adele = await user();
     entra.oboDelayMs = 300;
-    const exchanging = obo.getToken({ ...adele, turnStartedAt: now });
+    const exchanging = obo.getToken({ ...adele, startedAt: now });
     await expect.poll(() => entra.oboReceived).toBe(1);
     now += 10;
     await obo.forgetEverywhere(adele);
@@ -152,7 +155,7 @@ describe('OboTokenProvider', () => {
   it('keeps no token from a turn that began while the sign-out turn was still signing the user out at the Token Service', async () => {
     const adele = await user();
     await obo.forgetEverywhere({ ...adele, deadline: performance.now() + 2_000 }); // its Token Service call may take that long
-    await obo.getToken({ ...adele, turnStartedAt: now + 1_000 }); // another Teams client's turn, begun meanwhile
+    await obo.getToken({ ...adele, startedAt: now + 1_000 }); // another Teams client's turn, begun meanwhile
     expect(await obo.hasFreshToken({ ...adele, credential: undefined })).toBe(false);
     expect(obo.cachedTokens).toBe(0);
   });
@@ -161,7 +164,7 @@ describe('OboTokenProvider', () => {
     const shared = new StorageTokenCache(new ExpiringMemoryStorage(60_000), 'the-bot-client-secret');
     const [a, b] = [oboProviderAgainst(entra, { shared, now: () => now }).obo, oboProviderAgainst(entra, { shared, now: () => now }).obo];
     try {
-      const adele = { ...(await user()), turnStartedAt: now }; // the turn on A began, then read storage…
+      const adele = { ...(await user()), startedAt: now }; // the turn on A began, then read storage…
       now += 10;
       await b.forgetEverywhere(adele); // …while she signed out on B
       now += 10;
@@ -175,7 +178,7 @@ describe('OboTokenProvider', () => {
   });
 
   it('refuses without a user token, and maps Entra refusals to codes', async () => {
-    await expect(obo.getToken({ id: '29:x' })).rejects.toMatchObject({ code: ErrorCode.SignInRequired });
+    await expect(obo.getToken({ user: { id: '29:x' } })).rejects.toMatchObject({ code: ErrorCode.SignInRequired });
     entra.withoutConsent.add(entra.user(ADELE).id);
     await expect(obo.getToken(await user())).rejects.toMatchObject({ code: ErrorCode.ConsentRequired });
   });

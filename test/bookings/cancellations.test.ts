@@ -4,7 +4,7 @@ import { type CancelRecord, type LedgerEntry, storeAppointment } from '../../src
 import { type CancelParts, CancelRun, type CancelState, ledgerKey } from '../../src/bookings/cancellations.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
 import { NO_PLACES_CACHE, StaffDirectory } from '../../src/bookings/staffDirectory.js';
-import type { UpcomingAppointment } from '../../src/bookings/types.js';
+import type { Acting, UpcomingAppointment } from '../../src/bookings/types.js';
 import { BookingsService } from '../../src/bookings/service.js';
 import { cancelTimingFor } from '../../src/config/durations.js';
 import type { LocalGraphService } from '../../src/local-graph/server.js';
@@ -17,8 +17,8 @@ import { ADELE, CONTOSO, gatewayFor, LEE_NOT_STAFF, startLocalGraph } from '../h
  * what the ledger and Graph (the local stand-in) hold, and the state it leads to. The whole runs are in service.test.ts.
  */
 describe('the cancel state machine, transition by transition', () => {
-  const user = { id: '29:user' };
-  const lee = { id: '29:lee' };
+  const acting: Acting = { user: { id: '29:user' } };
+  const lee: Acting = { user: { id: '29:lee' } };
   let graph: LocalGraphService;
   let ledger: StorageCancelLedger;
   let audited: AuditEntry[];
@@ -43,8 +43,8 @@ describe('the cancel state machine, transition by transition', () => {
     };
   };
   /** A run of Adele's (or Lee's) confirm; `granted` as her prompt granted it, or none (a confirm without a valid grant). */
-  const runFor = (login = ADELE, timing: Partial<CancelParts> = {}, as = login === ADELE ? user : lee, granted?: UpcomingAppointment) => {
-    return new CancelRun(partsFor(login, timing), { user: as, businessId: CONTOSO, appointmentId: target.id, message: ' Sorry ', granted });
+  const runFor = (login = ADELE, timing: Partial<CancelParts> = {}, as = login === ADELE ? acting : lee, granted?: UpcomingAppointment) => {
+    return new CancelRun(partsFor(login, timing), { acting: as, businessId: CONTOSO, appointmentId: target.id, message: ' Sorry ', granted });
   };
   const record = (state: CancelRecord['state'], leaseUntil: number, attemptId = 'other-turn'): CancelRecord => ({
     state,
@@ -67,7 +67,7 @@ describe('the cancel state machine, transition by transition', () => {
     audited = [];
     const parts = partsFor(ADELE);
     const service = new BookingsService(parts.gateway, parts.directory, parts.clock, 14);
-    const listed = await service.upcoming(user);
+    const listed = await service.upcoming(acting);
     target = listed.kind === 'appointments' ? listed.appointments.find((a) => a.businessId === CONTOSO && a.canCancel)! : undefined!;
     key = ledgerKey(CONTOSO, target.id);
   });
@@ -81,12 +81,12 @@ describe('the cancel state machine, transition by transition', () => {
     });
     it('→ claim with the granted appointment, nothing read, when the ledger holds nothing', async () => {
       const reads = graph.requests.length;
-      expect(await runFor(ADELE, {}, user, target).step({ at: 'readLedger' })).toEqual({ at: 'claim', appointment: target });
+      expect(await runFor(ADELE, {}, acting, target).step({ at: 'readLedger' })).toEqual({ at: 'claim', appointment: target });
       expect(graph.requests).toHaveLength(reads);
     });
     it('→ fetch even with a grant, when an earlier attempt has no outcome (only a read can tell whether it landed)', async () => {
       const stale = await recorded(record('attempted', Date.now() - 1));
-      expect(await runFor(ADELE, {}, user, target).step({ at: 'readLedger' })).toEqual({ at: 'fetch', seen: stale });
+      expect(await runFor(ADELE, {}, acting, target).step({ at: 'readLedger' })).toEqual({ at: 'fetch', seen: stale });
     });
     it('→ joinRecorded for a cancel done, or one whose turn still holds its lease', async () => {
       const done = await recorded(record('cancelled', 0));
@@ -115,7 +115,7 @@ describe('the cancel state machine, transition by transition', () => {
 
   describe('fetch', () => {
     it('→ claim with the appointment as Graph has it now, for a granted confirm', async () => {
-      const next = await runFor(ADELE, {}, user, target).step({ at: 'fetch' });
+      const next = await runFor(ADELE, {}, acting, target).step({ at: 'fetch' });
       expect(next).toMatchObject({ at: 'claim', appointment: { id: target.id, businessName: target.businessName, canCancel: true } });
     });
     it('→ done, to confirm again on a fresh prompt, for a confirm without a grant: nothing is claimed or sent', async () => {
@@ -223,7 +223,7 @@ describe('the cancel state machine, transition by transition', () => {
       const recorded: AuditEntry[] = [];
       const hangingAudit = { record: (entry: AuditEntry) => new Promise<void>(() => void recorded.push(entry)) };
       const started = performance.now();
-      const run = new CancelRun({ ...partsFor(ADELE), audit: hangingAudit }, { user: { ...user, deadline: started + 500 }, businessId: CONTOSO, appointmentId: target.id, message: 'Sorry', granted: target });
+      const run = new CancelRun({ ...partsFor(ADELE), audit: hangingAudit }, { acting: { ...acting, deadline: started + 500 }, businessId: CONTOSO, appointmentId: target.id, message: 'Sorry', granted: target });
       const answer = await Promise.race([run.outcome(), new Promise((resolve) => setTimeout(() => resolve('no answer after 3 s'), 3_000))]);
       expect(answer).toMatchObject({ kind: 'cancelled', outcome: { appointment: { id: target.id } } });
       expect(performance.now() - started).toBeLessThan(1_500);

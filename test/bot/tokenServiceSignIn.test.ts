@@ -22,7 +22,7 @@ describe('TokenServiceSignIn.remembered', () => {
     entra = await new LocalEntra().start();
     ({ obo } = oboProviderAgainst(entra));
     // Adele has signed in before: her Graph token is cached.
-    await obo.getToken({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
+    await obo.getToken({ user: { id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID }, credential: new Secret(await entra.connectionToken(entra.user(ADELE))) });
   });
   afterEach(async () => {
     obo.close();
@@ -75,7 +75,7 @@ describe('TokenServiceSignIn.remembered', () => {
 
   it('never once the user has signed out (their cached token is dropped)', async () => {
     const channel = () => turnOf(withIssuer(AuthenticationConstants.ToBotFromChannelTokenIssuer));
-    await obo.forget({ id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID });
+    await obo.forget({ user: { id: '29:adele', aadObjectId: entra.user(ADELE).id, tenantId: TENANT_ID } });
     expect(await signIn().remembered(channel())).toBeUndefined();
   });
 });

@@ -20,11 +20,11 @@ export function confirmCancel(bookings: BookingsService, cancellations: Cancella
   return async (turn: TurnInput, data: DataOf<typeof Verb.ConfirmCancel>): Promise<AdaptiveCard> => {
     const { locale } = turn.render;
     const again = (appointment: UpcomingAppointment, error: string) =>
-      renderCancelPrompt(appointment, turn.render, { message: data.cancellationMessage, error, grant: grants.issue(turn.user, appointment) });
+      renderCancelPrompt(appointment, turn.render, { message: data.cancellationMessage, error, grant: grants.issue(turn.acting.user, appointment) });
     const problem = messageProblem(data.cancellationMessage);
-    if (problem) return again(await bookings.appointmentToCancel(turn.user, data.businessId, data.appointmentId), failureText(problem, locale));
-    const grant = grants.verify(data.grant, turn.user, data.businessId, data.appointmentId);
-    const result = await cancellations.cancel(turn.user, data.businessId, data.appointmentId, data.cancellationMessage, grant?.appointment, grant?.issuedAt);
+    if (problem) return again(await bookings.appointmentToCancel(turn.acting, data.businessId, data.appointmentId), failureText(problem, locale));
+    const grant = grants.verify(data.grant, turn.acting.user, data.businessId, data.appointmentId);
+    const result = await cancellations.cancel(turn.acting, data.businessId, data.appointmentId, data.cancellationMessage, grant?.appointment, grant?.issuedAt);
     if (result.kind === 'confirmAgain') return again(result.appointment, t(locale, 'prompt.expired'));
     return renderCancelled(result.outcome.appointment, result.outcome.cancellationMessage, turn.render);
   };

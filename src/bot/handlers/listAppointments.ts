@@ -30,10 +30,10 @@ export function listAppointments(bookings: BookingsService, choices: BusinessCho
   return async (turn: TurnInput, data: DataOf<typeof Verb.ListAppointments>): Promise<AdaptiveCard> => {
     const window = windowOf(data.range, settings.clock(), turn.render.timeZone, settings.windowDays);
     // A switch on the card or a typed name wins and is remembered; otherwise the user's last choice applies.
-    const chosen = data.business ?? (data.businessName ? undefined : await choices.get(userKeyOf(turn.user)));
+    const chosen = data.business ?? (data.businessName ? undefined : await choices.get(userKeyOf(turn.acting.user)));
     const filter = { id: chosen === 'all' ? undefined : chosen, name: data.businessName };
-    const result = await bookings.upcoming(turn.user, window, data.scope, filter, { answerBy: performance.now() + settings.scanWaitMs, rescan });
-    if ((data.business || data.businessName) && result.kind === 'appointments') await choices.put(userKeyOf(turn.user), result.business?.id ?? 'all');
+    const result = await bookings.upcoming(turn.acting, window, data.scope, filter, { answerBy: performance.now() + settings.scanWaitMs, rescan });
+    if ((data.business || data.businessName) && result.kind === 'appointments') await choices.put(userKeyOf(turn.acting.user), result.business?.id ?? 'all');
     const { windowDays, pageSize } = settings;
     const render = (listed: typeof result) => renderList({ result: listed, offset: data.offset, range: data.range, windowDays, pageSize, refreshFor: turn.refreshFor }, turn.render);
     const scanning = result.kind === 'appointments' ? result.scanning : undefined;
@@ -41,8 +41,8 @@ export function listAppointments(bookings: BookingsService, choices: BusinessCho
       turn.later?.(async () => {
         await scanning.done;
         // The turn has answered: the complete list's reads get a budget of their own.
-        const user = { ...turn.user, deadline: performance.now() + settings.followUpMs };
-        return render(await bookings.upcoming(user, window, data.scope, filter));
+        const acting = { ...turn.acting, deadline: performance.now() + settings.followUpMs };
+        return render(await bookings.upcoming(acting, window, data.scope, filter));
       });
     }
     return render(result);

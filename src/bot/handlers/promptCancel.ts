@@ -10,7 +10,7 @@ import type { Verb } from '../../cards/verbs.js';
  */
 export function promptCancel(bookings: BookingsService, grants: CancelGrants) {
   return async (turn: TurnInput, data: DataOf<typeof Verb.PromptCancel>): Promise<AdaptiveCard> => {
-    const appointment = await bookings.appointmentToCancel(turn.user, data.businessId, data.appointmentId);
-    return renderCancelPrompt(appointment, turn.render, { grant: grants.issue(turn.user, appointment) });
+    const appointment = await bookings.appointmentToCancel(turn.acting, data.businessId, data.appointmentId);
+    return renderCancelPrompt(appointment, turn.render, { grant: grants.issue(turn.acting.user, appointment) });
   };
 }

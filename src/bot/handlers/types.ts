@@ -1,10 +1,10 @@
-import type { UserRef } from '../../bookings/types.js';
+import type { Acting } from '../../bookings/types.js';
 import type { AdaptiveCard, RenderContext } from '../../cards/render.js';
 import type { ActionDataOf } from '../cardActions.js';
 
-/** What a handler knows about the turn: who asks, and how to render for them. Nothing from botbuilder. */
+/** What a handler knows about the turn: who asks (as the turn acts for them), and how to render for them. Nothing from botbuilder. */
 export interface TurnInput {
-  user: UserRef;
+  acting: Acting;
   render: RenderContext;
   /** Where cards can refresh themselves (Teams): the id of the user whose view a list card is. */
   refreshFor?: string;

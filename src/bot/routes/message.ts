@@ -7,7 +7,7 @@ import { languageOf, parseCardAction, submitOf } from '../cardActions.js';
 import { parseCommand } from '../commands.js';
 import type { TurnInput } from '../handlers/types.js';
 import { isSharedConversation } from '../turnContextInfo.js';
-import { signedInUser } from '../signIn/signIn.js';
+import { signedInActing } from '../signIn/signIn.js';
 import { resumeAfterSignIn } from './afterSignIn.js';
 import type { ActionRequest, Route, RouteKit } from './route.js';
 
@@ -66,9 +66,9 @@ async function signOut(context: TurnContext, kit: RouteKit, turn: TurnInput): Pr
     await kit.signIn.pending.take(context);
     const { provider } = kit.signIn;
     const signedIn = (await provider.remembered(context)) ?? (await provider.userToken(context));
-    const user = signedIn ? signedInUser(turn.user, signedIn) : turn.user;
-    const ended = await provider.signOut(context, user);
-    await kit.signIn.forgetUser(user);
+    const acting = signedIn ? signedInActing(turn.acting, signedIn) : turn.acting;
+    const ended = await provider.signOut(context, acting);
+    await kit.signIn.forgetUser(acting.user);
     await context.sendActivity(t(locale, ended ? 'signIn.signedOut' : 'signIn.localSignOut'));
   } catch (error) {
     await sendCard(context, kit.sink.ofAction(context, error, undefined, locale).card, kit.logger);

@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import type { Attachment, TurnContext } from 'botbuilder';
 import type { ConsentLinks } from '../../auth/consentLinks.js';
 import type { Secret } from '../../bookings/secret.js';
-import type { UserRef } from '../../bookings/types.js';
+import type { Acting, UserRef } from '../../bookings/types.js';
 import type { PendingActions } from './pendingActions.js';
 
 /** Who the signed-in user is: the tenant and object id of the token the bot acts with. */
@@ -68,7 +68,7 @@ export interface SignInProvider {
   /** The sign-in answer for a card click; undefined when there is nothing to sign in to. */
   loginRequest(context: TurnContext, reason: SignInReason, texts: SignInTexts): Promise<LoginRequest | undefined>;
   /** Ends the user's sign-in and forgets their tokens; false when there was no sign-in to end (local mode). */
-  signOut(context: TurnContext, user: UserRef): Promise<boolean>;
+  signOut(context: TurnContext, acting: Acting): Promise<boolean>;
 }
 
 /** Everything the bot's edge needs to sign users in and out. */
@@ -119,7 +119,7 @@ export async function signInStep(provider: SignInProvider, context: TurnContext,
   return (await provider.remembered(context)) ?? (await provider.userToken(context)) ?? 'signIn';
 }
 
-/** The user as the turn acts for them once signed in: as the token's identity, with its credential. */
-export function signedInUser(user: UserRef, { credential, who }: SignedIn): UserRef {
-  return { ...user, credential, tenantId: who.tenantId, aadObjectId: who.objectId };
+/** The turn acting for the user once signed in: as the token's identity, with its credential. */
+export function signedInActing(acting: Acting, { credential, who }: SignedIn): Acting {
+  return { ...acting, credential, user: { ...acting.user, tenantId: who.tenantId, aadObjectId: who.objectId } };
 }

@@ -5,7 +5,7 @@ import { toSignInError } from '../../auth/msalErrors.js';
 import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
 import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
-import type { UserRef } from '../../bookings/types.js';
+import type { Acting } from '../../bookings/types.js';
 import { byDeadline, msUntil, settledWithin } from '../../bookings/deadline.js';
 import { turnDeadlineOf, userOf } from '../turnContextInfo.js';
 import { identityOfToken, type LoginRequest, type SignedIn, type SignInProvider, type SignInReason, type SignInTexts } from './signIn.js';
@@ -33,7 +33,7 @@ export class TokenServiceSignIn implements SignInProvider {
     if (context.activity.channelId !== 'msteams' || !isFromTheChannel(context)) return undefined;
     const user = userOf(context.activity);
     // A shared cache slower than the turn's budget counts as no token: the Token Service is asked (and bounded) next.
-    const fresh = await byDeadline(this.obo.hasFreshToken(user), turnDeadlineOf(context), 'The shared token cache').catch((error: unknown) => {
+    const fresh = await byDeadline(this.obo.hasFreshToken({ user }), turnDeadlineOf(context), 'The shared token cache').catch((error: unknown) => {
       if (error instanceof CodedError && error.code === ErrorCode.Timeout) return false;
       throw error;
     });
@@ -80,9 +80,9 @@ export class TokenServiceSignIn implements SignInProvider {
    * The cached Graph token goes first, everywhere, or the sign-out fails (StorageUnavailable): "signed out" must
    * never be said while an instance could still go on as the user with it.
    */
-  async signOut(context: TurnContext, user: UserRef): Promise<boolean> {
+  async signOut(context: TurnContext, acting: Acting): Promise<boolean> {
     const { from, channelId } = context.activity;
-    await this.obo.forgetEverywhere(user).catch((cause: unknown) => {
+    await this.obo.forgetEverywhere(acting).catch((cause: unknown) => {
       throw cause instanceof CodedError ? cause : new CodedError(ErrorCode.StorageUnavailable, 'The shared token cache could not be cleared', { cause });
     });
     await reach(context, () => this.client(context).signOutUser(from.id, this.connectionName, channelId));
