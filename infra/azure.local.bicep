@@ -3,6 +3,7 @@
 
 param botAadAppClientId string
 
+// F5 keeps the client secret: a federated credential needs a managed identity, which a developer's machine lacks.
 @secure()
 param botAadAppClientSecret string
 
@@ -23,7 +24,8 @@ param ssoResource string
 
 @maxLength(20)
 @minLength(4)
-param resourceBaseName string = 'bkbot${uniqueString(resourceGroup().id, 'local')}'
+@description('bkbot + RESOURCE_SUFFIX (env/.env.local, each developer\'s own; the Toolkit fills it when empty): one Azure Bot per developer, even in a shared resource group')
+param resourceBaseName string
 
 module azureBotRegistration './botRegistration/azurebot.bicep' = {
   name: 'Azure-Bot-registration'

@@ -1,6 +1,7 @@
 // Shared state for several instances (docs/instances.md): a storage account without shared keys, the container,
 // the lifecycle rule that expires old state, and "Storage Blob Data Contributor" on the container for the
-// App Service's managed identity, which the bot uses through DefaultAzureCredential (STORAGE_ACCOUNT_URL).
+// App Service's user-assigned managed identity, which the bot uses through DefaultAzureCredential (STORAGE_ACCOUNT_URL,
+// AZURE_CLIENT_ID). Assigning the role takes Owner or User Access Administrator on the resource group (docs/deploy.md).
 
 @maxLength(24)
 @minLength(3)
@@ -10,7 +11,7 @@ param location string
 
 param containerName string
 
-@description('Object id of the managed identity that reads and writes the container')
+@description('Principal (object) id of the managed identity that reads and writes the container')
 param readerWriterPrincipalId string
 
 // Built-in role "Storage Blob Data Contributor" (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage#storage-blob-data-contributor)

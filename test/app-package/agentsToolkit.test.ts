@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseEnv } from 'dotenv';
@@ -20,6 +21,18 @@ interface ToolkitProject {
   publish?: Step[];
 }
 
+/**
+ * What F5's first provision step writes for everyone (env/.env.local is each developer's and git-ignored): the
+ * `::set-teamsfx-env` lines of `node scripts/env-defaults.mjs …`, run with an empty environment.
+ */
+function localSharedSettings(): Record<string, string> {
+  const step = projects['m365agents.local.yml']!.provision![0]!;
+  expect(step.uses).toBe('script');
+  const [, script, ...args] = String(step.with!.run).split(' ');
+  const { stdout } = spawnSync(process.execPath, [join(repo, script!), ...args], { cwd: repo, env: {}, encoding: 'utf8' });
+  return Object.fromEntries([...stdout.matchAll(/^::set-teamsfx-env (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
 const projects: Record<string, ToolkitProject> = {
   'm365agents.yml': parseYaml(read('m365agents.yml')) as ToolkitProject,
   'm365agents.local.yml': parseYaml(read('m365agents.local.yml')) as ToolkitProject,
@@ -39,23 +52,27 @@ describe('Agents Toolkit project files', () => {
   it('provisions every id the manifest needs, and the bot runs with the same app id the manifest uses for SSO', () => {
     const local = projects['m365agents.local.yml']!;
     const written = new Set((local.provision ?? []).flatMap((s) => Object.values(s.writeToEnvironmentFile ?? {})));
+    for (const name of Object.keys(localSharedSettings())) written.add(name);
     const placeholders = new Set([...read('appPackage/manifest.json').matchAll(/\$\{\{(\w+)\}\}/g)].map((m) => m[1]!));
-    // BOT_DOMAIN comes from the dev tunnel task, APP_NAME_SUFFIX from env/.env.local.
-    for (const name of placeholders) expect(written.has(name) || ['BOT_DOMAIN', 'APP_NAME_SUFFIX'].includes(name), name).toBe(true);
+    // BOT_DOMAIN comes from the dev tunnel task.
+    for (const name of placeholders) expect(written.has(name) || name === 'BOT_DOMAIN', name).toBe(true);
     const botEnv = local.deploy!.find((s) => s.uses === 'file/createOrUpdateEnvironmentFile')!.with!;
     expect(botEnv.target).toBe('./.env');
     expect(botEnv.envs).toMatchObject({ MicrosoftAppId: '${{BOT_ID}}', MicrosoftAppPassword: '${{SECRET_BOT_PASSWORD}}', OAUTH_CONNECTION_NAME: '${{OAUTH_CONNECTION_NAME}}' });
-    expect(parseEnv(read('env/.env.local')).OAUTH_CONNECTION_NAME).toBe('bookings-sso');
+    expect(localSharedSettings()).toEqual({ APP_NAME_SUFFIX: 'local', OAUTH_CONNECTION_NAME: 'bookings-sso' });
     expect(read('appPackage/manifest.json')).toContain('"resource": "api://botid-${{BOT_ID}}"');
   });
 
-  it('has an env file for each environment, and keeps secrets out of the committed ones', () => {
-    for (const env of ['local', 'dev', 'prod', 'playground']) {
+  it('commits an env file for each shared environment, keeps secrets out of them, and leaves env/.env.local to each developer', () => {
+    for (const env of ['dev', 'prod', 'playground']) {
       const values = parseEnv(read(`env/.env.${env}`));
       expect(values.TEAMSFX_ENV).toBe(env);
       expect(Object.keys(values).filter((k) => k.startsWith('SECRET_'))).toEqual([]);
     }
-    expect(read('.gitignore')).toContain('env/.env.*.user');
+    const ignored = (path: string) => spawnSync('git', ['check-ignore', '--no-index', '-q', path], { cwd: repo }).status === 0;
+    expect(ignored('env/.env.dev.user')).toBe(true);
+    expect(ignored('env/.env.local')).toBe(true);
+    expect(ignored('env/.env.dev')).toBe(false);
   });
 
   it('wires F5 and the Playground to tasks and npm scripts that exist', () => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -44,11 +44,25 @@ afterAll(() => {
   for (const dir of copies) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * What F5's first provision step writes to env/.env.local, which is each developer's and git-ignored: the
+ * `::set-teamsfx-env` lines of its `node scripts/env-defaults.mjs …`.
+ */
+function localSharedSettings(): string {
+  const step = (parseYaml(readFileSync(join(repo, 'm365agents.local.yml'), 'utf8')) as { provision: { uses: string; with: { run: string } }[] }).provision[0]!;
+  expect(step.uses).toBe('script');
+  const [, script, ...args] = step.with.run.split(' ');
+  const { stdout } = spawnSync(process.execPath, [join(repo, script!), ...args], { cwd: repo, env: {}, encoding: 'utf8' });
+  return [...stdout.matchAll(/^::set-teamsfx-env (\w+=.*)$/gm)].map((m) => m[1]!).join('\n');
+}
+
 /** The project's Toolkit files in a temp dir, with env/.env.<env> filled as after provision. */
 function provisionedCopy(env: string, values: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), `bookings-bot-atk-${env}-`));
   copies.push(dir);
   for (const entry of ['appPackage', 'env', 'm365agents.yml', 'm365agents.local.yml', 'aad.manifest.json', 'package.json']) cpSync(join(repo, entry), join(dir, entry), { recursive: true });
+  // Not this checkout's own env/.env.local (if F5 ever ran here): the one provision writes from nothing.
+  if (env === 'local') writeFileSync(join(dir, 'env', '.env.local'), `TEAMSFX_ENV=local\n${localSharedSettings()}\n`);
   appendFileSync(join(dir, 'env', `.env.${env}`), `\n${Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
   writeFileSync(join(dir, 'no-network.mjs'), NO_NETWORK);
   return dir;

@@ -118,6 +118,7 @@ describe('the Teams app package', () => {
   });
 
   it('says which environment is missing', () => {
-    expect(problemsOf(() => assembleAppPackage({ root, env: 'staging', overrides: valid }))).toEqual(['env/.env.staging does not exist (environments: dev, local, playground, prod)']);
+    // env/.env.local is there once F5 has provisioned on this machine (it is each developer's, git-ignored).
+    expect(problemsOf(() => assembleAppPackage({ root, env: 'staging', overrides: valid }))).toEqual([expect.stringMatching(/^env\/\.env\.staging does not exist \(environments: dev, (local, )?playground, prod\)$/)]);
   });
 });

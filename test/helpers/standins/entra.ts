@@ -124,6 +124,35 @@ export class LocalEntra {
     return this.userToken(user, BOT_APP_ID, 'access_as_user', lifetimeSeconds);
   }
 
+  /**
+   * What Entra answers the Token Service, which asks as the OAuth connection's client (the bot's app) for a user's
+   * token for the connection's `scopes`: at the exchange (on-behalf-of, with the Teams token), after the sign-in page
+   * (authorization code) and at each renewal (refresh token). A scope of the app itself named by its Application ID URI
+   * asks for a token for itself by URI: AADSTS90009, "supported only if the resource that's specified is using the
+   * GUID-based application ID" (learn.microsoft.com/entra/identity-platform/reference-error-codes), 400
+   * invalid_request (Azure-Samples/ms-identity-msal-java-samples#43). Reports see the sign-in pass and the renewal an
+   * hour later fail (damienbod/angular-auth-oidc-client#1844, Softeria/ms-365-mcp-server#502): the authorization code
+   * is served here too, every other grant refused. By GUID (`{appId}/access_as_user`) the token is the app's
+   * (aud = the GUID, a v2 token). Graph scopes (bare names are Graph's) give a Graph token where the user consented
+   * (AADSTS65001 otherwise); more than one resource is AADSTS28000, an unknown one AADSTS500011.
+   */
+  async connectionGrant(user: DirectoryUser, scopes: string, grant: 'on_behalf_of' | 'authorization_code' | 'refresh_token'): Promise<{ token: string } | { error: string; code: number }> {
+    const oidc = new Set(['openid', 'profile', 'email', 'offline_access']);
+    const resources = new Set(
+      scopes
+        .split(' ')
+        .filter((s) => s !== '' && !oidc.has(s))
+        .map((s) => (s.includes('/') ? s.slice(0, s.lastIndexOf('/')) : 'https://graph.microsoft.com')),
+    );
+    if (resources.size !== 1) return { error: 'invalid_scope', code: resources.size === 0 ? 70011 : 28000 };
+    const [resource] = resources;
+    if (resource === `api://botid-${BOT_APP_ID}`) return grant === 'authorization_code' ? { token: await this.connectionToken(user) } : { error: 'invalid_request', code: 90009 };
+    if (resource === BOT_APP_ID) return { token: await this.connectionToken(user) };
+    if (resource === 'https://graph.microsoft.com' && this.withoutConsent.has(user.id)) return { error: 'invalid_grant', code: 65001 };
+    if (resource === 'https://graph.microsoft.com') return { token: await this.userToken(user, resource, scopes.split(' ').filter((s) => s !== '' && !oidc.has(s)).map((s) => s.replace(`${resource}/`, '')).join(' '), 3600) };
+    return { error: 'invalid_resource', code: 500011 };
+  }
+
   /** Checks a user token this Entra issued for `audience`; whose it is, or undefined. */
   async verify(token: string, audience: string | string[]): Promise<{ user: DirectoryUser; expired: false } | { expired: true } | undefined> {
     const verified = await this.verifyClaims(token, audience);

@@ -14,6 +14,8 @@ export interface TokenServiceCall {
   /** GetToken with a magic code. */
   withCode?: boolean;
   status: number;
+  /** Entra's refusal when the Token Service asked it for the user's token, e.g. 'invalid_request/90009'. */
+  entra?: string;
 }
 
 interface Session {
@@ -33,7 +35,8 @@ interface TokenExchangeState {
  * endpoints botbuilder's UserTokenClient calls, each requiring the bot's own Entra token. It keeps each user's
  * token for the connection (audience = the bot's app), exchanges Teams SSO tokens for it, serves a sign-in page
  * that ends in a magic code, and renews a stored token silently when it has expired, as the real one does with
- * its refresh token.
+ * its refresh token. Each time it asks the Entra stand-in for the connection's scopes, which refuses what Entra
+ * refuses (the user then has no token).
  */
 export class LocalTokenService {
   readonly calls: TokenServiceCall[] = [];
@@ -46,6 +49,11 @@ export class LocalTokenService {
    * 401, as when MicrosoftAppId names another app than the bot resource's.
    */
   registeredAppId = BOT_APP_ID;
+  /**
+   * The OAuth connection's Scopes, as infra/botRegistration/azurebot.bicep sets them: the bot's own access_as_user,
+   * named by the app's GUID. The Token Service asks Entra for them as the bot's app (LocalEntra.connectionGrant).
+   */
+  connectionScopes = `${BOT_APP_ID}/access_as_user`;
   private readonly sessions = new Map<string, Session>();
   /** Magic codes shown by the sign-in page, waiting for the bot to redeem them. */
   private readonly codes = new Map<string, { key: string; user: DirectoryUser }>();
@@ -73,7 +81,8 @@ export class LocalTokenService {
 
   /** Setup shortcut for load tests: the user has already signed in on this channel (as after an SSO exchange). */
   async signInDirectly(userId: string, user: DirectoryUser, channelId = 'msteams'): Promise<void> {
-    await this.store(key(userId, CONNECTION_NAME, channelId), user);
+    const refused = await this.store(key(userId, CONNECTION_NAME, channelId), user, 'on_behalf_of');
+    if (refused) throw new Error(`Entra refused the connection's token: ${refused}`);
   }
 
   signedIn(userId: string, channelId = 'msteams'): boolean {
@@ -114,7 +123,11 @@ export class LocalTokenService {
         const pending = this.codes.get(code);
         if (pending?.key === sessionKey) {
           this.codes.delete(code);
-          await this.store(sessionKey, pending.user);
+          const refused = await this.store(sessionKey, pending.user, 'authorization_code');
+          if (refused) {
+            record(404, { withCode: true, entra: refused });
+            return sendJson(res, 404, {});
+          }
         }
       }
       const session = this.sessions.get(sessionKey);
@@ -122,7 +135,15 @@ export class LocalTokenService {
         record(404, { withCode: Boolean(code) });
         return sendJson(res, 404, {});
       }
-      if (session.expiresAt <= Date.now()) await this.store(sessionKey, session.user);
+      if (session.expiresAt <= Date.now()) {
+        // Renewed with the refresh token; refused, the user has no token any more and must sign in again.
+        const refused = await this.store(sessionKey, session.user, 'refresh_token');
+        if (refused) {
+          this.sessions.delete(sessionKey);
+          record(404, { withCode: Boolean(code), entra: refused });
+          return sendJson(res, 404, {});
+        }
+      }
       record(200, { withCode: Boolean(code) });
       return sendJson(res, 200, this.tokenResponse(sessionKey, channelId!));
     }
@@ -133,7 +154,11 @@ export class LocalTokenService {
         record(400);
         return sendJson(res, 400, { error: { code: 'ServiceError', message: 'Token exchange failed: the token cannot be exchanged.' } });
       }
-      await this.store(sessionKey, verified.user);
+      const refused = await this.store(sessionKey, verified.user, 'on_behalf_of');
+      if (refused) {
+        record(400, { entra: refused });
+        return sendJson(res, 400, { error: { code: 'ServiceError', message: `Token exchange failed: ${refused}.` } });
+      }
       record(200);
       return sendJson(res, 200, this.tokenResponse(sessionKey, channelId!));
     }
@@ -159,8 +184,8 @@ export class LocalTokenService {
 
   /**
    * The browser side of sign-in: the user signs in as login_hint; the page shows a magic code. It asks Entra only for
-   * the OAuth connection's own scopes (api://botid-{appId}/access_as_user), so it never grants the Graph permissions
-   * that on-behalf-of needs (TD bots/how-to/authentication/bot-sso-register-aad.md; graph-bookings.md §7.4).
+   * the OAuth connection's own scopes (connectionScopes, the bot's access_as_user), so it never grants the Graph
+   * permissions that on-behalf-of needs (TD bots/how-to/authentication/bot-sso-register-aad.md; graph-bookings.md §7.4).
    */
   private signInPage(url: URL, res: ServerResponse): void {
     const resource = this.resources.get(url.searchParams.get('resource') ?? '');
@@ -171,8 +196,12 @@ export class LocalTokenService {
     sendJson(res, 200, { code });
   }
 
-  private async store(sessionKey: string, user: DirectoryUser): Promise<void> {
-    this.sessions.set(sessionKey, { user, token: await this.entra.connectionToken(user), expiresAt: Date.now() + 3600_000 });
+  /** Gets the user's token for the connection from Entra and keeps it; Entra's refusal ('error/AADSTS number') otherwise. */
+  private async store(sessionKey: string, user: DirectoryUser, grant: Parameters<LocalEntra['connectionGrant']>[2]): Promise<string | undefined> {
+    const answer = await this.entra.connectionGrant(user, this.connectionScopes, grant);
+    if ('error' in answer) return `${answer.error}/${answer.code}`;
+    this.sessions.set(sessionKey, { user, token: answer.token, expiresAt: Date.now() + 3600_000 });
+    return undefined;
   }
 
   private tokenResponse(sessionKey: string, channelId: string) {
