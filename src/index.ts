@@ -181,6 +181,7 @@ export async function start(env: Record<string, string | undefined>, options: St
     createAdapter(config.mode, sink, production),
     (context) => router.run(context),
     logger,
+    (error, what) => sink.noted(undefined, error, what),
     config.mode.kind === 'production' ? { appId: config.mode.appId, emulatorTenantId: config.mode.allowEmulator ? config.mode.tenantId : undefined } : undefined,
   );
   const server = await startServer({

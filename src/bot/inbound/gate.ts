@@ -27,14 +27,17 @@ const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBefore
 
 /**
  * Everything between the HTTP server and the bot's turn: in production, the token screen; then the activity's
- * shape; then botbuilder (full token validation, the turn). Each refused request is one log line and a 4xx; a 5xx
- * only when the bot itself failed.
+ * shape; then botbuilder (full token validation, the turn). Each refused request is one log line and a 4xx. A failure
+ * of the bot itself that no route answered goes to the error sink and is answered 200 with nothing: the request was
+ * sound, and a 5xx would only have the channel deliver it again.
  */
 export class InboundGate {
   constructor(
     private readonly adapter: InboundAdapter,
     private readonly logic: (context: TurnContext) => Promise<void>,
     private readonly logger: Logger,
+    /** Where a failure no route answered goes (the error sink's one log line). */
+    private readonly failed: (error: unknown, what: string) => void,
     /** Production mode: only tokens that can be the channel's (or the allowed Emulator's) reach botbuilder. */
     private readonly screen?: TokenScreenOptions,
   ) {}
@@ -52,8 +55,8 @@ export class InboundGate {
       return { status: response?.status ?? 200, body: response?.body };
     } catch (error) {
       if (error instanceof AuthenticationError) return this.refuse(401, error.message.slice(0, 200), path);
-      this.logger.error({ err: { type: (error as Error).name }, activityType: checked.activity.type }, 'activity processing failed');
-      return { status: 500, body: { error: 'The bot failed to process this activity.' } };
+      this.failed(error, `${checked.activity.type} activity`);
+      return { status: 200 };
     }
   }
 
