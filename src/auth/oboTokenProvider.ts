@@ -123,7 +123,7 @@ export class OboTokenProvider implements TokenProvider {
   private remembered(acting: Acting): Promise<string> {
     const cached = acting.user.aadObjectId && acting.user.tenantId ? this.graphTokens.get(userPartition(acting.user.tenantId, acting.user.aadObjectId)) : undefined;
     if (this.isFreshFor(cached, acting)) return Promise.resolve(cached!.accessToken);
-    return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No acting token for this turn'));
+    return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No user token for this turn'));
   }
 
   private isFresh(token: CachedGraphToken | undefined): boolean {

@@ -36,7 +36,7 @@ export async function forgettingRefusal<T>(directory: StaffDirectory, acting: Ac
 /** The appointment placed in the user's context, if the access rule lets them `need` it; Forbidden otherwise. */
 export function authorized(context: BusinessContext, appointment: Appointment, need: 'see' | 'cancel'): UpcomingAppointment {
   const access = accessTo(context.me, appointment);
-  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new CodedError(ErrorCode.Forbidden, `The acting may not ${need} this appointment`);
+  if (!(need === 'see' ? access.maySee : access.mayCancel)) throw new CodedError(ErrorCode.Forbidden, `The user may not ${need} this appointment`);
   return placeInContext(appointment, context);
 }
 

@@ -47,7 +47,9 @@ class DeadlineMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const turn = context.middlewareControl?.getMiddlewareOptions(TurnDeadline) as TurnDeadline | undefined;
-    const ms = Math.max(1, Math.ceil(Math.min(this.timeoutMs, msUntil(turn?.at))));
+    // A request whose turn has no time left is not sent at all: Graph would work on it for nobody.
+    if (msUntil(turn?.at) <= 0) throw new DOMException('The turn ended before this request was sent', 'TimeoutError');
+    const ms = Math.ceil(Math.min(this.timeoutMs, msUntil(turn?.at)));
     // Not AbortSignal.timeout: its timer outlives the request, and firing then makes a DOMException with a stack for
     // every request long answered. The answer is read whole inside the chain, so the timer ends with it.
     const controller = new AbortController();

@@ -16,7 +16,7 @@ const acting: Acting = { user: { id: '29:pat', aadObjectId: PAT.id, tenantId: 'a
  * Finding a user's businesses in a large tenant: every business's staff read as the user (Graph lists the tenant's,
  * not the user's), in JSON batches paced per mailbox, kept as it goes and resumed where it stopped.
  */
-describe('a scan of 500 businesses for the three where the acting is staff', () => {
+describe('a scan of 500 businesses for the three where the user is staff', () => {
   let graph: LocalGraphService;
   afterEach(async () => {
     await graph.stop();

@@ -69,7 +69,7 @@ describe('BookingsService against the local Graph service', () => {
     expect(appointments.some((a) => a.staffNames.length > 0 && !a.staffNames.includes('Adele Vance'))).toBe(false);
   });
 
-  it('says "not staff" for a acting in no business', async () => {
+  it('says "not staff" for a user in no business', async () => {
     expect((await serviceFor(LEE_NOT_STAFF).upcoming(acting)).kind).toBe('notStaff');
   });
 
@@ -113,7 +113,7 @@ describe('BookingsService after a refused cancel', () => {
     }
   });
 
-  it('lists the whole business only where the acting administers or schedules it', async () => {
+  it('lists the whole business only where the user administers or schedules it', async () => {
     const graph = await startLocalGraph();
     try {
       const service = (login: string) => serviceOver(gatewayFor(graph, { login }), () => new Date());

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
-import { createGraphClient } from '../../src/graph/clientFactory.js';
+import { createGraphClient, TurnDeadline } from '../../src/graph/clientFactory.js';
 import { toDomainError } from '../../src/graph/errors.js';
+import { GraphWait, TurnMeter } from '../../src/graph/graphWait.js';
 import { ErrorCode } from '../../src/bookings/errors.js';
 import { StandInServer } from '../helpers/standins/http.js';
 
@@ -61,6 +62,16 @@ describe('the Graph transport', () => {
     const client = createGraphClient({ baseUrl: graph.url, version: 'v1.0', timeoutMs: 200, maxRetries: 0, maxRetryWaitSeconds: 1 });
     const error = await client.api('/me').get().catch((e: unknown) => e);
     expect(toDomainError(error).code).toBe(ErrorCode.Timeout);
+  });
+
+  it('does not send a request whose turn has no time left: Graph would work on it for nobody', async () => {
+    const graph = await serve((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'));
+    const meter = new GraphWait();
+    const error = await clientFor(graph.url).api('/me').middlewareOptions([new TurnDeadline(performance.now() - 1), new TurnMeter(meter)]).get().catch((e: unknown) => e);
+    expect(toDomainError(error).code).toBe(ErrorCode.Timeout);
+    // Not attempted at all (the meter counts every attempt the chain makes), so nothing reached Graph.
+    expect(meter.calls).toBe(0);
+    expect(graph.seen).toHaveLength(0);
   });
 
   it('ends a request whose body stops half-way at its deadline, as a timeout', async () => {
