@@ -4,7 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-export type Handler = (req: IncomingMessage, url: URL, body: string, res: ServerResponse) => Promise<void> | void;
+/** A stand-in's answer to one request; `raw` is the body as its bytes (gzip, say), `body` the same read as UTF-8. */
+export type Handler = (req: IncomingMessage, url: URL, body: string, res: ServerResponse, raw: Buffer) => Promise<void> | void;
 
 /** One request a stand-in answered, for the benchmark's per-click sequences. */
 export interface WireCall {
@@ -41,7 +42,8 @@ export class StandInServer {
         res.once('finish', () => (call.endedAt = performance.now()));
         const answer = async () => {
           if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-          await handler(req, url, Buffer.concat(chunks).toString('utf8'), res);
+          const raw = Buffer.concat(chunks);
+          await handler(req, url, raw.toString('utf8'), res, raw);
         };
         answer().catch((error: unknown) => {
           if (!res.headersSent) sendJson(res, 500, { error: 'stand_in_failure', error_description: String(error) });

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { StandInServer } from './http.js';
 
 /*
  * The stand-in for Application Insights' ingestion endpoint (the connection string's IngestionEndpoint, "Breeze"),
@@ -197,58 +194,32 @@ const DEFAULT_MESSAGES: Record<number, string> = {
 };
 
 export class IngestionStandIn {
-  private readonly server: Server;
-  private readonly tls: boolean;
-  private port = 0;
+  private readonly server: StandInServer;
   /** Pending refusals, the first one answering next; each with its times left. */
   private readonly refusals: (Refusal & { times: number })[] = [];
-  url = '';
-  /** Added before every answer (a benchmark's network hop). */
-  latencyMs = 0;
   /** Every POST to /v2/track or /v2.1/track, in arrival order. */
   readonly posts: IngestionPost[] = [];
   readonly strays: StrayRequest[] = [];
 
   constructor(private readonly options: IngestionStandInOptions = {}) {
-    this.tls = options.tls ?? true;
-    const listener = (req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const answer = async () => {
-          if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-          this.handle(req, Buffer.concat(chunks), res);
-        };
-        answer().catch((error: unknown) => {
-          if (!res.headersSent) send(res, 500, { itemsReceived: 0, itemsAccepted: 0, errors: [{ index: 0, statusCode: 500, message: `stand-in failure: ${String(error)}` }] });
-        });
-      });
-    };
-    if (this.tls) {
-      const dir = process.env.TEST_TLS_DIR;
-      if (!dir) throw new Error('TEST_TLS_DIR is not set: run the tests through vitest (globalSetup makes the certificate)');
-      this.server = createHttpsServer({ cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }, listener);
-    } else {
-      this.server = createHttpServer(listener);
-    }
+    this.server = new StandInServer(options.tls ?? true, (req, _url, _body, res, raw) => this.handle(req, raw, res));
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
-    return this.url;
+  /** Added before every answer (a benchmark's network hop). */
+  set latencyMs(ms: number) {
+    this.server.latencyMs = ms;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  get url(): string {
+    return this.server.url;
+  }
+
+  start(): Promise<string> {
+    return this.server.start();
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   /**
