@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { ConfigError, ENV_VARIABLES, loadConfig, unknownSettings } from '../../src/config/config.js';
+import { ENV_VARIABLES, loadConfig, unknownSettings } from '../../src/config/config.js';
+import { configErrorOf } from '../helpers/configError.js';
 
 const production = {
   MicrosoftAppId: '3f0c6a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6',
@@ -12,15 +13,7 @@ const production = {
   OAUTH_CONNECTION_NAME: 'bookings-sso',
 };
 
-function errorOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = configErrorOf;
 
 describe('a misspelt or stray setting is never silent', () => {
   it('refuses a near-miss of a known name, naming the one meant: MicrosoftAppID, MICROSOFT_APP_ID, LIST_PAGESIZE', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import { configErrorOf } from '../helpers/configError.js';
 
 /** Production settings as the App Service has them with a managed identity: no secret, no certificate. */
 const withIdentity = {
@@ -10,15 +11,7 @@ const withIdentity = {
   OAUTH_CONNECTION_NAME: 'bookings-sso',
 };
 
-function errorOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = configErrorOf;
 
 describe('MANAGED_IDENTITY_CLIENT_ID: a federated credential from a user-assigned managed identity', () => {
   it('is the app\'s credential, with no secret and no certificate', () => {
