@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --cpu-prof] [-- --rounds] [-- --cpu]: what Bookings Bot adds on top of Graph,
+// npm run bench [-- --quick] [-- --cpu-prof] [-- --rounds] [-- --cpu] [-- --large-tenant] [-- --cancel-day]: what Bookings Bot adds on top of Graph,
 // against an echo bot and a sample-style bot in the same run; --rounds runs only the round-trips phase, --cpu [--cpu-rounds=N] only the
 // CPU-per-list-turn comparison at concurrency 100. Everything runs on 127.0.0.1; see docs/benchmarks.md.
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,10 @@ import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { BotProcess } from '../test/helpers/botProcess.js';
 import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { Azurite } from '../test/helpers/standins/azurite.js';
+import { EGRESS_GUARD_NODE_OPTIONS } from '../test/helpers/standins/egressGuard.js';
+import { IngestionStandIn } from '../test/helpers/standins/ingestion.js';
 import { type SyntheticUser, syntheticTenant } from '../test/helpers/syntheticTenant.js';
+import { cancelDayPhase } from './cancelDay.js';
 import { largeTenantPhase } from './largeTenant.js';
 import { measureRounds } from './rounds.js';
 import { quantile, type Summary, summarize } from './stats.js';
@@ -47,6 +50,12 @@ const log = (text: string) => process.stdout.write(`${text}\n`);
 // --large-tenant: only the large-tenant phase (bench/largeTenant.ts), with stand-ins of its own.
 if (process.argv.includes('--large-tenant')) {
   await largeTenantPhase();
+  process.exit(0);
+}
+
+// --cancel-day: only the day's-cancellation phase (bench/cancelDay.ts), with stand-ins of its own.
+if (process.argv.includes('--cancel-day')) {
+  await cancelDayPhase();
   process.exit(0);
 }
 
@@ -255,16 +264,22 @@ async function memory(bot: BotProcess): Promise<{ rss: number; heapUsed: number;
 if (cpuOnly) {
   const earlierCheckout = process.argv.find((a) => a.startsWith('--earlier='))?.slice('--earlier='.length);
   const earlierRoot = earlierCheckout ? pathToFileURL(`${resolve(earlierCheckout)}/`) : undefined;
+  // --telemetry: the same bot with telemetry on, exported to the local ingestion stand-in (issue 33), in the same rounds.
+  const ingestion = process.argv.includes('--telemetry') ? new IngestionStandIn() : undefined;
+  await ingestion?.start();
+  const telemetryEnv = ingestion && { ...botEnv, APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString(), APPLICATION_INSIGHTS_NO_STATSBEAT: 'true', NODE_OPTIONS: EGRESS_GUARD_NODE_OPTIONS };
   const bots = [
     await launch('ours', 'src/index.ts', botEnv, PROFILED),
     await launch('echo', 'bench/echoBot.ts', botEnv, PROFILED),
     ...(earlierRoot ? [await launch('earlier', fileURLToPath(new URL('src/index.ts', earlierRoot)), botEnv, [], earlierRoot)] : []),
+    ...(telemetryEnv ? [await launch('telemetry', 'src/index.ts', telemetryEnv, PROFILED)] : []),
   ];
   const listUsers = take(100);
   for (const bot of bots) await run(bot, 10, listTurns(listUsers, 300)); // warm-up: JIT, connections, caches
   const perTurn = new Map(bots.map((bot) => [bot.name, [] as number[]]));
   const ratios = new Map(bots.map((bot) => [bot.name, [] as number[]]));
-  toggleProfiles(bots[0]!, bots[1]!);
+  const profiled = bots.filter((bot) => bot.name !== 'earlier');
+  toggleProfiles(...profiled);
   const rounds = Number(process.argv.find((a) => a.startsWith('--cpu-rounds='))?.slice('--cpu-rounds='.length) ?? (quick ? 3 : 7));
   for (let round = 0; round < rounds; round++) {
     const ms = new Map<string, number>();
@@ -278,12 +293,23 @@ if (cpuOnly) {
     }
     log(`  round ${round + 1}: ${bots.map((bot) => `${bot.name} ${ms.get(bot.name)!.toFixed(2)} ms`).join(', ')} per turn`);
   }
-  toggleProfiles(bots[0]!, bots[1]!);
+  toggleProfiles(...profiled);
   log(`bot CPU per list turn at concurrency 100, median of ${perTurn.get('ours')!.length} rounds (ratios taken per round):`);
   // The quartiles of the per-round ratios say how far one run's median can be trusted on a noisy machine.
   const quartiles = (name: string) => `quartiles ${quantile(ratios.get(name)!, 0.25).toFixed(2)}–${quantile(ratios.get(name)!, 0.75).toFixed(2)}x`;
   for (const bot of bots) log(`  ${bot.name.padEnd(8)} ${quantile(perTurn.get(bot.name)!, 0.5).toFixed(2)} ms   ${quantile(ratios.get(bot.name)!, 0.5).toFixed(2)}x echo${bot.name === 'echo' ? '' : `   ${quartiles(bot.name)}`}${bot.name === 'ours' ? '   (target ≤ 2x)' : ''}`);
-  await profilesWritten(bots[0]!, bots[1]!);
+  if (ingestion) {
+    const vsOurs = ratios.get('telemetry')!.map((r, i) => r / ratios.get('ours')![i]!);
+    log(`  telemetry / ours, per round: median ${quantile(vsOurs, 0.5).toFixed(3)}x, quartiles ${quantile(vsOurs, 0.25).toFixed(3)}–${quantile(vsOurs, 0.75).toFixed(3)}x   (target ≤ 1.15x)`);
+    // SIGTERM flushes what is left; every turn should have arrived as a request (spans dropped at the export queue
+    // would mean the cost is under-measured).
+    await profilesWritten(...profiled);
+    await bots.find((bot) => bot.name === 'telemetry')!.stop();
+    const turns = 300 + rounds * 1000;
+    log(`  ingestion stand-in: ${ingestion.requests.length} requests and ${ingestion.dependencies.length} dependencies accepted for ${turns} turns, in ${ingestion.posts.length} posts (${ingestion.posts.filter((p) => p.status !== 200).length} refused)`);
+    await ingestion.stop();
+  }
+  await profilesWritten(...profiled);
   await Promise.all([...bots.map((bot) => bot.stop()), graph.stop(), memoryGraph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
   process.exit(0);
 }
@@ -419,3 +445,6 @@ log('Written: bench-results.json');
 
 // ---- 5. large tenant (bench/largeTenant.ts): its own stand-ins, after every other phase has stopped ----
 await largeTenantPhase();
+
+// ---- 6. a day's cancellation (bench/cancelDay.ts): its own stand-ins too ----
+await cancelDayPhase();

@@ -17,7 +17,7 @@ import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
 import { LocalEntra } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
-import { quantile } from './stats.js';
+import { quantile, log, r1 } from './stats.js';
 import { teamsClickBody } from './teamsClick.js';
 
 const SHAPE = { businesses: 500, staffPerBusiness: 10, users: 30, placesPerUser: 3, appointmentsPerPlace: 2 };
@@ -31,8 +31,6 @@ const COMPLETE_TIMEOUT_MS = 90_000;
 const PROGRESS = /^Still checking (\d+) of (\d+) businesses for yours…/;
 const ERROR_CARD = "Couldn't show";
 
-const log = (text: string) => process.stdout.write(`${text}\n`);
-const r1 = (x: number) => Math.round(x * 10) / 10;
 
 interface Click {
   user: number;

@@ -16,3 +16,9 @@ export function summarize(values: number[]): Summary {
   const r = (x: number) => Math.round(x * 10) / 10;
   return { n: values.length, p50: r(quantile(values, 0.5)), p95: r(quantile(values, 0.95)), p99: r(quantile(values, 0.99)) };
 }
+
+/** One line of the bench's report. */
+export const log = (text: string): void => void process.stdout.write(`${text}\n`);
+
+/** A figure to one decimal, as the reports print them. */
+export const r1 = (x: number): number => Math.round(x * 10) / 10;

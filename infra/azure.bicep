@@ -1,6 +1,7 @@
 // Environments "dev" and "prod": a user-assigned managed identity; an App Service (Linux, Node 22 LTS) that runs the
 // built bot as that identity; the Azure Bot with the Teams channel and its OAuth connection; and, for several
-// instances, a storage account the identity reaches without keys. No client secret anywhere: the bot's app
+// instances, a storage account the identity reaches without keys; Application Insights on a Log Analytics workspace
+// for the bot's traces and metrics, which the identity sends without a key. No client secret anywhere: the bot's app
 // registration trusts the identity (and the Token Service, for the OAuth connection) through federated identity
 // credentials, which scripts/federated-credentials.mjs adds after this deployment (docs/deploy.md says why not here).
 // Applied by arm/deploy in m365agents.yml with azure.parameters.json (placeholders from env/.env.<env> and
@@ -95,6 +96,63 @@ var storageSettings = shared
       { name: 'AUDIT_DIR', value: '/home/data/bookings-bot/audit' }
     ]
 
+// Telemetry (docs/operations.md, "Telemetry"): Application Insights on a Log Analytics workspace of its own. Ingestion
+// is keyless: the component takes Microsoft Entra ID tokens only (DisableLocalAuth), and the bot's user-assigned
+// identity holds "Monitoring Metrics Publisher" on it (below). The connection string then names the resource and its
+// endpoint and is no secret. Queries, too, go by Entra ID and Azure RBAC (the workspace has no shared keys either).
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: resourceBaseName
+  location: location
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 30
+    features: {
+      enableLogAccessUsingOnlyResourcePermissions: true
+      disableLocalAuth: true
+    }
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: resourceBaseName
+  location: location
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+    IngestionMode: 'LogAnalytics'
+    DisableLocalAuth: true // Entra ID ingestion only: the instrumentation key alone is refused
+    DisableIpMasking: false
+    publicNetworkAccessForIngestion: 'Enabled'
+    publicNetworkAccessForQuery: 'Enabled'
+  }
+}
+
+// Built-in role "Monitoring Metrics Publisher" (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/monitor#monitoring-metrics-publisher):
+// despite its name, what Application Insights asks of an Entra ID token that sends any telemetry.
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: appInsights
+  name: guid(appInsights.id, identity.id, monitoringMetricsPublisher)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// APPLICATIONINSIGHTS_AUTHENTICATION_STRING: the bot signs in to ingestion as the identity (src/telemetry/start.ts).
+// Statsbeat off: the SDK's own usage reports would go to Microsoft's resources, not this one. Not
+// ApplicationInsightsAgent_EXTENSION_VERSION: App Service's agent would instrument the bot a second time.
+var telemetrySettings = [
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.properties.clientId}' }
+  { name: 'APPLICATION_INSIGHTS_NO_STATSBEAT', value: 'true' }
+]
+
 resource webApp 'Microsoft.Web/sites@2023-12-01' = {
   kind: 'app,linux'
   location: location
@@ -119,7 +177,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
       http20Enabled: true
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: concat(hostSettings, botSettings, storageSettings)
+      appSettings: concat(hostSettings, botSettings, storageSettings, telemetrySettings)
     }
   }
 }
@@ -157,3 +215,5 @@ output BOT_SERVICE_NAME string = azureBotRegistration.outputs.botServiceName
 // For scripts/federated-credentials.mjs, the step after this one: the app registration trusts this principal.
 output BOT_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
 output BOT_MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+// Where the bot's traces and metrics are queried (portal: this resource > Logs; docs/operations.md has the queries).
+output APPLICATIONINSIGHTS_RESOURCE_ID string = appInsights.id

@@ -14,6 +14,7 @@ import { help, welcome } from './bot/handlers/help.js';
 import { listAppointments } from './bot/handlers/listAppointments.js';
 import { promptCancel } from './bot/handlers/promptCancel.js';
 import { showDetails } from './bot/handlers/showDetails.js';
+import { dayCancelHandlers } from './bot/handlers/dayCancelHandlers.js';
 import { StoredBusinessChoices } from './storage/storedBusinessChoices.js';
 import { LocalSignIn } from './bot/signIn/localSignIn.js';
 import { PendingActions } from './bot/signIn/pendingActions.js';
@@ -41,6 +42,10 @@ import { StorageCancelLedger } from './storage/storageCancelLedger.js';
 import { KEY_ROOT_KEY, processKeyRoot, SharedKeyRoot } from './storage/storageKeyRoot.js';
 import { StoragePlacesCache } from './storage/storagePlacesCache.js';
 import { StorageTokenCache } from './storage/storageTokenCache.js';
+import { tracedAuditSink } from './storage/tracedStorage.js';
+import { CountedAuditTrail, CountedPlacesCache } from './telemetry/domainCounters.js';
+import { startTelemetry } from './telemetry/start.js';
+import type { Telemetry } from './telemetry/telemetry.js';
 
 export interface RunningBot {
   /** e.g. http://127.0.0.1:3978 (messages at /api/messages) */
@@ -59,6 +64,8 @@ export interface StartOptions {
   envFileNames?: readonly string[];
   /** The cancel's waits, when a test shortens them (a second confirm waits 8 s for another turn's cancel). */
   cancelTiming?: Partial<CancelTiming>;
+  /** Telemetry made by a test (in-memory exporters) instead of what APPLICATIONINSIGHTS_CONNECTION_STRING says. */
+  telemetry?: Telemetry;
 }
 
 /** The composition root: reads configuration once and wires every part. */
@@ -68,15 +75,17 @@ export async function start(env: Record<string, string | undefined>, options: St
   const unknown = unknownSettings(options.envFileNames ?? []);
   if (unknown.length > 0) logger.warn({ unknown }, '.env sets names that are no setting of the bot: they are ignored (see docs/configuration.md)');
   const clock = options.clock ?? (() => new Date());
+  // Off without APPLICATIONINSIGHTS_CONNECTION_STRING: then nothing of OpenTelemetry is loaded (telemetry/start.ts).
+  const telemetry = options.telemetry ?? (await startTelemetry(config.telemetry, logger));
 
   let localGraph: LocalGraphService | undefined;
   let graphBaseUrl = config.graph.baseUrl;
   // Everything kept between turns (pending sign-ins, token-exchange de-duplication, cancel ledger, business choices,
   // shared Graph tokens) goes through one Storage: memory for one instance, a Blob container for several.
-  const state = createStorage(config.storage);
+  const state = createStorage(config.storage, undefined, telemetry);
   const { storage } = state;
   const shared = config.storage.kind === 'blob';
-  const audit = new BufferedAuditTrail(sinkFor(config.storage), logger);
+  const audit = new BufferedAuditTrail(tracedAuditSink(sinkFor(config.storage), config.storage, telemetry), logger);
   let tokens: TokenProvider;
   let signIn: SignInProvider;
   let production: ProductionAdapterParts | undefined;
@@ -120,24 +129,27 @@ export async function start(env: Record<string, string | undefined>, options: St
       // One instance has nothing to share; several share Graph tokens through the Blob container.
       shared: shared ? new StorageTokenCache(storage, keyRoot) : undefined,
       onSharedCacheError: (error, logFields) => logger.warn({ ...logFields, err: { type: (error as Error).name, code: (error as { code?: unknown }).code } }, 'shared token cache unavailable; using this instance\'s own'),
+      telemetry,
     });
     tokens = obo;
-    signIn = new TokenServiceSignIn(mode.connectionName, obo);
+    signIn = new TokenServiceSignIn(mode.connectionName, obo, mode.tokenServiceUrl, telemetry);
     consentLinks = consentLinksFor(mode);
     production = { msal, storage };
   }
 
   logger.info({ storage: config.storage.kind, container: config.storage.kind === 'blob' ? config.storage.container : undefined, auditMessages: config.auditMessages }, 'State and audit storage');
   const graphOptions = { ...config.graph, baseUrl: graphBaseUrl! };
-  const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger), tokens, { ...graphOptions, maxPages: 100 }, new GraphPacer(GRAPH_REQUESTS_IN_FLIGHT));
+  const gateway = new BookingsGraphClient(createGraphClient(graphOptions, logger, telemetry), tokens, { ...graphOptions, maxPages: 100 }, new GraphPacer(GRAPH_REQUESTS_IN_FLIGHT), telemetry);
   const { turnTimeoutMs } = config.graph;
-  const places = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, PLACES_KEPT_MS) : NO_PLACES_CACHE;
+  const remembered = config.membershipCacheSeconds > 0 ? new StoragePlacesCache(storage, PLACES_KEPT_MS) : NO_PLACES_CACHE;
+  const places = telemetry.enabled ? new CountedPlacesCache(remembered, telemetry) : remembered;
   const directory = new StaffDirectory(gateway, places, {
     refreshAfterMs: membershipCacheMs(config.membershipCacheSeconds),
     scanMs: scanBudgetMs(turnTimeoutMs),
     saveEveryMs: SCAN_SAVE_EVERY_MS,
     now: () => clock().getTime(),
     onScanFailed: (error) => logger.warn({ err: describe(error), code: (error as { code?: unknown }).code }, 'business scan stopped short; the next list resumes it'),
+    onScanEnded: (ms, result, refresh) => telemetry.discovery(ms, result, refresh),
   });
   const bookings = new BookingsService(gateway, directory, clock, config.windowDays);
   const sink = new FailureSink(logger, consentLinks);
@@ -145,7 +157,8 @@ export async function start(env: Record<string, string | undefined>, options: St
     gateway,
     directory,
     ledger: new StorageCancelLedger(storage),
-    audit,
+    // Each attempt counted as the trail records it (bookings.cancellations).
+    audit: telemetry.enabled ? new CountedAuditTrail(audit, telemetry) : audit,
     clock,
     leaseClock: Date.now,
     auditMessages: config.auditMessages,
@@ -156,6 +169,9 @@ export async function start(env: Record<string, string | undefined>, options: St
   // Production: every instance derives the same key from the key root; local mode has no credential and one process.
   const grantKey = keyRoot !== undefined ? derivedKey(keyRoot, 'cancel grant v2') : randomBytes(32);
   const grants = new CancelGrants(grantKey, cancelGrantMs(config.membershipCacheSeconds), () => clock().getTime());
+  // A day's cancellation (bookings/dayCancellation.ts): its grant's key is derived for that purpose alone.
+  const dayGrantKey = keyRoot !== undefined ? derivedKey(keyRoot, 'cancel day grant v1') : randomBytes(32);
+  const dayCancel = dayCancelHandlers({ bookings, cancellations, storage, audit, clock, turnTimeoutMs, dayGrantKey, grantMs: cancelGrantMs(config.membershipCacheSeconds), auditMessages: config.auditMessages, noted: (error, what) => sink.noted(undefined, error, what) });
   const choices = new StoredBusinessChoices(storage);
   const listSettings = { windowDays: config.windowDays, pageSize: config.pageSize, clock, scanWaitMs: scanWaitMs(turnTimeoutMs), followUpMs: turnTimeoutMs };
   const router = new ActivityRouter(
@@ -165,6 +181,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       [Verb.PromptCancel]: promptCancel(bookings, grants),
       [Verb.ConfirmCancel]: confirmCancel(bookings, cancellations, grants),
       [Verb.ShowDetails]: showDetails(bookings),
+      ...dayCancel,
     },
     {
       signIn: { provider: signIn, pending: new PendingActions(storage), consentLinks, forgetUser: (user) => directory.forget(user) },
@@ -174,6 +191,7 @@ export async function start(env: Record<string, string | undefined>, options: St
       logger,
       clock,
       botAppId: config.mode.kind === 'production' ? config.mode.appId : '',
+      telemetry,
     },
     turnTimeoutMs,
   );
@@ -208,6 +226,8 @@ export async function start(env: Record<string, string | undefined>, options: St
     localGraph,
     async stop() {
       await server.close();
+      // What is still buffered goes out; an export refused now is logged, and the stop goes on.
+      await telemetry.shutdown().catch((error: unknown) => sink.noted(undefined, error, 'telemetry flush at shutdown'));
       await audit.close();
       state.close();
       obo?.close();

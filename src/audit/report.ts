@@ -11,7 +11,7 @@ export function reportRows(entries: AuditEntry[]): AuditEntry[] {
   return [...entries]
     .sort((a, b) => a.at.localeCompare(b.at))
     .filter((entry) => {
-      if (entry.outcome !== 'cancelled') return true;
+      if (entry.outcome !== 'cancelled' && entry.outcome !== 'batch') return true;
       const key = `${entry.attemptId}/${entry.outcome}`;
       if (seen.has(key)) return false;
       seen.add(key);
@@ -21,7 +21,9 @@ export function reportRows(entries: AuditEntry[]): AuditEntry[] {
 
 function columnsOf(rows: AuditEntry[]): (keyof AuditEntry)[] {
   const withMessages = rows.some((r) => r.cancellationMessage !== undefined);
-  return withMessages ? [...COLUMNS, 'cancellationMessage'] : [...COLUMNS];
+  // A day's cancellation: each attempt names its batch, and the batch's own entry its day and counts.
+  const withBatches = rows.some((r) => r.batchId !== undefined);
+  return [...COLUMNS, ...(withBatches ? (['batchId', 'batch'] as const) : []), ...(withMessages ? (['cancellationMessage'] as const) : [])];
 }
 
 /**
@@ -33,7 +35,8 @@ function columnsOf(rows: AuditEntry[]): (keyof AuditEntry)[] {
 const UNPRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
 function cell(entry: AuditEntry, column: keyof AuditEntry): string {
-  const value = entry[column];
+  const { batch } = entry;
+  const value = column === 'batch' ? batch && `${batch.day} #${batch.round}: ${batch.cancelled} cancelled, ${batch.alreadyGone} already gone, ${batch.refused} refused, ${batch.failed} failed of ${batch.total}` : entry[column];
   return value === undefined ? '' : String(value).replace(UNPRINTABLE, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`);
 }
 

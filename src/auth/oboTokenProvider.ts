@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuthenticationResult, ConfidentialClientApplication } from '@azure/msal-node';
+import { type AuthenticationResult, type ConfidentialClientApplication, InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { msUntil } from '../bookings/deadline.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
@@ -8,6 +8,8 @@ import { toSignInError } from './msalErrors.js';
 import type { CachedGraphToken, SharedTokenCache } from './sharedTokenCache.js';
 import type { TokenProvider } from './tokenProvider.js';
 import { SIGN_OUT_REMEMBERED_MS, SWEEP_EVERY_MS, TOKEN_RENEWAL_MARGIN_MS } from '../config/durations.js';
+import { ENTRA_TOKEN_ROUTE } from '../telemetry/routes.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 
 export interface OboOptions {
   /** Delegated Graph scopes, full URIs. */
@@ -23,6 +25,8 @@ export interface OboOptions {
   shared?: SharedTokenCache;
   /** Told when the shared cache fails, with the turn's log fields; the token is then exchanged (or kept) locally. */
   onSharedCacheError?: (error: unknown, logFields?: Readonly<Record<string, unknown>>) => void;
+  /** Where each exchange's span and each cache lookup go (NO_TELEMETRY by default). */
+  telemetry?: Telemetry;
 }
 
 
@@ -44,12 +48,14 @@ export class OboTokenProvider implements TokenProvider {
   private readonly signedOut = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
+  private readonly telemetry: Telemetry;
 
   constructor(
     private readonly msal: ConfidentialClientApplication,
     private readonly options: OboOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.telemetry = options.telemetry ?? NO_TELEMETRY;
     this.sweeper = setInterval(() => this.evictExpired(), options.sweepIntervalMs ?? SWEEP_EVERY_MS).unref();
   }
 
@@ -99,7 +105,10 @@ export class OboTokenProvider implements TokenProvider {
     const assertion = acting.credential.reveal();
     const key = partitionOf(assertion);
     const cached = this.graphTokens.get(key);
-    if (cached && this.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
+    if (cached && this.now() < cached.renewAt) {
+      this.telemetry.tokenCacheLookup('obo', 'hit');
+      return Promise.resolve(cached.accessToken);
+    }
     let pending = this.inFlight.get(key);
     if (!pending) {
       const stopJoining = () => {
@@ -122,7 +131,9 @@ export class OboTokenProvider implements TokenProvider {
   /** A turn with no user token (see hasFreshToken): the user's cached Graph token, or SignInRequired. */
   private remembered(acting: Acting): Promise<string> {
     const cached = acting.user.aadObjectId && acting.user.tenantId ? this.graphTokens.get(userPartition(acting.user.tenantId, acting.user.aadObjectId)) : undefined;
-    if (this.isFreshFor(cached, acting)) return Promise.resolve(cached!.accessToken);
+    const fresh = this.isFreshFor(cached, acting);
+    this.telemetry.tokenCacheLookup('obo', fresh ? 'hit' : 'miss');
+    if (fresh) return Promise.resolve(cached!.accessToken);
     return Promise.reject(new CodedError(ErrorCode.SignInRequired, 'No user token for this turn'));
   }
 
@@ -168,9 +179,11 @@ export class OboTokenProvider implements TokenProvider {
     const { shared, onSharedCacheError } = this.options;
     const found = await shared?.get(key).catch((error: unknown) => void onSharedCacheError?.(error, acting.meter?.logFields));
     if (found && this.now() < found.renewAt) {
+      this.telemetry.tokenCacheLookup('obo', 'shared');
       this.graphTokens.set(key, found);
       return found.accessToken;
     }
+    this.telemetry.tokenCacheLookup('obo', 'miss');
     // The user token came from the Token Service in this turn: a sign-out since the turn began must win.
     const began = acting.startedAt ?? this.now();
     const token = { ...(await this.exchange(assertion, acting)), channelUser: acting.user.id };
@@ -188,11 +201,18 @@ export class OboTokenProvider implements TokenProvider {
   private async exchange(assertion: string, acting: Acting): Promise<CachedGraphToken> {
     const tenant = this.options.tenantId ?? acting.user.tenantId ?? 'organizations';
     let result: AuthenticationResult | null;
+    const span = this.telemetry.httpCall(acting.meter?.trace, { service: 'entra', method: 'POST', origin: this.options.authorityHost, route: ENTRA_TOKEN_ROUTE });
     try {
       result = await this.msal.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: this.options.scopes, authority: `${this.options.authorityHost}/${tenant}`, skipCache: true });
     } catch (error) {
-      throw toSignInError(error);
+      const coded = toSignInError(error);
+      // Entra's status and AADSTS number, never its error_description (it may name the user).
+      const answered = error instanceof ServerError || error instanceof InteractionRequiredAuthError ? error : undefined;
+      const status = error instanceof ServerError ? error.status : undefined;
+      span.end({ status, error: coded.code, entraError: answered?.errorNo === undefined ? undefined : String(answered.errorNo).replace(/\D/g, '').slice(0, 10) || undefined, tokenCache: 'miss' });
+      throw coded;
     }
+    span.end({ status: 200, tokenCache: 'miss' });
     if (result?.account) await this.msal.getTokenCache().removeAccount(result.account);
     if (!result?.accessToken) throw new CodedError(ErrorCode.SignInRequired, 'Entra ID returned no token');
     const expiresAt = result.expiresOn?.getTime() ?? this.now();

@@ -49,6 +49,8 @@ export interface CancelRequest {
   granted?: UpcomingAppointment;
   /** When the grant was issued (epoch ms); see CancelParts.grantTrustedMs. Absent: as fresh as it gets. */
   grantedAt?: number;
+  /** The day's batch this cancel is one of (dayCancellation.ts): its audit entries name it. */
+  batchId?: string;
 }
 
 /** How a confirm ends: cancelled (now, or earlier by a turn the ledger recorded), or to be confirmed again on a fresh prompt. */
@@ -211,9 +213,14 @@ export class Cancellations {
     // Concurrent confirms (a double click, a re-delivery, another instance) meet in the ledger: one claims, the others wait for its outcome.
     return new CancelRun(this.parts, { acting, businessId, appointmentId, message, granted, grantedAt }).outcome();
   }
+
+  /** The same cancel, asked for as a whole request (a day's batch runs each of its appointments through this). */
+  run(request: CancelRequest): Promise<CancelResult> {
+    return new CancelRun(this.parts, request).outcome();
+  }
 }
 
-type AuditNote = Omit<AuditEntry, 'at' | 'userObjectId' | 'tenantId' | 'businessId' | 'appointmentId' | 'cancellationMessage'>;
+type AuditNote = Omit<AuditEntry, 'at' | 'userObjectId' | 'tenantId' | 'businessId' | 'appointmentId' | 'cancellationMessage' | 'batchId' | 'batch'>;
 
 /** One confirm's cancel: the states it went through, and what every transition needs to know of the request. */
 export class CancelRun {
@@ -291,6 +298,7 @@ export class CancelRun {
       tenantId: acting.user.tenantId,
       businessId,
       appointmentId,
+      ...(this.request.batchId ? { batchId: this.request.batchId } : {}),
       ...(this.parts.auditMessages ? { cancellationMessage } : {}),
     });
     await byDeadline(written, this.deadline, 'Audit').catch((error: unknown) => {

@@ -44,6 +44,10 @@ export enum ErrorCode {
   NotAddressable = 'notAddressable',
   /** Another turn (a double click, another instance) is cancelling this appointment right now. */
   CancelInProgress = 'cancelInProgress',
+  /** An appointment of a day's cancellation was moved after its prompt was drawn: it is not cancelled at a time the user never saw. */
+  AppointmentMoved = 'appointmentMoved',
+  /** A day's cancellation the bot no longer keeps (older than a day), or never had. */
+  DayBatchUnknown = 'dayBatchUnknown',
   /** Anything we did not foresee. */
   Internal = 'internal',
 }

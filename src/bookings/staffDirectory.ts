@@ -77,6 +77,8 @@ export interface ScanTiming {
   now: () => number;
   /** A scan stopped short (what it found is kept); the next list resumes it. */
   onScanFailed: (error: unknown) => void;
+  /** A scan of this instance's ended: after how long, whether it read every business, whether it was a refresh. Measurement only. */
+  onScanEnded?: (ms: number, result: 'complete' | 'stopped', refresh: boolean) => void;
 }
 
 const FOREGROUND: ScanTiming = { refreshAfterMs: Infinity, scanMs: Infinity, saveEveryMs: 1_000, now: Date.now, onScanFailed: () => undefined };
@@ -232,6 +234,7 @@ export class StaffDirectory {
     // The scan may outlive the turn that started it: its own deadline (its calls still log as that turn's).
     const scanner: Acting = { ...acting, deadline: performance.now() + this.timing.scanMs };
     const { scan, progressed } = newScan(from, quiet);
+    const began = performance.now();
     let savedAt = this.timing.now();
     let saving = Promise.resolve();
     const save = (force: boolean) => {
@@ -275,6 +278,10 @@ export class StaffDirectory {
     });
     // Reported once here, whoever else waits for it (or nobody: a refresh, a list already answered).
     scan.done.catch(this.timing.onScanFailed);
+    scan.done.then(
+      () => this.timing.onScanEnded?.(performance.now() - began, 'complete', quiet),
+      (_reportedAbove: unknown) => this.timing.onScanEnded?.(performance.now() - began, 'stopped', quiet),
+    );
     this.scans.set(key, scan);
     return scan;
   }

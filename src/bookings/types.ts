@@ -36,10 +36,21 @@ export interface Acting {
 /** Counts a turn's calls to a far service and the time it waited on them; each call begins and ends once. */
 export interface CallMeter {
   begin(): void;
-  /** The call ended; with the service's id for it, when it answered with one. */
-  end(requestId?: string): void;
+  /** The call ended; with the service's id for it, when it answered with one, and ours (the client-request-id). */
+  end(requestId?: string, clientRequestId?: string): void;
   /** What the turn's log lines carry (its id, the conversation's hash), for lines written about these calls. */
   readonly logFields: Readonly<Record<string, unknown>>;
+  /** Where the turn is in a trace (telemetry), so each call's span hangs under it; absent when telemetry is off. */
+  readonly trace?: TraceParent;
+}
+
+/**
+ * A turn's place in a trace, opaque here: the outer layers hand it back to telemetry (src/telemetry) with each call
+ * they make for the turn. The domain only carries it, inside Acting.meter.
+ */
+export interface TraceParent {
+  /** The trace's id (Application Insights' operation_Id), as the turn's log lines carry it. */
+  readonly traceId: string;
 }
 
 /** The signed-in user as Graph knows them (GET /me). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RANGE_KEY, type RangeKey } from '../bookings/dateRange.js';
+import { BATCH_ID } from '../bookings/dayBatch.js';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { Locale } from '../cards/i18n.js';
 import { Verb } from '../cards/verbs.js';
@@ -31,7 +32,40 @@ const schemas = {
     grant: z.string().max(MAX_GRANT_CHARS).optional(),
   }),
   [Verb.ShowDetails]: z.object({ businessId: id, appointmentId: id }),
+  ...dayCancelSchemas(),
 };
+
+/**
+ * A day's cancellation. Its prompt's grant lists every appointment offered (about 100 characters each, deflated);
+ * each appointment's tick box is the input `pick<n>` (n its place in the grant), merged into the Confirm's data.
+ */
+function dayCancelSchemas() {
+  const MAX_DAY_GRANT_CHARS = 16_384;
+  const PICK = /^pick(\d{1,3})$/;
+  const batch = z.object({ batch: z.string().regex(BATCH_ID) });
+  return {
+    [Verb.PromptCancelDay]: z.object({
+      day: z.string().regex(/^(today|tomorrow|\d{4}-\d{2}-\d{2})$/).transform((d) => d as RangeKey),
+      scope: z.enum(['mine', 'business']).default('mine'),
+      business: z.string().trim().min(1).max(320).optional(),
+    }),
+    [Verb.ConfirmCancelDay]: z
+      .looseObject({
+        grant: z.string().max(MAX_DAY_GRANT_CHARS),
+        cancellationMessage: z.string().max(MAX_INPUT_CHARS).default(''),
+        /** The ticked appointments, as "Try again" repeats a failed Confirm (the data below, parsed once). */
+        picked: z.array(z.number().int().min(0).max(999)).max(1_000).optional(),
+      })
+      .transform(({ grant, cancellationMessage, picked, ...inputs }) => ({
+        grant,
+        cancellationMessage,
+        // A tick box sends "true" (Teams, Web Chat) or true; anything else is unticked.
+        picked: picked ?? Object.entries(inputs).flatMap(([key, value]) => (PICK.test(key) && (value === 'true' || value === true) ? [Number(PICK.exec(key)![1])] : [])),
+      })),
+    [Verb.RetryCancelDay]: batch,
+    [Verb.CancelDayProgress]: batch,
+  };
+}
 
 /** Each verb's data, as its schema leaves it. */
 export type ActionDataOf = { [V in keyof typeof schemas]: z.infer<(typeof schemas)[V]> };

@@ -6,6 +6,8 @@ export type Command =
   | { kind: 'list'; range: RangeKey; businessName?: string }
   /** Read the tenant again for the user's businesses, then list. */
   | { kind: 'refreshBusinesses' }
+  /** "cancel today", "取消明天": a day's appointments to cancel with one message. */
+  | { kind: 'cancelDay'; range: RangeKey }
   | { kind: 'signOut' }
   /** Six digits: the code a sign-in page shows where SSO is not available (Emulator, Web Chat). */
   | { kind: 'magicCode'; code: string }
@@ -26,6 +28,8 @@ const MAGIC_CODE = /^\d{6}$/;
  */
 export function parseCommand(text: string, now: Date, timeZone: string): Command {
   const command = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  const cancelDay = cancelDayOf(command, now, timeZone);
+  if (cancelDay) return cancelDay;
   const rest = listCommandRest(command);
   if (rest !== undefined) {
     const range = parseRange(rest, now, timeZone);
@@ -44,4 +48,17 @@ function listCommandRest(command: string): string | undefined {
   if (english) return command.slice(english.length);
   const chinese = CHINESE_LIST_COMMAND.exec(command);
   return chinese ? `${chinese[1]!.replace(/的$/, '')}${chinese[2]!}` : undefined;
+}
+
+const CANCEL_DAY = /^cancel (?:all )?(?:(?:my )?appointments? )?(.+)$/;
+const CHINESE_CANCEL_DAY = /^取消(?:我)?(.+?)(?:的)?(?:所有|全部)?(?:的)?(?:预约)?$/;
+
+/**
+ * "cancel today", "cancel tomorrow", "cancel 2026-12-09", "cancel friday", "取消今天", "取消明天的预约": one day (a
+ * range of one day only), or undefined when the words name no single day.
+ */
+function cancelDayOf(command: string, now: Date, timeZone: string): Command | undefined {
+  const day = CANCEL_DAY.exec(command)?.[1] ?? CHINESE_CANCEL_DAY.exec(command)?.[1];
+  const range = day === undefined ? undefined : parseRange(day, now, timeZone);
+  return range === undefined || range === 'upcoming' || range === 'week' ? undefined : { kind: 'cancelDay', range };
 }

@@ -25,7 +25,11 @@ export function errorCard(error: CodedError, treatment: ErrorTreatment, action: 
   });
 }
 
+/** A day's cancellation, whichever of its buttons failed. */
+const DAY_VERBS = new Set<string>([Verb.PromptCancelDay, Verb.ConfirmCancelDay, Verb.RetryCancelDay, Verb.CancelDayProgress]);
+
 function titleOf(action: ActionData | undefined): StringKey {
   if (action === undefined || action.verb === Verb.ListAppointments) return 'errors.title.list';
+  if (DAY_VERBS.has(action.verb)) return 'errors.title.day';
   return action.verb === Verb.ShowDetails ? 'errors.title.details' : 'errors.title.cancel';
 }

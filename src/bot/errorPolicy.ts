@@ -39,6 +39,8 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.NotAddressable]: { textKey: 'errors.notAddressable', retryable: false, invokeStatus: 200 },
   [ErrorCode.CancelInProgress]: { textKey: 'errors.cancelInProgress', retryable: true, invokeStatus: 200 },
   [ErrorCode.Internal]: { textKey: 'errors.internal', retryable: true, invokeStatus: 200 },
+  [ErrorCode.AppointmentMoved]: { textKey: 'errors.appointmentMoved', retryable: false, invokeStatus: 200 },
+  [ErrorCode.DayBatchUnknown]: { textKey: 'errors.dayBatchUnknown', retryable: false, invokeStatus: 200 },
 };
 
 export function treatmentOf(error: unknown): { error: CodedError; treatment: ErrorTreatment } {

@@ -4,6 +4,7 @@ import type { AdaptiveCard } from '../cards/render.js';
 import { GraphWait } from '../graph/graphWait.js';
 import type { Locale } from '../cards/i18n.js';
 import { type Answer, InvokeAnswer, placeCard } from './answer.js';
+import { deliverUpdates } from './cardUpdates.js';
 import { type ActionData, type ActionDataOf, languageOf, parseCardAction } from './cardActions.js';
 import type { ActionHandlers, TurnInput } from './handlers/types.js';
 import { membersAdded } from './routes/membersAdded.js';
@@ -13,7 +14,10 @@ import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
 import { type ClickValue, proofOfClick, signedInActing, signInStep } from './signIn/signIn.js';
-import { beginTurn, factsOf, logFieldsOf, turnInputOf } from './turnContextInfo.js';
+import { beginTurn, factsOf, logFieldsOf, turnInputOf, turnTraceOf } from './turnContextInfo.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
+import { treatmentOf } from './errorPolicy.js';
+import { beginTurnTrace, traceConnectorCalls } from './turnTrace.js';
 
 /**
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
@@ -27,6 +31,9 @@ const ROUTES = new Map<string, Route>([
   ['invoke.signin/verifyState', verifyState],
   ['invoke.signin/failure', signInFailure],
 ]);
+
+/** The invoke names the bot routes: a turn's span names one of these, or 'other' (the name is the client's to choose). */
+const ROUTED_INVOKES = new Set([...ROUTES.keys()].filter((key) => key.startsWith('invoke.')).map((key) => key.slice('invoke.'.length)));
 
 /**
  * Turns one user may have in flight at once: a double click and a card refresh fit; a client firing hundreds of
@@ -46,6 +53,7 @@ export class ActivityRouter {
   private readonly kit: RouteKit;
   /** Turns in flight per user (see TURNS_PER_USER); an entry lives only while its user has one. */
   private readonly turnsOf = new Map<string, number>();
+  private readonly telemetry: Telemetry;
 
   constructor(
     private readonly handlers: ActionHandlers,
@@ -54,14 +62,30 @@ export class ActivityRouter {
     private readonly turnTimeoutMs = Infinity,
   ) {
     this.kit = { ...parts, turn: turnInputOf, perform: (...args) => this.perform(...args), click: (context) => this.click(context) };
+    this.telemetry = parts.telemetry ?? NO_TELEMETRY;
   }
 
   async run(context: TurnContext): Promise<void> {
+    // First: every line the turn logs from here on carries its trace id (telemetry on).
+    const trace = beginTurnTrace(context, this.telemetry, ROUTED_INVOKES);
+    try {
+      await this.admitted(context);
+    } catch (error) {
+      // Answered by the adapter's onTurnError (FailureSink.unanswered): the span says with which code.
+      trace?.outcome('failed', treatmentOf(error).error.code);
+      throw error;
+    } finally {
+      trace?.end();
+    }
+  }
+
+  private async admitted(context: TurnContext): Promise<void> {
     const { type, channelId, from } = context.activity;
     const user = `${channelId}|${from?.id ?? ''}`;
     const inFlight = this.turnsOf.get(user) ?? 0;
     if (inFlight >= TURNS_PER_USER) {
       this.parts.logger.warn({ ...logFieldsOf(context), channel: channelId, activityType: type }, 'too many turns of one user at once; refused');
+      turnTraceOf(context)?.outcome('refused');
       if (type === 'invoke') await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: TOO_MANY });
       return;
     }
@@ -103,19 +127,25 @@ export class ActivityRouter {
     let action: ActionData | undefined;
     try {
       action = actionOf();
+      turnTraceOf(context)?.action(action.verb);
       // Each of its calls ends by the turn's deadline (the provider bounds them), with an answer that says which failed.
       const signedIn = await signInStep(this.parts.signIn.provider, context, proof, (error, what) => this.parts.sink.noted(context, error, what));
       if (typeof signedIn === 'string') {
-        if (await answer.signInNeeded(signedIn, action)) return;
+        if (await answer.signInNeeded(signedIn, action)) return void turnTraceOf(context)?.outcome('sign_in');
         throw new CodedError(ErrorCode.SignInRequired, 'No sign-in available');
       }
       const followUps: (() => Promise<AdaptiveCard>)[] = [];
       const later = (card: () => Promise<AdaptiveCard>) => void followUps.push(card);
-      const cardId = await answer.card(await this.handle(context, { ...turn, acting: signedInActing(turn.acting, signedIn), later }, action.verb, action.data));
+      const streams: AsyncIterable<AdaptiveCard>[] = [];
+      const updates = (cards: AsyncIterable<AdaptiveCard>) => void streams.push(cards);
+      const cardId = await answer.card(await this.handle(context, { ...turn, acting: signedInActing(turn.acting, signedIn), later, updates }, action.verb, action.data));
       for (const card of followUps) this.followUp(context, cardId, card, action, turn.render.locale);
+      const acted = action;
+      for (const cards of streams) deliverUpdates(context, this.parts, this.telemetry, cardId, cards, (facts, error) => this.parts.sink.ofAction(facts, error, acted, turn.render.locale).card);
     } catch (error) {
       const failure = this.parts.sink.ofAction(context, error, action, turn.render.locale);
       const asked = failure.treatment.asksSignIn && action && (await answer.signInNeeded('signIn', action).catch((error: unknown) => void this.parts.sink.noted(context, error, 'sign-in prompt after a failure')));
+      turnTraceOf(context)?.outcome(asked ? 'sign_in' : 'failed', failure.error.code);
       if (asked) return;
       await answer.failed(failure);
     }
@@ -131,22 +161,38 @@ export class ActivityRouter {
     const { adapter } = context;
     const facts = factsOf(context);
     const reference = TurnContext.getConversationReference(context.activity);
+    const trace = turnTraceOf(context);
     const fail = (error: unknown) => this.parts.sink.ofAction(facts, error, action, locale).card;
-    const deliver = (ready: AdaptiveCard) => adapter.continueConversationAsync(this.parts.botAppId, reference, async (proactive) => void (await placeCard(proactive, ready, this.parts.logger, cardId)));
+    const deliver = (ready: AdaptiveCard) =>
+      adapter.continueConversationAsync(this.parts.botAppId, reference, async (proactive) => {
+        // The connector calls of the card that completes the answered one hang under the turn that answered.
+        if (trace) traceConnectorCalls(proactive, this.telemetry, trace);
+        await placeCard(proactive, ready, this.parts.logger, cardId);
+      });
+    let completed = true;
     card()
-      .catch(fail)
+      .catch((error: unknown) => {
+        completed = false;
+        return fail(error);
+      })
       .then(deliver)
-      .catch(fail);
+      .then(
+        () => this.telemetry.completedLater(action.verb, completed ? 'delivered' : 'failed'),
+        (error: unknown) => {
+          this.telemetry.completedLater(action.verb, 'failed');
+          return fail(error);
+        },
+      );
   }
 
   /** The verb's handler; logs the bot's own time beside the time it waited on Graph. */
   private async handle<V extends keyof ActionDataOf>(context: TurnContext, turn: TurnInput, verb: V, data: ActionDataOf[V]): Promise<AdaptiveCard> {
     const started = performance.now();
     const fields = logFieldsOf(context);
-    const wait = new GraphWait(fields);
+    const wait = new GraphWait(fields, turnTraceOf(context));
     const card = await this.handlers[verb]({ ...turn, acting: { ...turn.acting, meter: wait } }, data);
     this.parts.logger.info(
-      { ...fields, verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds },
+      { ...fields, verb, ms: round(performance.now() - started), graphMs: round(wait.waitedMs), graphCalls: wait.calls, graphRequestIds: wait.requestIds, clientRequestIds: wait.clientRequestIds },
       'action handled',
     );
     return card;

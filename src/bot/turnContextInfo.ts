@@ -4,6 +4,7 @@ import { safeTimeZone } from '../cards/format.js';
 import { type Locale, resolveLocale } from '../cards/i18n.js';
 import type { RenderContext } from '../cards/render.js';
 import { type TurnLogFields, turnLogFields } from '../logging/logContext.js';
+import type { TurnTrace } from '../telemetry/telemetry.js';
 import type { TurnInput } from './handlers/types.js';
 
 /** The user behind an activity, as the domain sees them. */
@@ -67,8 +68,22 @@ const LOG_FIELDS = Symbol('turn log fields');
 /** Which turn and conversation (hashed) a log line written for this turn belongs to; worked out once per turn. */
 export function logFieldsOf(context: TurnFacts): TurnLogFields {
   let fields = context.turnState.get<TurnLogFields | undefined>(LOG_FIELDS);
-  if (!fields) context.turnState.set(LOG_FIELDS, (fields = turnLogFields(context.activity)));
+  if (!fields) context.turnState.set(LOG_FIELDS, (fields = turnLogFields(context.activity, turnTraceOf(context)?.logFields)));
   return fields;
+}
+
+const TRACE = Symbol('turn trace');
+
+/** The turn's telemetry (its span), with telemetry on; set as the router takes the turn, before any line is logged. */
+export function turnTraceOf(context: TurnFacts): TurnTrace | undefined {
+  return context.turnState.get<TurnTrace | undefined>(TRACE);
+}
+
+/** The turn's trace is `trace`: its log lines carry its fields from now on (`fields`: the turn's own, when known). */
+export function setTurnTrace(context: TurnFacts, trace: TurnTrace, fields?: TurnLogFields): void {
+  context.turnState.set(TRACE, trace);
+  if (fields) context.turnState.set(LOG_FIELDS, { ...fields, ...trace.logFields });
+  else context.turnState.delete(LOG_FIELDS);
 }
 
 const DEADLINE = Symbol('turn deadline');

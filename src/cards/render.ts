@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Template } from 'adaptivecards-templating';
 import { MAX_CANCELLATION_MESSAGE_LENGTH } from '../bookings/cancellationMessage.js';
 import type { UpcomingAppointment, UpcomingResult } from '../bookings/types.js';
+import { dateKey } from '../bookings/dayToCancel.js';
 import { formatDay, formatTimeRange } from './format.js';
 import { type Locale, t } from './i18n.js';
 import { asText } from './plainText.js';
@@ -17,7 +18,7 @@ export interface RenderContext {
   timeZone: string;
 }
 
-const TEMPLATE_NAMES = ['list', 'cancelPrompt', 'cancelled', 'message', 'details'] as const;
+const TEMPLATE_NAMES = ['list', 'cancelPrompt', 'cancelled', 'message', 'details', 'dayCancelPrompt', 'dayCancelProgress'] as const;
 type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 const sources = Object.fromEntries(
@@ -53,7 +54,8 @@ function withConstants(node: unknown, constants: Record<'labels' | 'verbs', Read
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withConstants(value, constants)]));
 }
 
-function expand(which: TemplateName, data: Record<string, unknown>, locale: Locale): AdaptiveCard {
+/** A template expanded with its data, every Execute given the card's language and its Action.Submit fallback. */
+export function expand(which: TemplateName, data: Record<string, unknown>, locale: Locale): AdaptiveCard {
   const card = templateFor(which, locale).expand({ $root: data }) as AdaptiveCard;
   finishActions(card, locale);
   return card;
@@ -92,6 +94,7 @@ function labelsOf(locale: Locale): Record<string, string> {
     join: t(locale, 'actions.join'),
     details: t(locale, 'actions.details'),
     viewOnly: t(locale, 'list.viewOnly'),
+    cancelDay: t(locale, 'actions.cancelDay'),
     notOpenable: t(locale, 'list.notOpenable'),
     phone: t(locale, 'labels.phone'),
     location: t(locale, 'labels.location'),
@@ -194,6 +197,8 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
           ...businesses.filter((b) => b.id !== shown?.id).map((b) => ({ title: b.displayName, business: b.id })),
         ].map((s) => ({ title: s.title, data: { offset: 0, range, scope, business: s.business } }));
   const scanning = result.kind === 'appointments' ? result.scanning : undefined;
+  // "Cancel this day" under each day's heading where the user may cancel something that day (dayCancel.ts).
+  const cancellableDays = new Set(all.filter((a) => a.canCancel).map((a) => dateKey(a.start, ctx.timeZone)));
   const card = expand('list', {
     title: t(locale, scope === 'business' ? 'list.titleBusiness' : 'list.title'),
     // While the tenant is still being read, the list is what was found so far; the card is replaced when done.
@@ -209,9 +214,11 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
     // Grouped by day: a day's heading above its first appointment on the page, then times only.
     items: page.map((a, i) => {
       const day = formatDay(a.start, locale, ctx.timeZone);
+      const dayKey = dateKey(a.start, ctx.timeZone);
       return {
         ...appointmentFacts(a),
         dayHeading: i === 0 || formatDay(page[i - 1]!.start, locale, ctx.timeZone) !== day ? day : '',
+        ...cancelDayButton(cancellableDays.has(dayKey) ? { day: dayKey, scope, business } : undefined, day, locale),
         time: formatTimeRange(a.start, a.end, locale, ctx.timeZone),
         staff: staffOf(a, locale),
         joinUrl: a.joinWebUrl ?? '',
@@ -223,6 +230,11 @@ export function renderList(view: ListView, ctx: RenderContext): AdaptiveCard {
     }),
   }, locale);
   return view.refreshFor ? withRefresh(card, { offset, range, scope, business }, view.refreshFor, locale) : card;
+}
+
+/** A day heading's "Cancel this day" (when the user may cancel something that day): its prompt's data, or nothing. */
+function cancelDayButton(data: { day: string; scope: string; business: string } | undefined, day: string, locale: Locale): Record<string, unknown> {
+  return data ? { canCancelDay: true, cancelDay: data, cancelDayTooltip: t(locale, 'actions.cancelDayTooltip', { date: day }) } : { canCancelDay: false, cancelDay: {}, cancelDayTooltip: '' };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseAuthenticationString, parseConnectionString } from './appInsights.js';
 
 /** Environment variables, as documented in README.md and .env.sample. Empty strings count as unset. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -45,6 +46,8 @@ const envSchema = z.object({
   LOCAL_USER: z.preprocess(blankToUndefined, z.email().optional()),
   LOCAL_GRAPH_PORT: int(3979, 0, 65535),
   LOCAL_GRAPH_PAGE_SIZE: int(4, 1, 100),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -115,6 +118,15 @@ export interface ProductionModeConfig {
   allowEmulator: boolean;
 }
 
+/** Where traces and metrics go (Application Insights), validated; absent: telemetry is off. */
+export interface TelemetryConfig {
+  /** Normalized for the exporter (see config/appInsights.ts). */
+  connectionString: string;
+  ingestionEndpoint: string;
+  /** Entra ID (keyless) ingestion as this managed identity: its client id, or 'system' for a system-assigned one. */
+  entraClientId?: string;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -128,6 +140,8 @@ export interface Config {
   storage: StorageConfig;
   /** Whether the audit trail keeps the text of each cancellation message (off by default: it is customer-facing text). */
   auditMessages: boolean;
+  /** Traces and metrics to Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING); off when absent. */
+  telemetry?: TelemetryConfig;
 }
 
 export class ConfigError extends Error {
@@ -151,9 +165,12 @@ function misspelt(source: Record<string, string | undefined>): string[] {
     });
 }
 
+/** Variables the telemetry libraries read themselves (docs/configuration.md, "Telemetry"): not the bot's, not ignored. */
+const READ_BY_TELEMETRY = /^(APPLICATIONINSIGHTS_|APPLICATION_INSIGHTS_|OTEL_)/;
+
 /** Names in `names` (a .env file's) that are no setting of the bot: reported, since each is ignored. */
 export function unknownSettings(names: readonly string[]): string[] {
-  return names.filter((name) => !ENV_VARIABLES.includes(name));
+  return names.filter((name) => !ENV_VARIABLES.includes(name) && !READ_BY_TELEMETRY.test(name));
 }
 
 /** Parses and checks the environment once; the message names every variable that is wrong. */
@@ -198,7 +215,23 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     membershipCacheSeconds: env.MEMBERSHIP_CACHE_SECONDS,
     storage: storageOf(env),
     auditMessages: env.AUDIT_MESSAGES === 'true',
+    telemetry: telemetryOf(env),
   };
+}
+
+/** Telemetry's settings, checked (a bad string stops the bot at start, naming the setting); none: telemetry off. */
+function telemetryOf(env: Env): TelemetryConfig | undefined {
+  const raw = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  if (raw === undefined) {
+    if (env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING !== undefined) throw new ConfigError('Invalid configuration:\n  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: set it only with APPLICATIONINSIGHTS_CONNECTION_STRING (it says how to sign in to that resource)');
+    return undefined;
+  }
+  const parsed = parseConnectionString(raw);
+  if ('problem' in parsed) throw new ConfigError(`Invalid configuration:\n  ${parsed.problem}`);
+  if (env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING === undefined) return parsed;
+  const auth = parseAuthenticationString(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING);
+  if ('problem' in auth) throw new ConfigError(`Invalid configuration:\n  ${auth.problem}`);
+  return { ...parsed, entraClientId: auth.clientId ?? env.MANAGED_IDENTITY_CLIENT_ID ?? 'system' };
 }
 
 function storageOf(env: Env): StorageConfig {

@@ -112,3 +112,40 @@ export const LOCAL_SIGN_IN_CALL_MS = 5_000;
 export const HEADERS_READ_MS = 10_000;
 /** A request's body (at most 256 KiB) must arrive within this; a channel sends it at once. */
 export const BODY_READ_MS = 10_000;
+
+/** The waits of a day's cancellation ("cancel today"), for a turn budget (TURN_TIMEOUT_MS). */
+export interface DayTiming {
+  /** How long Confirm waits for the batch before answering with its progress (the rest follows in the card). */
+  answerWaitMs: number;
+  /** The budget of each appointment's cancel: a turn's. */
+  itemBudgetMs: number;
+  /** A run of a batch counts as alive this long after it last saved: as long as a cancel's own claim lasts. */
+  leaseMs: number;
+  /** How often a run saves its progress (and renews its lease). */
+  saveEveryMs: number;
+  /** How often a batch run by another instance is read again. */
+  pollMs: number;
+  /** At most one card update this often while a batch runs. */
+  progressEveryMs: number;
+  /** How long the card keeps being updated after the answer; a batch still running then shows Refresh. */
+  followUpMs: number;
+  /** The longest Retry-After waited out within a run before a throttled cancel counts as failed. */
+  maxThrottleWaitMs: number;
+}
+
+/**
+ * A Confirm answers within a quarter of the turn (at most 2.5 s: Teams shows the first progress within 3 s); each
+ * appointment's cancel has a turn's budget; a stopped run is taken over once a cancel's claim would have lapsed too.
+ */
+export function dayTimingFor(turnTimeoutMs: number): DayTiming {
+  return {
+    answerWaitMs: Math.min(2_500, Math.round(turnTimeoutMs / 4)),
+    itemBudgetMs: turnTimeoutMs,
+    leaseMs: turnTimeoutMs + 1_000,
+    saveEveryMs: 1_000,
+    pollMs: 500,
+    progressEveryMs: 1_000,
+    followUpMs: 5 * turnTimeoutMs,
+    maxThrottleWaitMs: 30_000,
+  };
+}

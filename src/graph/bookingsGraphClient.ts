@@ -11,6 +11,8 @@ import { DecodedPages } from './decodedPages.js';
 import { GRAPH_REQUESTS_IN_FLIGHT, staffReadBackOffMs } from '../config/durations.js';
 import { GraphPacer } from './graphPacer.js';
 import type { GraphAnswer } from './transport.js';
+import { graphRoute } from '../telemetry/routes.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import {
   type GraphAppointment,
   type GraphStaffMember,
@@ -118,6 +120,8 @@ export class BookingsGraphClient implements BookingsGateway {
     private readonly options: BookingsGraphOptions,
     /** The instance's slots at Graph, shared by every user: per mailbox, and in all. */
     private readonly pacer = new GraphPacer(GRAPH_REQUESTS_IN_FLIGHT),
+    /** Where a batch member's throttling is counted (a call's own is counted by the client's middleware). */
+    private readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {
     this.linkPrefix = `${options.baseUrl}${options.version}/`;
   }
@@ -204,7 +208,11 @@ export class BookingsGraphClient implements BookingsGateway {
       if (!read || answered.has(read)) continue;
       answered.add(read);
       const outcome = await this.staffIn(acting, read.businessId, member);
-      if (isPassing(outcome) && mayRetry(outcome)(read)) later(read, outcome.retryAfterSeconds);
+      const again = isPassing(outcome) && mayRetry(outcome)(read);
+      if (member.status === 429 || (member.status === 503 && isPassing(outcome))) {
+        this.telemetry.graphThrottled({ route: graphRoute(`${this.linkPrefix}${this.business(read.businessId).slice(1)}/staffMembers`), status: member.status, retryAfterSeconds: isPassing(outcome) ? outcome.retryAfterSeconds : undefined, waited: again });
+      }
+      if (again) later(read, outcome.retryAfterSeconds);
       else found(read.businessId, outcome);
     }
     for (const read of reads) if (!answered.has(read)) later(read);

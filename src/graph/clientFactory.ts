@@ -10,6 +10,8 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { msUntil } from '../bookings/deadline.js';
 import type { Logger } from '../logging/logger.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
+import { GraphAttemptMiddleware, GraphSpanMiddleware } from './graphSpans.js';
 import { ClientRequestIdMiddleware, GraphWaitMiddleware } from './graphWait.js';
 import { GraphTransport } from './transport.js';
 
@@ -97,11 +99,22 @@ function longestBackOffSeconds(delay: number, retry: number): number {
  * refuses to follow links off the configured base URL, so a token never leaves for another host).
  * Only reads are retried: a cancel POST that is retried after a lost answer could cancel twice.
  */
-export function createGraphClient(options: GraphClientOptions, logger?: Logger): Client {
+export function createGraphClient(options: GraphClientOptions, logger?: Logger, telemetry: Telemetry = NO_TELEMETRY): Client {
   const retry = new RetryHandler(new RetryHandlerOptions(1, options.maxRetries, retryWithin(options.maxRetryWaitSeconds)));
+  // With telemetry on, a span per call (above the retries) and a note of each attempt (below them): graphSpans.ts.
+  const traced = telemetry.enabled;
   return Client.initWithMiddleware({
     baseUrl: options.baseUrl,
     defaultVersion: options.version,
-    middleware: [new DeadlineMiddleware(options.timeoutMs), new GraphWaitMiddleware(logger), retry, new TelemetryHandler(), new ClientRequestIdMiddleware(), new GraphTransport()],
+    middleware: [
+      new DeadlineMiddleware(options.timeoutMs),
+      new GraphWaitMiddleware(logger),
+      ...(traced ? [new GraphSpanMiddleware(telemetry)] : []),
+      retry,
+      ...(traced ? [new GraphAttemptMiddleware()] : []),
+      new TelemetryHandler(),
+      new ClientRequestIdMiddleware(),
+      new GraphTransport(),
+    ],
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import type { CallMeter } from '../bookings/types.js';
+import type { CallMeter, TraceParent } from '../bookings/types.js';
 import type { Logger } from '../logging/logger.js';
 
 /**
@@ -15,18 +15,25 @@ export class GraphWait implements CallMeter {
   waitedMs = 0;
   /** Graph's request-id of each call, for the turn's log line (support cases name them). */
   readonly requestIds: string[] = [];
+  /** Our client-request-id of each call: known even when Graph never answered, and in the call's span. */
+  readonly clientRequestIds: string[] = [];
   private inFlight = 0;
   private since = 0;
 
-  constructor(readonly logFields: Readonly<Record<string, unknown>> = {}) {}
+  constructor(
+    readonly logFields: Readonly<Record<string, unknown>> = {},
+    /** The turn's trace (telemetry on): each call's span hangs under it. */
+    readonly trace?: TraceParent,
+  ) {}
 
   begin(): void {
     this.calls++;
     if (this.inFlight++ === 0) this.since = performance.now();
   }
 
-  end(requestId?: string): void {
+  end(requestId?: string, clientRequestId?: string): void {
     if (requestId) this.requestIds.push(requestId);
+    if (clientRequestId) this.clientRequestIds.push(clientRequestId);
     if (--this.inFlight === 0) this.waitedMs += performance.now() - this.since;
   }
 }
@@ -54,10 +61,10 @@ export class GraphWaitMiddleware implements Middleware {
       await this.next?.execute(context);
     } finally {
       const requestId = context.response?.headers.get('request-id') ?? undefined;
-      meter?.end(requestId);
+      const clientRequestId = headersOf(context)['client-request-id'];
+      meter?.end(requestId, clientRequestId);
       // Method, status, ids and timing only: the URL names businesses and appointments. Built only when written.
       if (this.logger?.isLevelEnabled('debug')) {
-        const clientRequestId = headersOf(context)['client-request-id'];
         this.logger.debug(
           { ...meter?.logFields, method: context.options?.method ?? 'GET', status: context.response?.status, requestId, clientRequestId, ms: Math.round(performance.now() - started) },
           'graph call',

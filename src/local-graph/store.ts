@@ -74,6 +74,13 @@ export class BookingsStore {
       .sort((a, b) => a.start.getTime() - b.start.getTime());
   }
 
+  /** One more appointment (tests and the benchmark build a busy day on top of a seed). */
+  add(appointment: SeedAppointment): void {
+    const list = this.appointmentsByBusiness.get(appointment.businessId) ?? [];
+    list.push(appointment);
+    this.appointmentsByBusiness.set(appointment.businessId, list);
+  }
+
   appointment(business: SeedBusiness, id: string): SeedAppointment | undefined {
     return this.live(business).find((a) => a.id === id);
   }

@@ -354,7 +354,8 @@ describe('provisioning: the Azure resources as code (infra/)', () => {
     const settings = [...text.matchAll(/\{ name: '(\w+)', value: ('[^']*'|[\w.]+)/g)].map((m) => ({ name: m[1]!, value: m[2]! }));
     // Its app settings are the bot's own variables (docs/configuration.md), or the host's; AZURE_CLIENT_ID is read by
     // @azure/identity's DefaultAzureCredential (createDefaultManagedIdentityCredential), which reaches Blob storage.
-    const host = ['NODE_ENV', 'SCM_DO_BUILD_DURING_DEPLOYMENT', 'WEBSITE_RUN_FROM_PACKAGE', 'AZURE_CLIENT_ID'];
+    // APPLICATION_INSIGHTS_NO_STATSBEAT is read by the telemetry distro itself (docs/configuration.md, "Telemetry").
+    const host = ['NODE_ENV', 'SCM_DO_BUILD_DURING_DEPLOYMENT', 'WEBSITE_RUN_FROM_PACKAGE', 'AZURE_CLIENT_ID', 'APPLICATION_INSIGHTS_NO_STATSBEAT'];
     for (const { name } of settings) expect(ENV_VARIABLES.includes(name) || host.includes(name), name).toBe(true);
     const names = settings.map((s) => s.name);
     for (const name of ['MicrosoftAppId', 'MicrosoftAppTenantId', 'MicrosoftAppType', 'MANAGED_IDENTITY_CLIENT_ID', 'AZURE_CLIENT_ID', 'OAUTH_CONNECTION_NAME', 'STORAGE_ACCOUNT_URL', 'STORAGE_CONTAINER', 'AUDIT_DIR']) expect(names).toContain(name);
@@ -375,11 +376,37 @@ describe('provisioning: the Azure resources as code (infra/)', () => {
       oauthConnectionName: 'bookings-sso',
       storageAccountUrl: 'https://bkbot0f9e8d.blob.core.windows.net',
       storageContainer: 'bookings-bot',
+      'appInsights.properties.ConnectionString': 'InstrumentationKey=00000000-0000-4000-8000-00000000a15e;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/;LiveEndpoint=https://westeurope.livediagnostics.monitor.azure.com/;ApplicationId=0f2f1c3e-1d2b-4e5f-8a9b-0c1d2e3f4a5b',
     };
-    const env = Object.fromEntries(settings.filter((s) => s.name !== 'AUDIT_DIR').map((s) => [s.name, s.value.startsWith("'") ? s.value.slice(1, -1) : sample[s.value]]));
+    // A quoted value's interpolations (${identity.properties.clientId}) take the sample's values too.
+    const literal = (value: string) => value.slice(1, -1).replace(/\$\{([\w.]+)\}/g, (_m, name: string) => sample[name]!);
+    const env = Object.fromEntries(settings.filter((s) => s.name !== 'AUDIT_DIR').map((s) => [s.name, s.value.startsWith("'") ? literal(s.value) : sample[s.value]]));
     const config = loadConfig(env);
     expect(config.mode).toMatchObject({ kind: 'production', appId: sample.botAadAppClientId, credential: { kind: 'managedIdentity', clientId: sample['identity.properties.clientId'] }, appType: 'SingleTenant' });
     expect(config.storage).toMatchObject({ kind: 'blob', accountUrl: sample.storageAccountUrl });
+    // Telemetry on, keyless: ingestion signs in as the same identity.
+    expect(config.telemetry).toMatchObject({ ingestionEndpoint: 'https://westeurope-5.in.applicationinsights.azure.com/', entraClientId: sample['identity.properties.clientId'] });
+    expect(value('APPLICATION_INSIGHTS_NO_STATSBEAT')).toBe("'true'");
+  });
+
+  it('for dev and prod, Application Insights on a Log Analytics workspace, taking telemetry only with Entra ID tokens, from the bot\'s identity', () => {
+    const file = 'infra/azure.bicep';
+    const workspace = resourceOf(file, 'workspace');
+    const appInsights = resourceOf(file, 'appInsights');
+    const publisher = resourceOf(file, 'telemetryPublisher');
+    expect(workspace.type).toBe('Microsoft.OperationalInsights/workspaces');
+    expect(workspace.body.properties).toMatchObject({ sku: { name: 'PerGB2018' }, features: { disableLocalAuth: true } });
+    expect(appInsights.type).toBe('Microsoft.Insights/components');
+    expect(appInsights.body.properties).toMatchObject({ Application_Type: 'web', IngestionMode: 'LogAnalytics', DisableLocalAuth: true, DisableIpMasking: false });
+    expect(expr((appInsights.body.properties as Record<string, BicepValue>).WorkspaceResourceId)).toBe('workspace . id');
+    // "Monitoring Metrics Publisher", on the component, for the user-assigned identity the bot runs as.
+    expect(bicep(file).text).toContain("var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'");
+    expect(publisher.type).toBe('Microsoft.Authorization/roleAssignments');
+    expect(expr(publisher.body.scope)).toBe('appInsights');
+    expect(publisher.body.properties).toMatchObject({ principalType: 'ServicePrincipal' });
+    expect(expr((publisher.body.properties as Record<string, BicepValue>).principalId)).toBe('identity . properties . principalId');
+    // Not in the F5 (local) environment: there the bot runs on the developer's machine, without telemetry.
+    expect(bicep('infra/azure.local.bicep').text).not.toContain('Microsoft.Insights/components');
   });
 
   it('for several instances, a storage account without keys, the README\'s lifecycle rule, and Blob access for that same identity', () => {

@@ -39,6 +39,21 @@ describe('the audit report', () => {
     expect(toTable(rows)).toMatch(/failed: 1, cancelled: 1, repeated: 1\n$/);
   });
 
+  it("shows a day's cancellation: each attempt's batch, and the batch's own entry (once) with its day and counts", () => {
+    const batch = { day: '2026-12-09', round: 0, total: 3, cancelled: 2, alreadyGone: 0, refused: 0, failed: 1 };
+    const rows = reportRows([
+      entry({ at: '2026-12-09T08:00:01.000Z', batchId: 'b'.repeat(32) }),
+      entry({ at: '2026-12-09T08:00:02.000Z', attemptId: `${'b'.repeat(32)}#0`, outcome: 'batch', businessId: '', appointmentId: '', batchId: 'b'.repeat(32), batch }),
+      // The same run's entry written again (an instance stopped after writing it): counted once.
+      entry({ at: '2026-12-09T08:00:03.000Z', attemptId: `${'b'.repeat(32)}#0`, outcome: 'batch', businessId: '', appointmentId: '', batchId: 'b'.repeat(32), batch }),
+    ]);
+    expect(rows.map((r) => r.outcome)).toEqual(['cancelled', 'batch']);
+    const csv = toCsv(rows).trimEnd().split('\n');
+    expect(csv[0]).toBe('at,outcome,userObjectId,businessId,appointmentId,errorCode,recovered,graphRequestId,batchId,batch');
+    expect(csv[2]).toMatch(/,b{32},"2026-12-09 #0: 2 cancelled, 0 already gone, 0 refused, 1 failed of 3"$/);
+    expect(toTable(rows)).toMatch(/cancelled: 1, batch: 1\n$/);
+  });
+
   it('writes CSV a spreadsheet opens safely: quoted commas and quotes, and no formulas from message text', () => {
     const csv = toCsv([entry({ cancellationMessage: 'Sorry, the "kitchen" is closed' }), entry({ attemptId: 'a-2', cancellationMessage: '=HYPERLINK("http://x")' })]);
     const lines = csv.trimEnd().split('\n');

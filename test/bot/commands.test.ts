@@ -31,6 +31,20 @@ describe('typed commands', () => {
     ['appointments Contoso', { kind: 'list', range: 'upcoming', businessName: 'contoso' }],
     ['预约 fabrikam', { kind: 'list', range: 'upcoming', businessName: 'fabrikam' }],
     ['what is the weather', { kind: 'help', understood: false }],
+    // A day to cancel ("out sick"): one day, never a range of days.
+    ['cancel today', { kind: 'cancelDay', range: 'today' }],
+    ['Cancel  Tomorrow', { kind: 'cancelDay', range: 'tomorrow' }],
+    ['cancel 2026-12-09', { kind: 'cancelDay', range: '2026-12-09' }],
+    ['cancel my appointments friday', { kind: 'cancelDay', range: '2026-12-04' }],
+    ['cancel dec 9', { kind: 'cancelDay', range: '2026-12-09' }],
+    ['取消今天', { kind: 'cancelDay', range: 'today' }],
+    ['取消明天', { kind: 'cancelDay', range: 'tomorrow' }],
+    ['取消明天的预约', { kind: 'cancelDay', range: 'tomorrow' }],
+    ['取消12月9日的所有预约', { kind: 'cancelDay', range: '2026-12-09' }],
+    ['cancel this week', { kind: 'help', understood: false }],
+    ['cancel', { kind: 'help', understood: false }],
+    ['cancel contoso', { kind: 'help', understood: false }],
+    ['取消', { kind: 'help', understood: false }],
   ])('%j', (text, command) => {
     expect(parse(text)).toEqual(command);
   });

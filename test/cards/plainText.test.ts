@@ -2,7 +2,8 @@ import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { asText } from '../../src/cards/plainText.js';
 import { renderCancelled, renderCancelPrompt, renderDetails, renderList } from '../../src/cards/render.js';
-import { appointment, window } from '../helpers/cardStates.js';
+import { renderDayProgress, renderDayPrompt } from '../../src/cards/dayCancel.js';
+import { appointment, dayProgress, window } from '../helpers/cardStates.js';
 
 /**
  * What customers (the public booking page) and Bookings' own names can hold, and what markdown would make of it in
@@ -69,6 +70,8 @@ describe("text from Graph is shown as text, in the cards' real output", () => {
       renderDetails(a, ctx, { showPhone: true }),
       renderCancelPrompt(a, ctx),
       renderCancelled(a, notes!, ctx),
+      renderDayPrompt({ offer: { day: '2026-03-29', appointments: [a], total: 1, scope: 'mine', canSeeWholeBusiness: false }, grant: 'g.m' }, ctx),
+      renderDayProgress({ progress: { ...dayProgress(['failed'], notes), items: [{ appointment: a, outcome: 'failed' }] }, reasonOf: () => 'x' }, ctx),
     ];
     const fields = cards.flatMap(markdownFields);
     const withHostileText = fields.filter((f) => /evil|Reset|urgent|Heading/.test(f.replace(/\\|\u200B/g, '')));

@@ -2,6 +2,9 @@ import type { UpcomingAppointment } from '../../src/bookings/types.js';
 import type { Locale } from '../../src/cards/i18n.js';
 import { type AdaptiveCard, renderCancelled, renderCancelPrompt, renderDetails, renderList, renderMessage, renderPrivateList } from '../../src/cards/render.js';
 import { Verb } from '../../src/cards/verbs.js';
+import { renderDayProgress, renderDayPrompt } from '../../src/cards/dayCancel.js';
+import type { DayItemView, DayProgress } from '../../src/bookings/dayCancellation.js';
+import type { DayOffer } from '../../src/bookings/dayToCancel.js';
 
 /** Every state each card template can be in, for the card tests (object model in Node, renderer in Chromium). */
 export const appointment = (n: number, extra: Partial<UpcomingAppointment> = {}): UpcomingAppointment => ({
@@ -32,6 +35,31 @@ export const list = (count: number, extra: { scope?: 'mine' | 'business'; canSee
   business: extra.oneShown ? contoso : undefined,
 });
 
+/** A day's offer (dayToCancel) of `count` of the appointments above. */
+export const dayOffer = (count: number, extra: Partial<DayOffer> = {}): DayOffer => ({
+  day: '2026-03-29',
+  appointments: Array.from({ length: count }, (_, n) => appointment(n)),
+  total: count,
+  scope: 'mine',
+  canSeeWholeBusiness: false,
+  ...extra,
+});
+
+/** A day's batch as it stands: the given outcomes, one per appointment. */
+export const dayProgress = (outcomes: DayItemView['outcome'][], message = 'Sorry, I am ill today.'): DayProgress => {
+  const items: DayItemView[] = outcomes.map((outcome, n) => ({ appointment: appointment(n), outcome, ...(outcome === 'failed' ? { errorCode: 'unavailable' as DayItemView['errorCode'], requestId: 'r-1' } : outcome === 'refused' ? { errorCode: 'forbidden' as DayItemView['errorCode'] } : {}) }));
+  const count = (o: DayItemView['outcome']) => outcomes.filter((x) => x === o).length;
+  return {
+    batchId: 'b'.repeat(32),
+    day: '2026-03-29',
+    message,
+    items,
+    counts: { total: items.length, pending: count('pending'), cancelled: count('cancelled'), alreadyGone: count('alreadyGone'), refused: count('refused'), failed: count('failed') },
+    finished: count('pending') === 0,
+    retryable: count('failed'),
+  };
+};
+
 export const cardStates = (locale: Locale): [string, AdaptiveCard][] => {
   const ctx = { locale, timeZone: 'Europe/London' };
   return [
@@ -57,6 +85,14 @@ export const cardStates = (locale: Locale): [string, AdaptiveCard][] => {
     ['prompt', renderCancelPrompt(appointment(0), ctx)],
     ['prompt after an error', renderCancelPrompt(appointment(0), ctx, { message: 'mine', error: 'Too long' })],
     ['cancelled', renderCancelled(appointment(0), 'Sorry ${not a template}', ctx)],
+    ['day prompt, with the switch to the whole business (an administrator)', renderDayPrompt({ offer: dayOffer(3, { canSeeWholeBusiness: true }), grant: 'g.m' }, ctx)],
+    ['day prompt, whole business, after an error, one unticked', renderDayPrompt({ offer: dayOffer(3, { scope: 'business', canSeeWholeBusiness: true }), grant: 'g.m', business: 'all', message: 'mine', error: 'Too long', picked: [0, 2] }, ctx)],
+    ['day prompt, nothing to cancel', renderDayPrompt({ offer: dayOffer(0), grant: '' }, ctx)],
+    ['day prompt, a day busier than one prompt', renderDayPrompt({ offer: dayOffer(2, { total: 45 }), grant: 'g.m' }, ctx)],
+    ['day progress, under way', renderDayProgress({ progress: dayProgress(['cancelled', 'pending', 'pending']), reasonOf: () => 'x' }, ctx)],
+    ['day progress, no longer updating by itself', renderDayProgress({ progress: dayProgress(['cancelled', 'pending']), reasonOf: () => 'x', stalled: true }, ctx)],
+    ['day summary, with failures (Retry)', renderDayProgress({ progress: dayProgress(['cancelled', 'alreadyGone', 'refused', 'failed']), reasonOf: () => 'Unreachable' }, ctx)],
+    ['day summary, all cancelled', renderDayProgress({ progress: dayProgress(['cancelled', 'cancelled']), reasonOf: () => 'x' }, ctx)],
     ['message', renderMessage({ locale, title: 'Oops', paragraphs: ['One', 'Two'], reference: 'Reference: x', actions: [{ title: 'Try again', verb: Verb.ConfirmCancel, data: { businessId: 'b', appointmentId: 'a', cancellationMessage: 'm' } }], tone: 'attention' })],
   ];
 };

@@ -18,7 +18,7 @@ export async function startProductionBot(env: Record<string, string> = {}, tenan
   const graph = new LocalGraphService({ trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri }, seed: tenant.seed, now: tenant.clock });
   await graph.start();
   const { logs, logDestination } = captureLogs();
-  const bot = await start({ ...productionEnv({ entra, tokenService, connector, graph }), LOG_LEVEL: 'debug', ...env }, { logDestination, clock: tenant.clock, cancelTiming: tenant.cancelTiming });
+  const bot = await start({ ...productionEnv({ entra, tokenService, connector, graph }), LOG_LEVEL: 'debug', ...env }, { logDestination, clock: tenant.clock, cancelTiming: tenant.cancelTiming, telemetry: tenant.telemetry });
   return new ProductionHarness(bot, connector, logs, graph, entra, tokenService);
 }
 
@@ -30,6 +30,8 @@ export interface TenantOptions {
   seed?: Seed;
   clock?: () => Date;
   cancelTiming?: StartOptions['cancelTiming'];
+  /** Telemetry made by the test (in-memory exporters), instead of none. */
+  telemetry?: StartOptions['telemetry'];
 }
 
 /** The environment of a production-mode bot whose every peer is a stand-in (also used by the benchmark). */

@@ -6,7 +6,7 @@ import type { TurnInput } from './types.js';
 export function help(windowDays: number) {
   return (turn: TurnInput, notUnderstood?: string): AdaptiveCard => {
     const { locale } = turn.render;
-    const paragraphs = [t(locale, 'help.appointments', { days: windowDays }), t(locale, 'help.signOut'), t(locale, 'help.help')];
+    const paragraphs = [t(locale, 'help.appointments', { days: windowDays }), t(locale, 'help.cancelDay'), t(locale, 'help.signOut'), t(locale, 'help.help')];
     if (notUnderstood !== undefined) paragraphs.unshift(t(locale, 'help.notUnderstood', { text: notUnderstood.slice(0, 80) }));
     return renderMessage({ locale, title: t(locale, 'help.title'), paragraphs, actions: [showAppointmentsAction(locale)] });
   };

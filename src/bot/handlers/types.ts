@@ -15,6 +15,11 @@ export interface TurnInput {
    * (Teams) or follows it (hosts that cannot update a card). Where the turn has no way to deliver later, absent.
    */
   later?: (card: () => Promise<AdaptiveCard>) => void;
+  /**
+   * Work that updates the answered card more than once as it goes (a day's cancellation): each card the iterable
+   * gives replaces the last one, in order (Teams), or follows it as a new message (hosts that cannot update a card).
+   */
+  updates?: (cards: AsyncIterable<AdaptiveCard>) => void;
 }
 
 export type DataOf<V extends keyof ActionDataOf> = ActionDataOf[V];

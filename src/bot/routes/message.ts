@@ -29,6 +29,9 @@ export const message: Route = async (context, kit) => {
     case 'list':
       if (isSharedConversation(context.activity)) return privateList(context, kit, turn);
       return act(context, kit, { turn, action: () => ({ verb: Verb.ListAppointments, data: { offset: 0, range: command.range, scope: 'mine', businessName: command.businessName } }) });
+    case 'cancelDay':
+      if (isSharedConversation(context.activity)) return privateList(context, kit, turn);
+      return act(context, kit, { turn, action: () => ({ verb: Verb.PromptCancelDay, data: { day: command.range, scope: 'mine' } }) });
     case 'refreshBusinesses':
       if (isSharedConversation(context.activity)) return privateList(context, kit, turn);
       return act(context, kit, { turn, action: () => ({ verb: Verb.RefreshBusinesses, data: { offset: 0, range: 'upcoming', scope: 'mine' } }) });

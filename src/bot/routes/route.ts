@@ -7,6 +7,7 @@ import type { FailureSink } from '../failures.js';
 import type { help, welcome } from '../handlers/help.js';
 import type { TurnInput } from '../handlers/types.js';
 import type { SignInParts, SignInProof } from '../signIn/signIn.js';
+import type { Telemetry } from '../../telemetry/telemetry.js';
 
 /** One action to run: parsed lazily, so that bad card data is answered like any other failure. */
 export interface ActionRequest {
@@ -25,6 +26,8 @@ export interface RouteParts {
   clock: () => Date;
   /** The bot's app id, as proactive messages name it ('' in local mode, where nothing authenticates). */
   botAppId: string;
+  /** Traces and metrics (NO_TELEMETRY when off, the default). */
+  telemetry?: Telemetry;
 }
 
 /** What every route may use: the router's parts, the turn's input and the action pipeline. */

@@ -7,7 +7,9 @@ import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { Acting } from '../../bookings/types.js';
 import { byDeadline, msUntil, settledWithin } from '../../bookings/deadline.js';
-import { turnDeadlineOf, userOf } from '../turnContextInfo.js';
+import { turnDeadlineOf, turnTraceOf, userOf } from '../turnContextInfo.js';
+import { originOf, TOKEN_SERVICE_ROUTES, type TokenServiceOperation } from '../../telemetry/routes.js';
+import { NO_TELEMETRY, type Telemetry } from '../../telemetry/telemetry.js';
 import { identityOfToken, type LoginRequest, type SignedIn, type SignInProvider, type SignInReason, type SignInTexts } from './signIn.js';
 
 /**
@@ -19,6 +21,9 @@ export class TokenServiceSignIn implements SignInProvider {
   constructor(
     private readonly connectionName: string,
     private readonly obo: OboTokenProvider,
+    /** The Token Service's URL (BOT_TOKEN_SERVICE_URL), which its calls' spans name. */
+    private readonly tokenServiceUrl = '',
+    private readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {}
 
   /**
@@ -43,13 +48,13 @@ export class TokenServiceSignIn implements SignInProvider {
 
   async userToken(context: TurnContext, magicCode?: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
-    const response = await reach(context, () => this.client(context).getUserToken(from.id, this.connectionName, channelId, magicCode as string));
+    const response = await this.reach(context, 'GetToken', () => this.client(context).getUserToken(from.id, this.connectionName, channelId, magicCode as string));
     return response?.token ? signedInWith(response.token) : undefined;
   }
 
   async exchange(context: TurnContext, ssoToken: string): Promise<SignedIn | undefined> {
     const { from, channelId } = context.activity;
-    const response = await reach(context, () => this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken }));
+    const response = await this.reach(context, 'exchange', () => this.client(context).exchangeToken(from.id, this.connectionName, channelId, { token: ssoToken }));
     return response?.token ? signedInWith(response.token) : undefined;
   }
 
@@ -85,14 +90,28 @@ export class TokenServiceSignIn implements SignInProvider {
     await this.obo.forgetEverywhere(acting).catch((cause: unknown) => {
       throw cause instanceof CodedError ? cause : new CodedError(ErrorCode.StorageUnavailable, 'The shared token cache could not be cleared', { cause });
     });
-    await reach(context, () => this.client(context).signOutUser(from.id, this.connectionName, channelId));
+    await this.reach(context, 'SignOut', () => this.client(context).signOutUser(from.id, this.connectionName, channelId));
     return true;
   }
 
   private async signInResource(context: TurnContext): Promise<SignInUrlResponse> {
-    const resource = await reach(context, () => this.client(context).getSignInResource(this.connectionName, context.activity, undefined as unknown as string));
+    const resource = await this.reach(context, 'GetSignInResource', () => this.client(context).getSignInResource(this.connectionName, context.activity, undefined as unknown as string));
     if (!resource?.signInLink) throw new CodedError(ErrorCode.SignInMisconfigured, 'The Token Service gave no sign-in link for the OAuth connection');
     return resource;
+  }
+
+  /** A Token Service call (see reach below), as a span of the turn's with telemetry on. */
+  private async reach<T>(context: TurnContext, operation: TokenServiceOperation, call: () => Promise<T>): Promise<T> {
+    const span = this.telemetry.httpCall(turnTraceOf(context), { service: 'tokenService', origin: originOf(this.tokenServiceUrl), ...TOKEN_SERVICE_ROUTES[operation] });
+    try {
+      const result = await reach(context, call);
+      span.end({});
+      return result;
+    } catch (error) {
+      const { statusCode } = ((error as { cause?: unknown }).cause ?? {}) as { statusCode?: unknown };
+      span.end({ status: typeof statusCode === 'number' ? statusCode : undefined, error: error instanceof CodedError ? error.code : 'failed' });
+      throw error;
+    }
   }
 
   private client(context: TurnContext): UserTokenClient {
