@@ -85,13 +85,13 @@ export function isSettled(item: DayItem): boolean {
 }
 
 /**
- * The batch's id: the user, the prompt it came from (its grant's nonce), the day and the appointments chosen. A double
- * Confirm, Teams re-delivering it, or the same click on another instance name the same batch and join it; another
- * prompt (a new card) starts another batch, whose appointments the ledger still cancels once.
+ * The batch's id: the user, the prompt it came from (its grant's nonce) and the day. Every Confirm of one prompt (a
+ * double click, Teams re-delivering it, the same click on another instance, or another choice of boxes on the same
+ * card) names the same batch and joins it, so one card starts at most one batch; another prompt (a new card) starts
+ * another, whose appointments the ledger still cancels once.
  */
-export function batchIdOf(userKey: string, nonce: string, day: string, appointmentKeys: readonly string[]): string {
-  const chosen = [...appointmentKeys].sort().join('\n');
-  return createHash('sha256').update(`day batch v1|${userKey}|${nonce}|${day}|${chosen}`).digest('base64url').slice(0, 32);
+export function batchIdOf(userKey: string, nonce: string, day: string): string {
+  return createHash('sha256').update(`day batch v2|${userKey}|${nonce}|${day}`).digest('base64url').slice(0, 32);
 }
 
 /** What a batch id looks like (checked before it reaches storage). */

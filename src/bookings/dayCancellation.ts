@@ -283,6 +283,8 @@ export class DayRun {
   /** One appointment through the single cancel's run, with a budget of its own; its outcome as the summary counts it. */
   private async cancelOne(i: number): Promise<Omit<DayItem, 'appointment' | 'round'>> {
     const appointment = restoreAppointment(this.record.items[i]!.appointment);
+    // A retry or a takeover may come hours after the prompt: an appointment that has begun is not cancelled then.
+    if (appointment.start.getTime() <= this.parts.clock().getTime()) return { outcome: 'refused', errorCode: ErrorCode.AppointmentStarted };
     const acting = { ...this.acting, deadline: performance.now() + this.parts.itemBudgetMs };
     const { message, grantedAt } = this.record;
     try {

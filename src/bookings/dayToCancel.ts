@@ -38,7 +38,8 @@ export function dateKey(instant: Date, timeZone: string): string {
 
 /**
  * The day's appointments this user may cancel: the list's own read (their businesses' calendars for that day, the
- * access rule applied to every item), keeping only those the rule lets them cancel and Graph can address. By default
+ * access rule applied to every item), keeping only those the rule lets them cancel, Graph can address, and that
+ * have not begun. By default
  * their own (and unassigned ones); with scope "business", everyone's where they administer or schedule.
  */
 export async function dayToCancel(bookings: BookingsService, acting: Acting, day: string, timeZone: string, scope: ListScope, filter: BusinessFilter): Promise<DayOffer> {
@@ -47,7 +48,9 @@ export async function dayToCancel(bookings: BookingsService, acting: Acting, day
   const shown = dateKey(window.start, timeZone);
   const result = await bookings.upcoming(acting, window, scope, filter);
   if (result.kind !== 'appointments') return { day: shown, appointments: [], total: 0, scope, canSeeWholeBusiness: false };
-  const cancellable = result.appointments.filter((a) => a.canCancel);
+  // One already begun is not offered: a day's message would reach its customer during or after the visit.
+  const now = bookings.now();
+  const cancellable = result.appointments.filter((a) => a.canCancel && a.start > now);
   return {
     day: shown,
     appointments: cancellable.slice(0, MAX_DAY_APPOINTMENTS),

@@ -46,6 +46,8 @@ export enum ErrorCode {
   CancelInProgress = 'cancelInProgress',
   /** An appointment of a day's cancellation was moved after its prompt was drawn: it is not cancelled at a time the user never saw. */
   AppointmentMoved = 'appointmentMoved',
+  /** An appointment of a day's cancellation had begun by the time its cancel would be sent (a retry or takeover hours later): not sent. */
+  AppointmentStarted = 'appointmentStarted',
   /** A day's cancellation the bot no longer keeps (older than a day), or never had. */
   DayBatchUnknown = 'dayBatchUnknown',
   /** Anything we did not foresee. */

@@ -29,6 +29,11 @@ export class BookingsService {
     private readonly windowDays: number,
   ) {}
 
+  /** The service's time: what "upcoming" and "begun" are measured against. */
+  now(): Date {
+    return this.clock();
+  }
+
   /**
    * The user's upcoming appointments in every business where they are staff: those assigned to them
    * and those assigned to nobody (which any staff member may have to handle), soonest first. With scope

@@ -40,6 +40,7 @@ const POLICY: Record<ErrorCode, ErrorTreatment> = {
   [ErrorCode.CancelInProgress]: { textKey: 'errors.cancelInProgress', retryable: true, invokeStatus: 200 },
   [ErrorCode.Internal]: { textKey: 'errors.internal', retryable: true, invokeStatus: 200 },
   [ErrorCode.AppointmentMoved]: { textKey: 'errors.appointmentMoved', retryable: false, invokeStatus: 200 },
+  [ErrorCode.AppointmentStarted]: { textKey: 'errors.appointmentStarted', retryable: false, invokeStatus: 200 },
   [ErrorCode.DayBatchUnknown]: { textKey: 'errors.dayBatchUnknown', retryable: false, invokeStatus: 200 },
 };
 

@@ -1,4 +1,5 @@
 import type { Activity, TurnContext } from 'botbuilder';
+import { AuthenticationConstants, type ClaimsIdentity } from 'botframework-connector';
 import type { UserRef } from '../bookings/types.js';
 import { safeTimeZone } from '../cards/format.js';
 import { type Locale, resolveLocale } from '../cards/i18n.js';
@@ -103,4 +104,18 @@ function turnStartOf(context: TurnContext): number {
 /** By when this turn must answer (performance.now()); no limit outside a routed turn. */
 export function turnDeadlineOf(context: TurnContext): number {
   return context.turnState.get<number | undefined>(DEADLINE) ?? Infinity;
+}
+
+/** Whether botbuilder authenticated this turn's activity as sent by the Bot Framework channel (not the Emulator, not anonymous). */
+export function isFromTheChannel(context: TurnContext): boolean {
+  const identity = context.turnState.get<ClaimsIdentity | undefined>(context.adapter.BotIdentityKey);
+  return identity?.isAuthenticated === true && identity.getClaimValue(AuthenticationConstants.IssuerClaim) === AuthenticationConstants.ToBotFromChannelTokenIssuer;
+}
+
+/**
+ * The user's Entra object id as the channel vouches for it: Teams, authenticated as the channel, fills `from` itself;
+ * elsewhere (Web Chat, Direct Line, the Emulator) the client writes it, so it names nobody for certain.
+ */
+export function channelVouchedObjectId(context: TurnContext): string | undefined {
+  return context.activity.channelId === 'msteams' && isFromTheChannel(context) ? context.activity.from?.aadObjectId : undefined;
 }

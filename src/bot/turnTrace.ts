@@ -2,7 +2,7 @@ import { type Activity, ActivityTypes, type ResourceResponse, type TurnContext }
 import { hashOf, turnLogFields } from '../logging/logContext.js';
 import { CONNECTOR_ROUTES, originOf } from '../telemetry/routes.js';
 import type { Telemetry, TurnTrace } from '../telemetry/telemetry.js';
-import { renderContextOf, setTurnTrace, turnTraceOf } from './turnContextInfo.js';
+import { channelVouchedObjectId, renderContextOf, setTurnTrace, turnTraceOf } from './turnContextInfo.js';
 
 /** Activity types as botbuilder names them; any other type a client sends is traced as 'other'. */
 const ACTIVITY_TYPES = new Set<string>(Object.values(ActivityTypes));
@@ -16,6 +16,7 @@ export function beginTurnTrace(context: TurnContext, telemetry: Telemetry, route
   if (!telemetry.enabled) return undefined;
   const { activity } = context;
   const fields = turnLogFields(activity);
+  const vouched = channelVouchedObjectId(context);
   const trace = telemetry.turn({
     activityType: ACTIVITY_TYPES.has(activity.type) ? activity.type : 'other',
     invoke: activity.type === 'invoke' ? (routedInvokes.has(activity.name ?? '') ? activity.name : 'other') : undefined,
@@ -23,7 +24,8 @@ export function beginTurnTrace(context: TurnContext, telemetry: Telemetry, route
     locale: renderContextOf(activity).locale,
     turnId: fields.turn,
     conversation: fields.conversation,
-    user: activity.from?.aadObjectId ? hashOf(activity.from.aadObjectId) : undefined,
+    // Only an id the channel vouches for: elsewhere a client could put another person's hash on its turns.
+    user: vouched === undefined ? undefined : hashOf(vouched),
   });
   setTurnTrace(context, trace, fields);
   traceConnectorCalls(context, telemetry);

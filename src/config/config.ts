@@ -165,12 +165,28 @@ function misspelt(source: Record<string, string | undefined>): string[] {
     });
 }
 
-/** Variables the telemetry libraries read themselves (docs/configuration.md, "Telemetry"): not the bot's, not ignored. */
-const READ_BY_TELEMETRY = /^(APPLICATIONINSIGHTS_|APPLICATION_INSIGHTS_|OTEL_)/;
+/**
+ * Variables the telemetry libraries read themselves (docs/configuration.md, "Telemetry"): not the bot's, not ignored.
+ * A list, not a prefix: a misspelt one is reported like any other unknown name.
+ */
+const READ_BY_TELEMETRY = new Set([
+  'APPLICATION_INSIGHTS_NO_STATSBEAT',
+  'OTEL_SERVICE_NAME',
+  'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'APPLICATIONINSIGHTS_INSTRUMENTATION_LOGGING_LEVEL',
+]);
+
+/**
+ * The distro's JSON configuration overrides the code's options: it could turn automatic HTTP instrumentation back on,
+ * which exports whole Graph URLs (mailboxes, appointment ids). Refused at start.
+ */
+const TELEMETRY_OVERRIDES = ['APPLICATIONINSIGHTS_CONFIGURATION_CONTENT', 'APPLICATIONINSIGHTS_CONFIGURATION_FILE'];
 
 /** Names in `names` (a .env file's) that are no setting of the bot: reported, since each is ignored. */
 export function unknownSettings(names: readonly string[]): string[] {
-  return names.filter((name) => !ENV_VARIABLES.includes(name) && !READ_BY_TELEMETRY.test(name));
+  return names.filter((name) => !ENV_VARIABLES.includes(name) && !READ_BY_TELEMETRY.has(name) && !TELEMETRY_OVERRIDES.includes(name));
 }
 
 /** Parses and checks the environment once; the message names every variable that is wrong. */
@@ -215,12 +231,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     membershipCacheSeconds: env.MEMBERSHIP_CACHE_SECONDS,
     storage: storageOf(env),
     auditMessages: env.AUDIT_MESSAGES === 'true',
-    telemetry: telemetryOf(env),
+    telemetry: telemetryOf(env, source),
   };
 }
 
 /** Telemetry's settings, checked (a bad string stops the bot at start, naming the setting); none: telemetry off. */
-function telemetryOf(env: Env): TelemetryConfig | undefined {
+function telemetryOf(env: Env, source: Record<string, string | undefined>): TelemetryConfig | undefined {
+  const overrides = TELEMETRY_OVERRIDES.filter((name) => source[name] !== undefined && source[name] !== '');
+  if (overrides.length > 0) throw new ConfigError(`Invalid configuration:\n${overrides.map((name) => `  ${name}: not allowed: it overrides the bot's telemetry options (whole URLs could be exported); remove it`).join('\n')}`);
   const raw = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (raw === undefined) {
     if (env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING !== undefined) throw new ConfigError('Invalid configuration:\n  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: set it only with APPLICATIONINSIGHTS_CONNECTION_STRING (it says how to sign in to that resource)');

@@ -65,7 +65,7 @@ describe('a day of appointments cancelled as one batch', () => {
   };
   const daysFor = (timing: Partial<DayParts> = {}): Days => new DayCancellations(partsFor(timing));
   const request = (granted = offered, nonce = 'prompt-1') => ({
-    batchId: batchIdOf(userKeyOf(adele.user), nonce, busy.day, granted.map((a) => `${a.businessId}/${a.id}`)),
+    batchId: batchIdOf(userKeyOf(adele.user), nonce, busy.day),
     day: busy.day,
     message: MESSAGE,
     granted,
@@ -134,6 +134,29 @@ describe('a day of appointments cancelled as one batch', () => {
       [0, 18, 1],
       [1, 19, 0],
     ]);
+  });
+
+  it('offers none that has begun by the time the prompt is drawn', async () => {
+    const gateway = gatewayFor(graph, { login: ADELE });
+    const at = new Date(busy.appointments[2]!.start.getTime() + 60_000);
+    const offer = await dayToCancel(new BookingsService(gateway, new StaffDirectory(gateway, NO_PLACES_CACHE), () => at, 14), adele, busy.day, TZ, 'mine', {});
+    expect(offer.appointments.map((a) => a.id)).toEqual(busy.appointments.filter((a) => a.start > at).map((a) => a.id));
+    expect(offer.appointments).toHaveLength(busy.appointments.length - 3);
+  });
+
+  it('a Retry after the failed appointment has begun (hours later) refuses it and sends its customer nothing', async () => {
+    const unavailable = offered[3]!;
+    graph.faults.add({ method: 'POST', pathIncludes: unavailable.id, status: 503, times: 1 });
+    let now = new Date();
+    const days = daysFor({ clock: () => now });
+    const req = request();
+    expect((await finished(days, req)).counts).toMatchObject({ cancelled: 19, failed: 1 });
+    // Retried once the appointment has started.
+    now = new Date(unavailable.start.getTime() + 60_000);
+    const retried = await (await days.retry(adele, req.batchId)).settled(performance.now() + 20_000);
+    expect(retried.items[3]).toMatchObject({ outcome: 'refused', errorCode: ErrorCode.AppointmentStarted });
+    expect(retried.counts).toMatchObject({ cancelled: 19, refused: 1, failed: 0 });
+    expect(posts(unavailable.id)).toHaveLength(1);
   });
 
   it('a double Confirm (here, or on another instance sharing the storage) joins one batch: each appointment once', async () => {

@@ -71,7 +71,22 @@ describe('APPLICATIONINSIGHTS_CONNECTION_STRING', () => {
     expect(() => loadConfig({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' })).toThrow(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING: set it only with APPLICATIONINSIGHTS_CONNECTION_STRING/);
   });
 
-  it("a .env naming the telemetry libraries' own settings is not warned about as ignored", () => {
+  it("a .env naming the telemetry libraries' own settings is not warned about as ignored; a misspelt one is", () => {
     expect(unknownSettings(['APPLICATION_INSIGHTS_NO_STATSBEAT', 'OTEL_METRIC_EXPORT_INTERVAL', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'COLOUR'])).toEqual(['COLOUR']);
+    expect(unknownSettings(['APPLICATION_INSIGHTS_NO_STATSBEATS', 'OTEL_SERVICENAME'])).toEqual(['APPLICATION_INSIGHTS_NO_STATSBEATS', 'OTEL_SERVICENAME']);
+  });
+
+  it('refuses the distro\'s JSON configuration, which would override the options that keep URLs and ids out', () => {
+    for (const name of ['APPLICATIONINSIGHTS_CONFIGURATION_CONTENT', 'APPLICATIONINSIGHTS_CONFIGURATION_FILE']) {
+      const error = (() => {
+        try {
+          loadConfig({ [name]: '{"instrumentationOptions":{"http":{"enabled":true}}}' });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(`${name}: not allowed`);
+    }
   });
 });

@@ -153,6 +153,15 @@ describe('telemetry of a list and a Confirm (in-memory exporters)', () => {
     expect(connector.every((s) => s.status.code === SpanStatusCode.OK)).toBe(true);
   });
 
+  it("holds only a user the channel vouches for: a Web Chat client writing Adele's object id into `from` gets no user hash", async () => {
+    const claimed = { ...teamsActivity({ type: 'message', text: 'help', id: 'turn-webchat' }), channelId: 'webchat', from: { id: 'webchat-someone', aadObjectId: TEAMS.from.aadObjectId }, entities: [] };
+    await h.post(claimed);
+    const { turn } = turnOf('turn-webchat');
+    expect(turn.attributes['bot.channel']).toBe('webchat');
+    expect(turn.attributes['enduser.pseudo.id']).toBeUndefined();
+    expect(h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.turn === 'turn-webchat' && 'user' in l)).toEqual([]);
+  });
+
   it('records the clicks, the cancellation, the turns\' and Graph\'s latency, the token cache and the discovery as metrics', async () => {
     const points = await metrics();
     const sum = (name: string, attributes: Record<string, string>) =>

@@ -11,7 +11,7 @@ import { t } from '../../cards/i18n.js';
 import type { AdaptiveCard } from '../../cards/render.js';
 import type { Verb } from '../../cards/verbs.js';
 import { failureText } from '../errorPolicy.js';
-import { answerWithProgress, type DayAnswerTiming } from './dayProgressAnswer.js';
+import { answerWithProgress, type DayAnswerTiming, type LatestStreams } from './dayProgressAnswer.js';
 import type { DataOf, TurnInput } from './types.js';
 
 /**
@@ -21,31 +21,27 @@ import type { DataOf, TurnInput } from './types.js';
  * (no reads). An expired grant follows the batch it started, if any, else shows the day again as it is now; a grant
  * that is not this user's own (forged, altered, replayed) sends nothing.
  */
-export function confirmCancelDay(bookings: BookingsService, days: DayCancellations, grants: DayGrants, timing: DayAnswerTiming) {
+export function confirmCancelDay(bookings: BookingsService, days: DayCancellations, grants: DayGrants, timing: DayAnswerTiming, streams: LatestStreams) {
   return async (turn: TurnInput, data: DataOf<typeof Verb.ConfirmCancelDay>): Promise<AdaptiveCard> => {
     const { locale } = turn.render;
     const { user } = turn.acting;
     const grant = grants.verify(data.grant, user);
-    if (!grant) return outOfDate({ bookings, days, grants }, turn, grants.expired(data.grant, user), data, timing);
+    if (!grant) return outOfDate({ bookings, days, grants, streams }, turn, grants.expired(data.grant, user), data, timing);
     const chosen = chosenOf(grant, data.picked);
     const again = (error: string) => renderDayPrompt({ offer: offerOf(grant), grant: data.grant, message: data.cancellationMessage, error, picked: chosen }, turn.render);
     const problem = messageProblem(data.cancellationMessage);
     if (problem) return again(failureText(problem, locale));
     if (chosen.length === 0) return again(t(locale, 'day.noneChosen'));
     const granted = chosen.map((i) => grant.appointments[i]!);
-    const batchId = batchIdOf(userKeyOf(user), grant.nonce, grant.day, granted.map(keyOf));
+    const batchId = batchIdOf(userKeyOf(user), grant.nonce, grant.day);
     const watch = await days.confirm(turn.acting, { batchId, day: grant.day, message: data.cancellationMessage, granted, grantedAt: grant.issuedAt });
-    return answerWithProgress(watch, turn, timing);
+    return answerWithProgress(watch, turn, timing, streams);
   };
 }
 
 /** The ticked places of the grant's list, once each, in its order. */
 function chosenOf(grant: DayGrant, picked: readonly number[]): number[] {
   return [...new Set(picked)].filter((i) => i < grant.appointments.length).sort((a, b) => a - b);
-}
-
-function keyOf(a: { businessId: string; id: string }): string {
-  return `${a.businessId.toLowerCase()}/${a.id}`;
 }
 
 function offerOf(grant: DayGrant) {
@@ -59,17 +55,16 @@ function offerOf(grant: DayGrant) {
  * else: a card we did not make.
  */
 async function outOfDate(
-  { bookings, days, grants }: { bookings: BookingsService; days: DayCancellations; grants: DayGrants },
+  { bookings, days, grants, streams }: { bookings: BookingsService; days: DayCancellations; grants: DayGrants; streams: LatestStreams },
   turn: TurnInput,
   expired: DayGrant | undefined,
   data: DataOf<typeof Verb.ConfirmCancelDay>,
   timing: DayAnswerTiming,
 ): Promise<AdaptiveCard> {
   if (!expired) throw new CodedError(ErrorCode.InvalidAction, 'A day Confirm without a grant of this user');
-  const chosen = chosenOf(expired, data.picked).map((i) => expired.appointments[i]!);
-  const batchId = batchIdOf(userKeyOf(turn.acting.user), expired.nonce, expired.day, chosen.map(keyOf));
+  const batchId = batchIdOf(userKeyOf(turn.acting.user), expired.nonce, expired.day);
   try {
-    return await answerWithProgress(await days.follow(turn.acting, batchId), turn, timing);
+    return await answerWithProgress(await days.follow(turn.acting, batchId), turn, timing, streams);
   } catch (error) {
     if (!(error instanceof CodedError && error.code === ErrorCode.DayBatchUnknown)) throw error;
   }

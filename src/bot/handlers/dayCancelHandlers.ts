@@ -10,6 +10,7 @@ import { MAILBOX_CONCURRENCY } from '../../graph/graphPacer.js';
 import { StorageDayBatches } from '../../storage/storageDayBatches.js';
 import { cancelDayProgress } from './cancelDayProgress.js';
 import { confirmCancelDay } from './confirmCancelDay.js';
+import { LatestStreams } from './dayProgressAnswer.js';
 import { promptCancelDay } from './promptCancelDay.js';
 import { retryCancelDay } from './retryCancelDay.js';
 
@@ -46,10 +47,11 @@ export function dayCancelHandlers(deps: DayCancelDeps) {
     ...timing,
   });
   const grants = new DayGrants(deps.dayGrantKey, deps.grantMs, () => deps.clock().getTime());
+  const streams = new LatestStreams();
   return {
     [Verb.PromptCancelDay]: promptCancelDay(deps.bookings, grants, deps.clock),
-    [Verb.ConfirmCancelDay]: confirmCancelDay(deps.bookings, days, grants, timing),
-    [Verb.RetryCancelDay]: retryCancelDay(days, timing),
-    [Verb.CancelDayProgress]: cancelDayProgress(days, timing),
+    [Verb.ConfirmCancelDay]: confirmCancelDay(deps.bookings, days, grants, timing, streams),
+    [Verb.RetryCancelDay]: retryCancelDay(days, timing, streams),
+    [Verb.CancelDayProgress]: cancelDayProgress(days, timing, streams),
   };
 }

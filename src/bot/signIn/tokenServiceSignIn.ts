@@ -1,5 +1,5 @@
 import { ActionTypes, type Attachment, CardFactory, type CloudAdapter, type OAuthCard, type TurnContext } from 'botbuilder';
-import { AuthenticationConstants, type ClaimsIdentity, type SignInUrlResponse, type UserTokenClient } from 'botframework-connector';
+import type { SignInUrlResponse, UserTokenClient } from 'botframework-connector';
 import { AuthError } from '@azure/msal-node';
 import { toSignInError } from '../../auth/msalErrors.js';
 import type { OboTokenProvider } from '../../auth/oboTokenProvider.js';
@@ -7,7 +7,7 @@ import { Secret } from '../../bookings/secret.js';
 import { CodedError, ErrorCode } from '../../bookings/errors.js';
 import type { Acting } from '../../bookings/types.js';
 import { byDeadline, msUntil, settledWithin } from '../../bookings/deadline.js';
-import { turnDeadlineOf, turnTraceOf, userOf } from '../turnContextInfo.js';
+import { isFromTheChannel, turnDeadlineOf, turnTraceOf, userOf } from '../turnContextInfo.js';
 import { originOf, TOKEN_SERVICE_ROUTES, type TokenServiceOperation } from '../../telemetry/routes.js';
 import { NO_TELEMETRY, type Telemetry } from '../../telemetry/telemetry.js';
 import { identityOfToken, type LoginRequest, type SignedIn, type SignInProvider, type SignInReason, type SignInTexts } from './signIn.js';
@@ -119,12 +119,6 @@ export class TokenServiceSignIn implements SignInProvider {
     if (!client) throw new CodedError(ErrorCode.SignInMisconfigured, 'This turn has no Token Service client');
     return client;
   }
-}
-
-/** Whether botbuilder authenticated this turn's activity as sent by the Bot Framework channel (not the Emulator, not anonymous). */
-function isFromTheChannel(context: TurnContext): boolean {
-  const identity = context.turnState.get<ClaimsIdentity | undefined>(context.adapter.BotIdentityKey);
-  return identity?.isAuthenticated === true && identity.getClaimValue(AuthenticationConstants.IssuerClaim) === AuthenticationConstants.ToBotFromChannelTokenIssuer;
 }
 
 /**
