@@ -16,12 +16,10 @@ import { productionEnv } from '../test/helpers/productionHarness.js';
 import { LocalEntra } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { syntheticTenant } from '../test/helpers/syntheticTenant.js';
+import { JITTER, LATENCY_MS, MAILBOX_CONCURRENCY } from './realGraph.js';
 import { quantile, log, r1 } from './stats.js';
 import { teamsClickBody } from './teamsClick.js';
 
-const LATENCY_MS = 250;
-const JITTER = 0.2;
-const MAILBOX_CONCURRENCY = 4;
 const DAY = 20;
 const ROUNDS = 7;
 const BIG_DAY = 30;

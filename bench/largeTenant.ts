@@ -17,13 +17,11 @@ import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
 import { LocalEntra } from '../test/helpers/standins/entra.js';
 import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
+import { JITTER, LATENCY_MS, MAILBOX_CONCURRENCY } from './realGraph.js';
 import { quantile, log, r1 } from './stats.js';
 import { teamsClickBody } from './teamsClick.js';
 
 const SHAPE = { businesses: 500, staffPerBusiness: 10, users: 30, placesPerUser: 3, appointmentsPerPlace: 2 };
-const LATENCY_MS = 250;
-const JITTER = 0.2;
-const MAILBOX_CONCURRENCY = 4;
 const STEADY_ROUNDS = 6;
 /** Every wait is bounded: an answer, and the complete card after it. */
 const ANSWER_TIMEOUT_MS = 30_000;
