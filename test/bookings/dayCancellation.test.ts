@@ -174,6 +174,16 @@ describe('a day of appointments cancelled as one batch', () => {
     expect(posts()).toHaveLength(20);
   });
 
+  it('one card starts one batch: a second Confirm of the same prompt with other boxes ticked joins the first and sends nothing of its own', async () => {
+    const days = daysFor();
+    const first = await days.confirm(adele, request(offered.slice(0, 5)));
+    const second = await days.confirm(adele, request(offered));
+    const [a, b] = await Promise.all([first, second].map((w) => w.settled(performance.now() + 20_000)));
+    expect([a.counts.total, b.counts.total]).toEqual([5, 5]);
+    expect(b.counts.cancelled).toBe(5);
+    expect(posts()).toHaveLength(5);
+  });
+
   it('takes over a batch whose instance stopped mid-way: the one it had sent is recorded, not sent again; the rest are cancelled once', async () => {
     const req = request();
     const key = `cancel/day/${req.batchId}`;
