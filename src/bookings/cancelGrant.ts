@@ -1,7 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
 import { userKeyOf } from './staffDirectory.js';
+import { SealedPayloads } from './sealedPayloads.js';
 import type { UpcomingAppointment, UserRef } from './types.js';
 
 /**
@@ -38,17 +37,20 @@ export interface Grant {
  * a card action may carry even for an appointment with a hundred and more staff.
  */
 export class CancelGrants {
+  private readonly sealed: SealedPayloads;
+
   constructor(
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sealed = new SealedPayloads(key, 'bookings-bot cancel grant v2', MAX_PAYLOAD_BYTES);
+  }
 
   /** Only for an appointment the access rule just let `user` cancel. */
   issue(user: UserRef, appointment: UpcomingAppointment): string {
     const payload: GrantPayload = { v: 2, may: 'cancel', user: userKeyOf(user), expiresAt: this.now() + this.ttlMs, appointment: storeAppointment(appointment) };
-    const body = deflateRawSync(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.mac(body)}`;
+    return this.sealed.seal(payload);
   }
 
   /**
@@ -56,14 +58,8 @@ export class CancelGrants {
    * exactly this appointment and it still holds.
    */
   verify(grant: string | undefined, user: UserRef, businessId: string, appointmentId: string): Grant | undefined {
-    const [body, mac, extra] = (grant ?? '').split('.');
-    if (!body || !mac || extra !== undefined || !this.sameMac(mac, this.mac(body))) return undefined;
-    let payload: GrantPayload;
-    try {
-      payload = JSON.parse(inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: MAX_PAYLOAD_BYTES }).toString('utf8')) as GrantPayload;
-    } catch {
-      return undefined;
-    }
+    const payload = this.sealed.open(grant) as GrantPayload | undefined;
+    if (!payload) return undefined;
     const { appointment } = payload;
     const holds =
       payload.v === 2 &&
@@ -73,14 +69,5 @@ export class CancelGrants {
       appointment?.id === appointmentId &&
       appointment.businessId?.toLowerCase() === businessId.toLowerCase();
     return holds ? { appointment: restoreAppointment(appointment), issuedAt: payload.expiresAt - this.ttlMs } : undefined;
-  }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`bookings-bot cancel grant v2|${body}`).digest('base64url');
-  }
-
-  private sameMac(given: string, expected: string): boolean {
-    const [a, b] = [Buffer.from(given), Buffer.from(expected)];
-    return a.length === b.length && timingSafeEqual(a, b);
   }
 }

@@ -1,7 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import { restoreAppointment, type StoredAppointment, storeAppointment } from './cancelLedger.js';
 import { userKeyOf } from './staffDirectory.js';
+import { SealedPayloads } from './sealedPayloads.js';
 import type { ListScope, UpcomingAppointment, UserRef } from './types.js';
 
 /** A grant's payload inflated is at most this (only a payload whose MAC holds is inflated; never unbounded). */
@@ -43,11 +43,15 @@ export interface DayGrant {
  * as nothing.
  */
 export class DayGrants {
+  private readonly sealed: SealedPayloads;
+
   constructor(
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sealed = new SealedPayloads(key, 'bookings-bot cancel day grant v1', MAX_PAYLOAD_BYTES);
+  }
 
   /** Only for appointments the access rule just let `user` cancel. */
   issue(user: UserRef, day: string, scope: ListScope, appointments: readonly UpcomingAppointment[]): string {
@@ -61,8 +65,7 @@ export class DayGrants {
       nonce: randomBytes(12).toString('base64url'),
       appointments: appointments.map(granted),
     };
-    const body = deflateRawSync(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.mac(body)}`;
+    return this.sealed.seal(payload);
   }
 
   /** The grant, if this bot issued it to `user` and it still holds. */
@@ -81,25 +84,10 @@ export class DayGrants {
   }
 
   private payloadOf(grant: string | undefined, user: UserRef): DayGrantPayload | undefined {
-    const [body, mac, extra] = (grant ?? '').split('.');
-    if (!body || !mac || extra !== undefined || !this.sameMac(mac, this.mac(body))) return undefined;
-    let payload: DayGrantPayload;
-    try {
-      payload = JSON.parse(inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: MAX_PAYLOAD_BYTES }).toString('utf8')) as DayGrantPayload;
-    } catch {
-      return undefined;
-    }
+    const payload = this.sealed.open(grant) as DayGrantPayload | undefined;
+    if (!payload) return undefined;
     const holds = payload.v === 1 && payload.may === 'cancelDay' && payload.user === userKeyOf(user) && Array.isArray(payload.appointments) && typeof payload.nonce === 'string';
     return holds ? payload : undefined;
-  }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`bookings-bot cancel day grant v1|${body}`).digest('base64url');
-  }
-
-  private sameMac(given: string, expected: string): boolean {
-    const [a, b] = [Buffer.from(given), Buffer.from(expected)];
-    return a.length === b.length && timingSafeEqual(a, b);
   }
 }
 
