@@ -7,16 +7,12 @@
 // answer with progress and the card updated in place as it goes.
 import { writeFileSync } from 'node:fs';
 import type { SeedAppointment } from '../src/local-graph/seed.js';
-import { LocalGraphService } from '../src/local-graph/server.js';
 import { actionsOf, textsOf } from '../test/helpers/botHarness.js';
 import { BotProcess } from '../test/helpers/botProcess.js';
-import { FakeConnector } from '../test/helpers/connector.js';
 import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
-import { LocalEntra } from '../test/helpers/standins/entra.js';
-import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
 import { syntheticTenant } from '../test/helpers/syntheticTenant.js';
-import { JITTER, LATENCY_MS, MAILBOX_CONCURRENCY } from './realGraph.js';
+import { JITTER, LATENCY_MS, MAILBOX_CONCURRENCY, realisticPeers } from './realGraph.js';
 import { quantile, log, r1 } from './stats.js';
 import { teamsClickBody } from './teamsClick.js';
 
@@ -60,20 +56,8 @@ export async function cancelDayPhase(): Promise<CancelDayReport> {
   const now = new Date();
   const tenant = syntheticTenant({ users: 1, staffPerBusiness: 1, listed: 1 }, now);
   const user = tenant.users[0]!;
-  const entra = await new LocalEntra(tenant.users.map((u) => u.directory)).start();
-  const tokenService = await new LocalTokenService(entra).start();
-  const connector = await new FakeConnector(entra).start();
-  const graph = new LocalGraphService({
-    seed: tenant.seed,
-    pageSize: 50,
-    trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri },
-    latencyMs: LATENCY_MS,
-    latencyJitter: JITTER,
-    mailboxConcurrency: MAILBOX_CONCURRENCY,
-  });
-  await graph.start();
-  await tokenService.signInDirectly(user.channelId, user.directory);
-  const authorization = await connector.channelAuthorization(connector.url);
+  const peers = await realisticPeers(tenant.seed, [user]);
+  const { entra, tokenService, connector, graph, authorization } = peers;
   // Default settings: TURN_TIMEOUT_MS 12 s, so Confirm answers within 2.5 s with the progress so far.
   const bot = await new BotProcess('ours (cancel day)', 'src/index.ts', productionEnv({ entra, tokenService, connector, graph }), runtimeFlags()).start();
 
@@ -160,7 +144,7 @@ export async function cancelDayPhase(): Promise<CancelDayReport> {
   const big = await round(30 + ROUNDS, BIG_DAY);
   log(`  day of ${BIG_DAY}, Graph ${SLOW_LATENCY_MS} ms: answer ${big.answerMs} ms (${big.answeredWith}, ${big.answerCancelled} cancelled), summary ${big.summaryMs ?? 'never'} ms after ${big.updates} updates`);
   await bot.stop();
-  await Promise.all([graph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
+  await peers.stop();
 
   const of = (f: (r: Round) => number | undefined) => rounds.map(f).filter((x): x is number => x !== undefined);
   const summary = {

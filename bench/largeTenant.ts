@@ -8,16 +8,12 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LocalGraphService } from '../src/local-graph/server.js';
 import { textsOf } from '../test/helpers/botHarness.js';
 import { BotProcess } from '../test/helpers/botProcess.js';
-import { FakeConnector } from '../test/helpers/connector.js';
 import { type LargeTenantUser, largeTenant } from '../test/helpers/largeTenant.js';
 import { runtimeFlags } from '../test/helpers/nodeFlags.js';
 import { productionEnv } from '../test/helpers/productionHarness.js';
-import { LocalEntra } from '../test/helpers/standins/entra.js';
-import { LocalTokenService } from '../test/helpers/standins/tokenService.js';
-import { JITTER, LATENCY_MS, MAILBOX_CONCURRENCY } from './realGraph.js';
+import { JITTER, LATENCY_MS, MAILBOX_CONCURRENCY, realisticPeers } from './realGraph.js';
 import { quantile, log, r1 } from './stats.js';
 import { teamsClickBody } from './teamsClick.js';
 
@@ -68,21 +64,8 @@ export async function largeTenantPhase(argv: string[] = process.argv): Promise<L
   const now = new Date();
   const tenant = largeTenant(SHAPE, now);
   const users = tenant.users;
-  const entra = await new LocalEntra(users.map((u) => u.directory)).start();
-  const tokenService = await new LocalTokenService(entra).start();
-  const connector = await new FakeConnector(entra).start();
-  const graph = new LocalGraphService({
-    seed: tenant.seed,
-    pageSize: 50,
-    trustedIssuer: { issuer: entra.issuer, jwksUri: entra.jwksUri },
-    now: () => now,
-    latencyMs: LATENCY_MS,
-    latencyJitter: JITTER,
-    mailboxConcurrency: MAILBOX_CONCURRENCY,
-  });
-  await graph.start();
-  for (const user of users) await tokenService.signInDirectly(user.channelId, user.directory);
-  const authorization = await connector.channelAuthorization(connector.url);
+  const peers = await realisticPeers(tenant.seed, users, () => now);
+  const { entra, tokenService, connector, graph, authorization } = peers;
   // Default settings: no TURN_TIMEOUT_MS, LIST_PAGE_SIZE or MEMBERSHIP_CACHE_SECONDS of the benchmark's own.
   const env = productionEnv({ entra, tokenService, connector, graph });
 
@@ -235,7 +218,7 @@ export async function largeTenantPhase(argv: string[] = process.argv): Promise<L
   if (earlierNote) report.earlierNote = earlierNote;
   watching = false;
   await watcher;
-  await Promise.all([graph.stop(), connector.stop(), tokenService.stop(), entra.stop()]);
+  await peers.stop();
   if (earlierDir) rmSync(earlierDir, { recursive: true, force: true });
 
   printTable(report, earlierArg);
