@@ -18,9 +18,18 @@ export interface UpdateParts {
  * Cards that update an answered one as work goes on after the turn (TurnInput.updates): each is delivered through
  * the turn's conversation (a proactive message), one after the other, replacing the card in place where the host can
  * update one (placeCard) and following it as a new message elsewhere. A failure of the work is answered like the
- * action's own, in that card's place; one of the delivery itself is logged.
+ * action's own, in that card's place; one of the delivery itself is logged. `ended` hears whether the work's cards
+ * all got there.
  */
-export function deliverUpdates(context: TurnContext, parts: UpdateParts, telemetry: Telemetry, cardId: string | undefined, cards: AsyncIterable<AdaptiveCard>, failed: (facts: TurnFacts, error: unknown) => AdaptiveCard): void {
+export function deliverUpdates(
+  context: TurnContext,
+  parts: UpdateParts,
+  telemetry: Telemetry,
+  cardId: string | undefined,
+  cards: AsyncIterable<AdaptiveCard>,
+  failed: (facts: TurnFacts, error: unknown) => AdaptiveCard,
+  ended?: (outcome: 'delivered' | 'failed') => void,
+): void {
   // Taken now: botbuilder revokes the turn's context when the turn ends.
   const { adapter } = context;
   const facts = factsOf(context);
@@ -33,12 +42,20 @@ export function deliverUpdates(context: TurnContext, parts: UpdateParts, telemet
       if (trace) traceConnectorCalls(proactive, telemetry, trace);
       placed = (await placeCard(proactive, card, parts.logger, placed)) ?? placed;
     });
-  const run = async () => {
+  const run = async (): Promise<'delivered' | 'failed'> => {
     try {
       for await (const card of cards) await place(card);
+      return 'delivered';
     } catch (error) {
       await place(failed(facts, error));
+      return 'failed';
     }
   };
-  run().catch((error: unknown) => parts.sink.noted(facts, error, 'card update after the turn'));
+  run().then(
+    (outcome) => ended?.(outcome),
+    (error: unknown) => {
+      parts.sink.noted(facts, error, 'card update after the turn');
+      ended?.('failed');
+    },
+  );
 }

@@ -1,9 +1,9 @@
-import { ActivityTypes, type InvokeResponse, TurnContext } from 'botbuilder';
+import { ActivityTypes, type InvokeResponse, type TurnContext } from 'botbuilder';
 import { CodedError, ErrorCode } from '../bookings/errors.js';
 import type { AdaptiveCard } from '../cards/render.js';
 import { GraphWait } from '../graph/graphWait.js';
 import type { Locale } from '../cards/i18n.js';
-import { type Answer, InvokeAnswer, placeCard } from './answer.js';
+import { type Answer, InvokeAnswer } from './answer.js';
 import { deliverUpdates } from './cardUpdates.js';
 import { type ActionData, type ActionDataOf, languageOf, parseCardAction } from './cardActions.js';
 import type { ActionHandlers, TurnInput } from './handlers/types.js';
@@ -14,10 +14,10 @@ import { signInFailure } from './routes/signInFailure.js';
 import { tokenExchange } from './routes/tokenExchange.js';
 import { verifyState } from './routes/verifyState.js';
 import { type ClickValue, proofOfClick, signedInActing, signInStep } from './signIn/signIn.js';
-import { beginTurn, factsOf, logFieldsOf, turnInputOf, turnTraceOf } from './turnContextInfo.js';
+import { beginTurn, logFieldsOf, type TurnFacts, turnInputOf, turnTraceOf } from './turnContextInfo.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import { treatmentOf } from './errorPolicy.js';
-import { beginTurnTrace, traceConnectorCalls } from './turnTrace.js';
+import { beginTurnTrace } from './turnTrace.js';
 
 /**
  * Which route answers an activity: its type, and for an invoke its name. adaptiveCard/action is a Universal Actions
@@ -157,32 +157,12 @@ export class ActivityRouter {
    * action's own, in that card's place.
    */
   private followUp(context: TurnContext, cardId: string | undefined, card: () => Promise<AdaptiveCard>, action: ActionData, locale: Locale): void {
-    // Taken now: botbuilder revokes the turn's context when the turn ends.
-    const { adapter } = context;
-    const facts = factsOf(context);
-    const reference = TurnContext.getConversationReference(context.activity);
-    const trace = turnTraceOf(context);
-    const fail = (error: unknown) => this.parts.sink.ofAction(facts, error, action, locale).card;
-    const deliver = (ready: AdaptiveCard) =>
-      adapter.continueConversationAsync(this.parts.botAppId, reference, async (proactive) => {
-        // The connector calls of the card that completes the answered one hang under the turn that answered.
-        if (trace) traceConnectorCalls(proactive, this.telemetry, trace);
-        await placeCard(proactive, ready, this.parts.logger, cardId);
-      });
-    let completed = true;
-    card()
-      .catch((error: unknown) => {
-        completed = false;
-        return fail(error);
-      })
-      .then(deliver)
-      .then(
-        () => this.telemetry.completedLater(action.verb, completed ? 'delivered' : 'failed'),
-        (error: unknown) => {
-          this.telemetry.completedLater(action.verb, 'failed');
-          return fail(error);
-        },
-      );
+    // One card later: a stream of one, delivered (and its failure answered) as a day's updates are.
+    const completing = async function* () {
+      yield await card();
+    };
+    const fail = (facts: TurnFacts, error: unknown) => this.parts.sink.ofAction(facts, error, action, locale).card;
+    deliverUpdates(context, this.parts, this.telemetry, cardId, completing(), fail, (outcome) => this.telemetry.completedLater(action.verb, outcome));
   }
 
   /** The verb's handler; logs the bot's own time beside the time it waited on Graph. */

@@ -3,6 +3,7 @@ import type { SeedBusiness } from '../../src/local-graph/seed.js';
 import { actionsOf, type Card, teamsActivity, textsOf } from '../helpers/botHarness.js';
 import { type ProductionHarness, startProductionBot } from '../helpers/productionHarness.js';
 import { PAT, PAT_CHANNEL_ID, patsTenant } from '../helpers/patsTenant.js';
+import { type InMemoryTelemetry, inMemoryTelemetry } from '../helpers/telemetry.js';
 
 const NOW = new Date('2026-03-02T08:00:00Z');
 /** Pat's three businesses among the tenant's 500, and one more Pat is added to later. */
@@ -19,12 +20,14 @@ const PROGRESS = /^Still checking (\d+) of 500 businesses for yours…/;
 describe('a first list in a tenant of 500 businesses, Graph 100 ms away', () => {
   let h: ProductionHarness;
   let businesses: SeedBusiness[];
+  let memory: InMemoryTelemetry;
 
   beforeEach(async () => {
+    memory = inMemoryTelemetry();
     const tenant = patsTenant(NOW, PATS);
     businesses = tenant.businesses;
     const { seed } = tenant;
-    h = await startProductionBot({ TURN_TIMEOUT_MS: '1000', LIST_PAGE_SIZE: '20' }, { seed, clock: () => NOW });
+    h = await startProductionBot({ TURN_TIMEOUT_MS: '1000', LIST_PAGE_SIZE: '20' }, { seed, clock: () => NOW, telemetry: memory.telemetry });
     await h.tokenService.signInDirectly(PAT_CHANNEL_ID, PAT);
     h.graph.latencyMs = 100;
   });
@@ -52,6 +55,10 @@ describe('a first list in a tenant of 500 businesses, Graph 100 ms away', () => 
     expect(customersOn(complete)).toEqual(["Pat's customer 0", "Pat's customer 1", "Pat's customer 2"]);
     expect(textsOf(complete).some((t) => PROGRESS.test(t))).toBe(false);
     expect(actionsOf(complete).filter((a) => a.title === 'Cancel')).toHaveLength(3);
+    // Operators see it: one list completed in the background, delivered.
+    const completions = async () =>
+      (await memory.metrics()).filter((p) => p.name === 'bookings.discovery.background_completions').map((p) => [p.attributes.verb, p.attributes.outcome, p.value]);
+    await expect.poll(completions).toEqual([['appointments.list', 'delivered', 1]]);
     // Every staff read went out once, as Pat, in batches of at most 20.
     const reads = h.graph.requests.filter((r) => r.path.endsWith('/staffMembers'));
     expect(new Set(reads.map((r) => r.path)).size).toBe(500);
